@@ -1,0 +1,73 @@
+"""Shared fixtures: a fresh database per test, on SQLite and (when reachable) PostgreSQL.
+
+PostgreSQL runs when ``MATCHMAKER_TEST_PG_URL`` names a server URL whose role may create
+databases (``.ci/run`` starts one and sets it); elsewhere those cases skip with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from matchmaker.store import Store
+
+PG_URL = os.environ.get("MATCHMAKER_TEST_PG_URL", "")
+
+
+def _pg_database():
+    """Create a throw-away PostgreSQL database; yield its URL; drop it."""
+    if not PG_URL:
+        pytest.skip("PostgreSQL not configured: set MATCHMAKER_TEST_PG_URL (CI sets it)")
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"mm_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL at MATCHMAKER_TEST_PG_URL not reachable: {exc.orig}")
+    url = sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+                ),
+                {"n": name},
+            )
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    """URL of an empty, uninitialised database on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+    else:
+        yield from _pg_database()
+
+
+@pytest.fixture
+def store(db_url) -> Store:
+    """An initialised, empty store on each backend."""
+    s = Store(db_url)
+    s.init()
+    yield s
+    s.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path) -> Store:
+    """An initialised, empty SQLite store (for tests that need only one backend)."""
+    s = Store(f"sqlite:///{tmp_path / 'test.db'}")
+    s.init()
+    yield s
+    s.engine.dispose()
