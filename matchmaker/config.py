@@ -36,7 +36,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "db",
         "sqlite:///data/matchmaker.db",
-        "Database URL (SQLAlchemy form). A relative SQLite path is taken from the project's root.",
+        "Database URL (SQLAlchemy form); a relative SQLite path is relative to the working directory.",
     ),
     Setting(
         "models_dir",
