@@ -36,7 +36,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "db",
         "sqlite:///data/matchmaker.db",
-        "Database URL (SQLAlchemy form); a relative SQLite path is relative to the working directory.",
+        "Database URL (SQLAlchemy form); a relative SQLite path is relative to the working "
+        "directory.",
     ),
     Setting(
         "models_dir",
