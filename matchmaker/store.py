@@ -95,6 +95,17 @@ embeddings = sa.Table(
     sa.Column("dim", sa.Integer, nullable=False),
     sa.Column("vector", sa.LargeBinary, nullable=False),
 )
+# Meeting requests and "do not meet" marks at an event (kind: meet | avoid), migration 0002.
+meeting_requests = sa.Table(
+    "meeting_requests",
+    metadata,
+    sa.Column("event_id", ID, sa.ForeignKey("events.event_id"), primary_key=True),
+    sa.Column("org_id", ID, sa.ForeignKey("organizations.org_id"), primary_key=True),
+    sa.Column("other_id", ID, sa.ForeignKey("organizations.org_id"), primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("note", sa.Text),
+)
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -333,6 +344,30 @@ class Store:
         if rows:
             with self.transaction() as conn:
                 conn.execute(embeddings.insert(), rows)
+
+    # --- events -------------------------------------------------------------------
+
+    def delete_meeting_request(self, event_id: str, org_id: str, other_id: str) -> bool:
+        """Remove one meeting request or do-not-meet mark; True when one was there."""
+        t = meeting_requests
+        with self.transaction() as conn:
+            done = conn.execute(
+                t.delete().where(
+                    t.c.event_id == event_id, t.c.org_id == org_id, t.c.other_id == other_id
+                )
+            ).rowcount
+        return done > 0
+
+    def replace_meetings(self, event_id: str, rows: list[dict], replace_status: str) -> int:
+        """In one transaction, delete the meetings of ``event_id`` whose status is
+        ``replace_status`` and upsert ``rows``; return how many rows were deleted."""
+        t = self.table("meetings")
+        with self.transaction() as conn:
+            gone = conn.execute(
+                t.delete().where(t.c.event_id == event_id, t.c.status == replace_status)
+            ).rowcount
+            self._upsert(conn, "meetings", rows)
+        return gone
 
 
 def _write_order(name: str) -> int:
