@@ -1,0 +1,41 @@
+"""matchmaker's app: the page router and the sidebar every page shares.
+
+Run with ``streamlit run app.py`` (or ``make run``). The database is the ``db`` setting
+(``MATCHMAKER_DB``); each page lives in ``app_pages/``.
+"""
+
+import streamlit as st
+
+from app_pages import ui
+
+st.set_page_config(page_title="matchmaker", page_icon=":material/hub:", layout="wide")
+
+with st.sidebar:
+    ui.language_switch()
+
+PAGES = {
+    "nav.section.workspace": [
+        ("organisations", "nav.organisations", ":material/apartment:"),
+        ("chain", "nav.chain", ":material/account_tree:"),
+        ("import_export", "nav.import", ":material/upload_file:"),
+    ],
+}
+
+nav = st.navigation(
+    {
+        ui.tr(section): [
+            st.Page(f"app_pages/{name}.py", title=ui.tr(title), icon=icon, url_path=name)
+            for name, title, icon in pages
+        ]
+        for section, pages in PAGES.items()
+    }
+)
+
+ui.require_ready()
+with st.sidebar:
+    st.caption(ui.tr("app.database", url=ui.store().engine.url.render_as_string(True)))
+    if st.button(ui.tr("app.reload"), key="app_reload", icon=":material/refresh:"):
+        ui.clear_caches()
+        st.toast(ui.tr("app.reloaded"))
+
+nav.run()

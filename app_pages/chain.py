@@ -1,0 +1,29 @@
+"""Industry chain: segments upstream -> downstream, organisations per segment, the gaps."""
+
+import streamlit as st
+
+from app_pages import charts, ui
+
+st.title(ui.tr("chain.title"))
+
+chains = ui.view("chain_ids")
+if not chains:
+    st.info(ui.tr("chain.no_chains"))
+    st.stop()
+
+chain = st.selectbox(ui.tr("chain.pick"), chains, key="chain_pick")
+with ui.core_errors():
+    picture = ui.view("chain_map", chain)
+    st.caption(ui.tr("chain.caption"))
+    st.plotly_chart(charts.chain_figure(picture, ui.lang()), key="chain_figure", width="stretch")
+    gaps = picture.gaps
+    st.subheader(ui.tr("chain.gaps", n=len(gaps)))
+    if gaps.empty:
+        st.success(ui.tr("chain.no_gaps"))
+    else:
+        st.caption(ui.tr("chain.gap_hint"))
+        ui.table(gaps.drop(columns=["x", "y", "gap"]), key="chain_gaps", values=("stage",))
+    with st.expander(ui.tr("chain.segments")):
+        ui.table(
+            picture.nodes.drop(columns=["x", "y", "gap"]), key="chain_segments", values=("stage",)
+        )

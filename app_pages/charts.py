@@ -1,0 +1,92 @@
+"""Plotly figures the pages draw (not a page itself): data in, a figure out."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from matchmaker.i18n import t, value_label
+from matchmaker.schema import STAGES
+from matchmaker.views import ChainMap
+
+GAP_COLOUR = "#d62728"
+OK_COLOUR = "#1f77b4"
+
+
+def chain_figure(chain: ChainMap, lang: str) -> go.Figure:
+    """The chain's segments in three stage columns, links as arrows, gaps in red."""
+    nodes = chain.nodes
+    pos = {r.segment_id: (r.x, -r.y) for r in nodes.itertuples()}
+    fig = go.Figure()
+    for up, down in chain.links:
+        (x0, y0), (x1, y1) = pos[up], pos[down]
+        fig.add_annotation(
+            x=x1,
+            y=y1,
+            ax=x0,
+            ay=y0,
+            xref="x",
+            yref="y",
+            axref="x",
+            ayref="y",
+            showarrow=True,
+            arrowhead=2,
+            arrowsize=1.2,
+            arrowwidth=1,
+            arrowcolor="#9aa5b1",
+            standoff=14,
+            startstandoff=14,
+            text="",
+        )
+    for gap, colour, label in (
+        (False, OK_COLOUR, "chain.legend_ok"),
+        (True, GAP_COLOUR, "chain.legend_gap"),
+    ):
+        part = nodes[nodes["gap"] == gap]
+        if part.empty:
+            continue
+        hover = [
+            t(
+                "chain.hover",
+                lang,
+                name=r.name,
+                suppliers=r.suppliers,
+                local=r.local_suppliers,
+                outside=r.outside_suppliers,
+                buyers=r.buyers,
+            )
+            for r in part.itertuples()
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=part["x"],
+                y=-part["y"],
+                mode="markers+text",
+                name=t(label, lang),
+                text=[f"{r.name} ({r.suppliers})" for r in part.itertuples()],
+                textposition="top center",
+                hovertext=hover,
+                hoverinfo="text",
+                marker={
+                    "size": 14 + 3 * part["suppliers"].clip(upper=12),
+                    "color": colour,
+                    "line": {"width": 1, "color": "white"},
+                },
+            )
+        )
+    rows = int(nodes["y"].max()) + 1 if len(nodes) else 1
+    fig.update_layout(
+        height=max(320, 90 * rows),
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "y": 1.08},
+        plot_bgcolor="white",
+        xaxis={
+            "tickvals": list(range(len(STAGES))),
+            "ticktext": [value_label(s, lang) for s in STAGES],
+            "range": [-0.5, len(STAGES) - 0.5],
+            "side": "top",
+            "showgrid": False,
+            "zeroline": False,
+        },
+        yaxis={"visible": False, "range": [-rows + 0.4, 0.6]},
+    )
+    return fig

@@ -1,0 +1,112 @@
+"""Organisations: what the workspace holds, filters, and one organisation's profile."""
+
+import streamlit as st
+
+from app_pages import ui
+from matchmaker.schema import ORG_KINDS, TIERS
+
+st.title(ui.tr("org.title"))
+
+counts = ui.view("workspace_counts")
+shown = ("organizations", "segments", "items", "relations", "events", "deals")
+for col, name in zip(st.columns(len(shown)), shown, strict=True):
+    col.metric(ui.val(name), counts[name])
+
+if not counts["organizations"]:
+    st.info(ui.tr("app.empty"))
+    st.stop()
+
+tab_orgs, tab_segments = st.tabs([ui.tr("org.title"), ui.tr("org.segments_title")])
+
+with tab_orgs:
+    chains = ui.view("chain_ids")
+    c1, c2, c3 = st.columns(3)
+    chain = c1.selectbox(
+        ui.tr("common.chain"),
+        [None, *chains],
+        key="org_chain",
+        format_func=lambda c: c or ui.tr("common.all"),
+    )
+    segs = ui.view("segments", chain)
+    seg_names = dict(zip(segs["segment_id"], segs["name"], strict=True))
+    segment = c2.selectbox(
+        ui.tr("common.segment"),
+        [None, *seg_names],
+        key="org_segment",
+        format_func=lambda s: seg_names.get(s, s) if s else ui.tr("common.all"),
+    )
+    location = c3.radio(
+        ui.tr("common.location"),
+        [None, True, False],
+        key="org_local",
+        horizontal=True,
+        format_func=lambda v: {None: ui.tr("common.all"), True: ui.tr("common.local")}.get(
+            v, ui.tr("common.outside")
+        ),
+    )
+    c4, c5, c6 = st.columns(3)
+    tiers = c4.multiselect(ui.tr("common.tier"), TIERS, key="org_tiers", format_func=ui.val)
+    kinds = c5.multiselect(ui.tr("common.kind"), ORG_KINDS, key="org_kinds", format_func=ui.val)
+    query = c6.text_input(ui.tr("common.search"), key="org_query")
+
+    found = ui.view(
+        "organizations",
+        chain=chain,
+        segment=segment,
+        tiers=tuple(tiers),
+        kinds=tuple(kinds),
+        local=location,
+        query=query,
+    )
+    st.caption(ui.tr("org.found", n=len(found)))
+    ui.table(found, key="org_table", values=("kind", "tier"), height=300)
+
+    st.subheader(ui.tr("org.profile"))
+    names = dict(zip(found["org_id"], found["name"], strict=True))
+    org_id = st.selectbox(
+        ui.tr("org.pick"),
+        list(names),
+        key="org_pick",
+        format_func=lambda o: f"{names[o]} ({o})",
+    )
+    if org_id:
+        with ui.core_errors():
+            profile = ui.view("org_profile", org_id)
+            org = profile.org
+            st.markdown(f"### {org['name']}" + (f" · {org['name_zh']}" if org["name_zh"] else ""))
+            facts = [
+                ui.val(org["kind"]),
+                ui.val(org["tier"]) if org["tier"] else None,
+                ui.tr("common.local") if org["local"] else ui.tr("common.outside"),
+                org["region"],
+                " · ".join(org["chains"]) if org["chains"] else None,
+            ]
+            st.caption(" | ".join(f for f in facts if f))
+            if org["description"]:
+                st.write(org["description"])
+            if org["website"]:
+                st.caption(f"{ui.tr('org.website')}: {org['website']}")
+            tabs = st.tabs(
+                [
+                    ui.tr("org.offers", n=len(profile.offers)),
+                    ui.tr("org.needs", n=len(profile.needs)),
+                    ui.tr("org.relations", n=len(profile.relations)),
+                    ui.tr("org.events", n=len(profile.events)),
+                    ui.tr("org.deals", n=len(profile.deals)),
+                ]
+            )
+            frames = (
+                profile.offers,
+                profile.needs,
+                profile.relations,
+                profile.events,
+                profile.deals,
+            )
+            for i, (tab, frame) in enumerate(zip(tabs, frames, strict=True)):
+                with tab:
+                    ui.table(
+                        frame, key=f"org_profile_{i}", values=("type", "role", "status", "stage")
+                    )
+
+with tab_segments:
+    ui.table(ui.view("segments"), key="org_segments", values=("stage",))

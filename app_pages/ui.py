@@ -1,0 +1,180 @@
+"""What every page shares: the language, the cached store and frames, tables, error messages.
+
+Not a page itself (``app.py`` does not list it). Caching follows Streamlit's split:
+``st.cache_resource`` for the store and the recommender (one shared object, rebuilt when
+the data changes), ``st.cache_data`` for frames (each caller gets a copy). Cache keys
+include :func:`matchmaker.views.data_stamp`, so any write makes the next run read fresh
+data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import pandas as pd
+import streamlit as st
+
+from matchmaker import config, views
+from matchmaker.errors import MatchmakerError, ValidationError
+from matchmaker.i18n import LANGUAGES, column_labels, t, value_label
+from matchmaker.store import Store, resolve_url
+
+LANG_KEY = "app_lang"
+STAMP_KEY = "app_stamp"
+
+
+# --- language --------------------------------------------------------------------------
+
+
+def lang() -> str:
+    """The interface language of this session (``en`` or ``zh``)."""
+    st.session_state.setdefault(LANG_KEY, config.get("language"))
+    value = st.session_state[LANG_KEY]
+    return value if value in LANGUAGES else "en"
+
+
+def tr(key: str, **values) -> str:
+    """Label ``key`` in the session's language."""
+    return t(key, lang(), **values)
+
+
+def val(value) -> str:
+    """An enumerated data value (tier, stage, ...) in the session's language."""
+    return value_label(value, lang())
+
+
+def language_switch() -> None:
+    """The English / 中文 switch (a sidebar widget)."""
+    lang()
+    st.radio(
+        t("app.language", lang()),
+        options=list(LANGUAGES),
+        format_func=LANGUAGES.get,
+        key=LANG_KEY,
+        horizontal=True,
+    )
+
+
+# --- store and caches ------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> Store:
+    return Store(url)
+
+
+def store() -> Store:
+    """The store named by the ``db`` setting (``MATCHMAKER_DB``), shared by all sessions."""
+    return _store(resolve_url())
+
+
+def stamp() -> tuple:
+    """The data stamp of this run (computed once per run by :func:`refresh_stamp`)."""
+    if STAMP_KEY not in st.session_state:
+        refresh_stamp()
+    return st.session_state[STAMP_KEY]
+
+
+def refresh_stamp() -> tuple:
+    """Read the data stamp again; call after every write."""
+    st.session_state[STAMP_KEY] = views.data_stamp(store())
+    return st.session_state[STAMP_KEY]
+
+
+def require_ready() -> None:
+    """Stop the page with a message when the database is not initialised."""
+    try:
+        store().check_ready()
+    except MatchmakerError as exc:
+        st.error(tr("app.not_ready", error=exc))
+        st.stop()
+    refresh_stamp()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _view(name: str, url: str, data: tuple, args: tuple, kwargs: tuple):
+    return getattr(views, name)(_store(url), *args, **dict(kwargs))
+
+
+def view(name: str, *args, **kwargs):
+    """``matchmaker.views.<name>(store, *args, **kwargs)``, cached until the data changes."""
+    return _view(name, resolve_url(), stamp(), args, tuple(sorted(kwargs.items())))
+
+
+def clear_caches() -> None:
+    """Forget every cached frame and resource built from the data (the store stays)."""
+    _view.clear()
+    for clear in _RESOURCE_CLEARERS:
+        clear()
+    refresh_stamp()
+
+
+_RESOURCE_CLEARERS: list = []
+
+
+def data_resource(func):
+    """``st.cache_resource`` for objects built from the data (keyed on the stamp)."""
+    cached = st.cache_resource(show_spinner=False, max_entries=2)(func)
+    _RESOURCE_CLEARERS.append(cached.clear)
+    return cached
+
+
+# --- rendering -------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def core_errors():
+    """Show errors from the core as messages (never tracebacks) and skip the rest of the block."""
+    try:
+        yield
+    except ValidationError as exc:
+        st.error(tr("io.refused", n=len(exc.problems)))
+        problems = pd.DataFrame(
+            [(p.file, p.row, p.column, p.message) for p in exc.problems],
+            columns=["file", "row", "column", "message"],
+        )
+        table(problems, key="problems")
+    except MatchmakerError as exc:
+        st.error(tr("app.error", error=exc))
+
+
+def localise(frame: pd.DataFrame, values: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A copy of ``frame`` with enumerated ``values`` columns and headers translated."""
+    out = frame.copy()
+    for col in values:
+        if col in out:
+            out[col] = out[col].map(val)
+    return out.rename(columns=column_labels(out.columns, lang()))
+
+
+def table(
+    frame: pd.DataFrame, key: str, values: tuple[str, ...] = (), height: int | None = None
+) -> None:
+    """A sortable table (its toolbar downloads CSV) with translated headers and values."""
+    if frame is None or frame.empty:
+        st.caption(tr("common.none"))
+        return
+    kwargs = {"height": height} if height else {}
+    st.dataframe(localise(frame, values), hide_index=True, key=key, width="stretch", **kwargs)
+
+
+def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """Frames as one workbook, one sheet per entry (for download buttons)."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+    return buffer.getvalue()
+
+
+def read(func, *args, **kwargs):
+    """``func(store, *args, **kwargs)``, uncached (for one-off reads such as exports)."""
+    return func(store(), *args, **kwargs)
+
+
+def write(func, *args, **kwargs):
+    """``func(store, *args, **kwargs)`` for a core call that writes; caches are refreshed."""
+    result = func(store(), *args, **kwargs)
+    clear_caches()
+    return result

@@ -1,0 +1,272 @@
+"""Interface labels in English and Chinese: every string the app shows, and nothing else.
+
+Data stays as entered; only the interface is translated. Labels are looked up by key;
+an unknown key or language raises :class:`KeyError` / :class:`ConfigError`, so a page
+that forgets to add its label fails its test instead of showing a raw key.
+
+>>> t("nav.organisations", "zh")
+'机构'
+>>> t("org.found", "en", n=3)
+'3 organisations match'
+>>> value_label("little_giant", "zh")
+'小巨人'
+"""
+
+from __future__ import annotations
+
+from matchmaker.errors import ConfigError
+
+__all__ = ["LABELS", "LANGUAGES", "VALUES", "column_labels", "t", "value_label"]
+
+LANGUAGES = {"en": "English", "zh": "中文"}
+
+# key -> (English, 中文). Placeholders in braces are filled by ``t(key, lang, **values)``.
+LABELS: dict[str, tuple[str, str]] = {
+    # shell
+    "app.title": ("Industry-chain matchmaking", "产业链精准对接"),
+    "app.language": ("Language", "语言"),
+    "app.database": ("Database: {url}", "数据库：{url}"),
+    "app.reload": ("Reload data", "重新加载数据"),
+    "app.reloaded": ("Data reloaded.", "数据已重新加载。"),
+    "app.not_ready": (
+        "The database is not ready: {error}. Run `matchmaker init` then `matchmaker demo`, "
+        "or `make run`.",
+        "数据库尚未就绪：{error}。请先运行 `matchmaker init` 和 `matchmaker demo`，或 `make run`。",
+    ),
+    "app.empty": (
+        "The workspace is empty. Load the demo workspace or import your own data on the "
+        "Import / export page.",
+        "工作区为空。请加载演示数据，或在“导入 / 导出”页面导入自己的数据。",
+    ),
+    "app.error": ("Error: {error}", "错误：{error}"),
+    "nav.section.workspace": ("Workspace", "工作区"),
+    "nav.section.matching": ("Matching", "对接"),
+    "nav.section.follow_up": ("Follow-up", "跟踪"),
+    "nav.overview": ("Overview", "总览"),
+    "nav.organisations": ("Organisations", "机构"),
+    "nav.chain": ("Industry chain", "产业链"),
+    "nav.suggestions": ("Partner suggestions", "伙伴推荐"),
+    "nav.events": ("Events", "活动"),
+    "nav.agenda": ("Agenda", "会议日程"),
+    "nav.deals": ("Deals & follow-up", "项目跟踪"),
+    "nav.reports": ("Reports", "报告"),
+    "nav.import": ("Import / export", "导入 / 导出"),
+    # common
+    "common.all": ("(all)", "（全部）"),
+    "common.download_csv": ("Download CSV", "下载 CSV"),
+    "common.download_xlsx": ("Download XLSX", "下载 XLSX"),
+    "common.none": ("Nothing to show.", "暂无内容。"),
+    "common.chain": ("Chain", "产业链"),
+    "common.segment": ("Segment", "环节"),
+    "common.tier": ("Tier", "梯度"),
+    "common.kind": ("Kind", "类型"),
+    "common.location": ("Location", "所在地"),
+    "common.local": ("Local (in the city)", "本地（市内）"),
+    "common.outside": ("From outside the city", "市外"),
+    "common.search": ("Search name, region or description", "搜索名称、地区或简介"),
+    "common.organisation": ("Organisation", "机构"),
+    "common.event": ("Event", "活动"),
+    "common.load_demo": ("Load the demo workspace", "加载演示数据"),
+    "common.demo_loaded": (
+        "Demo workspace loaded: {n} rows added.",
+        "演示数据已加载：新增 {n} 行。",
+    ),
+    # organisations page
+    "org.title": ("Organisations", "机构"),
+    "org.counts": ("What the workspace holds", "工作区概况"),
+    "org.filters": ("Filters", "筛选"),
+    "org.found": ("{n} organisations match", "共 {n} 家机构符合条件"),
+    "org.profile": ("Profile", "机构档案"),
+    "org.pick": ("Show the profile of", "查看档案"),
+    "org.offers": ("Offers ({n})", "供给（{n}）"),
+    "org.needs": ("Needs ({n})", "需求（{n}）"),
+    "org.relations": ("Relations ({n})", "合作关系（{n}）"),
+    "org.events": ("Events ({n})", "参加活动（{n}）"),
+    "org.deals": ("Deals ({n})", "项目（{n}）"),
+    "org.segments_title": ("Segments", "产业链环节"),
+    "org.website": ("Website", "网站"),
+    "org.region": ("Region", "地区"),
+    # chain page
+    "chain.title": ("Industry chain", "产业链图谱"),
+    "chain.pick": ("Chain", "产业链"),
+    "chain.caption": (
+        "Segments from upstream (left) to downstream (right). The bubble size is the number of "
+        "organisations offering in the segment; red segments have no local supplier.",
+        "从上游（左）到下游（右）的产业链环节。气泡大小表示在该环节提供产品或服务的机构数；"
+        "红色环节没有本地供应商。",
+    ),
+    "chain.gaps": (
+        "Gaps: segments with no local supplier ({n})",
+        "缺口：没有本地供应商的环节（{n}）",
+    ),
+    "chain.no_gaps": ("Every segment has a local supplier.", "每个环节都有本地供应商。"),
+    "chain.gap_hint": (
+        "Invite outside suppliers of these segments to the next event.",
+        "可邀请这些环节的市外供应商参加下一场活动。",
+    ),
+    "chain.segments": ("All segments of the chain", "该产业链的全部环节"),
+    "chain.hover": (
+        "{name}<br>suppliers: {suppliers} (local {local}, outside {outside})<br>buyers: {buyers}",
+        "{name}<br>供应商：{suppliers}（本地 {local}，市外 {outside}）<br>需求方：{buyers}",
+    ),
+    "chain.legend_ok": ("has a local supplier", "有本地供应商"),
+    "chain.legend_gap": ("gap: no local supplier", "缺口：无本地供应商"),
+    "chain.no_chains": ("No chain segments in the workspace yet.", "工作区中还没有产业链环节。"),
+    # import / export page
+    "io.title": ("Import / export", "导入 / 导出"),
+    "io.import": ("Import a workspace", "导入工作区"),
+    "io.import_help": (
+        "Upload CSV files named like the tables (organizations.csv, items.csv, ...) or one "
+        ".xlsx workbook with one sheet per table. Everything is checked first; if anything is "
+        "wrong, nothing is written.",
+        "上传按表命名的 CSV 文件（organizations.csv、items.csv 等），或一个每张表一个工作表的 "
+        ".xlsx 工作簿。系统会先全部校验；只要有错误，就不会写入任何数据。",
+    ),
+    "io.files": ("Workspace files", "工作区文件"),
+    "io.run": ("Import", "导入"),
+    "io.refused": (
+        "Import refused: {n} problem(s). Nothing was written. Fix them and upload again.",
+        "导入被拒绝：发现 {n} 个问题，未写入任何数据。请修正后重新上传。",
+    ),
+    "io.done": ("Imported.", "导入完成。"),
+    "io.result": (
+        "{table}: {added} added, {updated} updated",
+        "{table}：新增 {added}，更新 {updated}",
+    ),
+    "io.no_files": ("Choose files first.", "请先选择文件。"),
+    "io.export": ("Export the workspace", "导出工作区"),
+    "io.export_help": (
+        "Everything in the database, in the same format the import reads.",
+        "数据库中的全部数据，格式与导入一致。",
+    ),
+    "io.format": ("Format", "格式"),
+    "io.format.xlsx": ("One Excel workbook (.xlsx)", "一个 Excel 工作簿（.xlsx）"),
+    "io.format.zip": ("CSV files in a .zip", "CSV 文件（.zip 压缩包）"),
+    "io.prepare": ("Prepare the export", "生成导出文件"),
+    "io.download": ("Download {name}", "下载 {name}"),
+    "io.counts": ("Rows per table", "各表行数"),
+    # column headers (tables shown in the app)
+    "col.org_id": ("Id", "编号"),
+    "col.name": ("Name", "名称"),
+    "col.name_zh": ("Chinese name", "中文名"),
+    "col.kind": ("Kind", "类型"),
+    "col.tier": ("Tier", "梯度"),
+    "col.local": ("Local", "本地"),
+    "col.region": ("Region", "地区"),
+    "col.chains": ("Chains", "产业链"),
+    "col.segments": ("Segments", "环节"),
+    "col.segment_id": ("Segment", "环节编号"),
+    "col.chain": ("Chain", "产业链"),
+    "col.stage": ("Stage", "阶段"),
+    "col.suppliers": ("Suppliers", "供应商"),
+    "col.local_suppliers": ("Local suppliers", "本地供应商"),
+    "col.outside_suppliers": ("Outside suppliers", "市外供应商"),
+    "col.buyers": ("Buyers", "需求方"),
+    "col.item_id": ("Item", "条目"),
+    "col.type": ("Type", "类别"),
+    "col.title": ("Title", "标题"),
+    "col.segment": ("Segment", "环节"),
+    "col.keywords": ("Keywords", "关键词"),
+    "col.description": ("Description", "说明"),
+    "col.role": ("Relation", "关系"),
+    "col.source": ("Source", "来源"),
+    "col.event_id": ("Event", "活动"),
+    "col.date": ("Date", "日期"),
+    "col.status": ("Status", "状态"),
+    "col.deal_id": ("Deal", "项目"),
+    "col.partner": ("Partner", "合作方"),
+    "col.value_cny": ("Value (CNY)", "金额（元）"),
+    "col.updated_at": ("Updated", "更新时间"),
+    "col.file": ("File", "文件"),
+    "col.row": ("Row", "行"),
+    "col.column": ("Column", "列"),
+    "col.message": ("Problem", "问题"),
+    "col.table": ("Table", "表"),
+    "col.rows": ("Rows", "行数"),
+}
+
+# Enumerated values of the data model, shown translated in widgets and tables.
+VALUES: dict[str, tuple[str, str]] = {
+    "company": ("company", "企业"),
+    "university": ("university", "高校"),
+    "institute": ("institute", "科研院所"),
+    "finance": ("financial institution", "金融机构"),
+    "none": ("no tier", "无"),
+    "innovative_sme": ("innovative SME", "创新型中小企业"),
+    "specialized": ("specialised SME (专精特新)", "专精特新中小企业"),
+    "little_giant": ("little giant", "小巨人"),
+    "eaglet": ("eaglet", "雏鹰企业"),
+    "gazelle": ("gazelle", "瞪羚企业"),
+    "hidden_unicorn": ("hidden unicorn", "隐形独角兽"),
+    "unicorn": ("unicorn", "独角兽"),
+    "leader": ("leading enterprise", "领军标杆企业"),
+    "upstream": ("upstream", "上游"),
+    "midstream": ("midstream", "中游"),
+    "downstream": ("downstream", "下游"),
+    "offer": ("offer", "供给"),
+    "need": ("need", "需求"),
+    "product": ("product", "产品"),
+    "technology": ("technology", "技术"),
+    "service": ("service", "服务"),
+    "capital": ("capital", "资金"),
+    "supplier_of": ("supplier of", "供应"),
+    "supplies": ("supplies", "供货给"),
+    "supplied_by": ("supplied by", "供应商为"),
+    "partner": ("partner", "合作伙伴"),
+    "invited": ("invited", "已邀请"),
+    "registered": ("registered", "已报名"),
+    "attended": ("attended", "已参会"),
+    "declined": ("declined", "已谢绝"),
+    "no_show": ("no show", "未到场"),
+    "proposed": ("proposed", "已提议"),
+    "accepted": ("accepted", "已接受"),
+    "held": ("held", "已举行"),
+    "cancelled": ("cancelled", "已取消"),
+    "intent": ("intent", "合作意向"),
+    "in_progress": ("in progress", "推进中"),
+    "signed": ("signed", "已签约"),
+    "dropped": ("dropped", "已终止"),
+    "organizations": ("organisations", "机构"),
+    "segments": ("segments", "产业链环节"),
+    "chain_links": ("chain links", "环节关联"),
+    "items": ("offers and needs", "供需条目"),
+    "relations": ("relations", "合作关系"),
+    "events": ("events", "活动"),
+    "participants": ("participants", "参会记录"),
+    "meetings": ("meetings", "洽谈"),
+    "deals": ("deals", "项目"),
+}
+
+
+def _index(lang: str) -> int:
+    try:
+        return tuple(LANGUAGES).index(lang)
+    except ValueError:
+        raise ConfigError(f"language {lang!r} is not supported; use one of: en, zh") from None
+
+
+def t(key: str, lang: str = "en", **values) -> str:
+    """The label ``key`` in ``lang`` (``"en"`` or ``"zh"``), with ``values`` filled in.
+
+    Raises
+    ------
+    KeyError
+        When ``key`` is not a label.
+    ConfigError
+        When ``lang`` is not a supported language.
+    """
+    text = LABELS[key][_index(lang)]
+    return text.format(**values) if values else text
+
+
+def value_label(value, lang: str = "en") -> str:
+    """An enumerated data value (a tier, a stage, ...) in ``lang``; other values unchanged."""
+    if value is None:
+        return ""
+    pair = VALUES.get(str(value))
+    return pair[_index(lang)] if pair else str(value)
+
+
+def column_labels(columns, lang: str = "en") -> dict[str, str]:
+    """``{column: header}`` for the columns that have a ``col.<name>`` label."""
+    return {c: t(f"col.{c}", lang) for c in columns if f"col.{c}" in LABELS}

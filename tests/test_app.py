@@ -1,0 +1,293 @@
+"""The Streamlit app, page by page, with streamlit.testing.v1.AppTest on a tiny workspace."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from matchmaker import views
+from matchmaker.i18n import LABELS, VALUES
+from matchmaker.schema import TABLES
+from matchmaker.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+TIMEOUT = 30
+
+WORKSPACE = {
+    "organizations": [
+        {
+            "org_id": "C1",
+            "name": "Harbour Motors",
+            "kind": "company",
+            "name_zh": "港湾汽车",
+            "local": True,
+            "tier": "leader",
+            "chains": ("nev",),
+            "region": "Qingdao",
+            "description": "Builds electric buses.",
+        },
+        {
+            "org_id": "C2",
+            "name": "Inland Cells",
+            "kind": "company",
+            "local": False,
+            "tier": "gazelle",
+            "chains": ("nev",),
+            "region": "Hefei",
+        },
+        {
+            "org_id": "C3",
+            "name": "Bay Lithium",
+            "kind": "company",
+            "local": True,
+            "tier": "little_giant",
+            "chains": ("nev",),
+        },
+        {
+            "org_id": "U1",
+            "name": "Ocean University",
+            "kind": "university",
+            "local": True,
+            "chains": ("nev", "marine"),
+        },
+    ],
+    "segments": [
+        {"segment_id": "S_LI", "name": "Lithium materials", "chain": "nev", "stage": "upstream"},
+        {"segment_id": "S_CELL", "name": "Battery cells", "chain": "nev", "stage": "midstream"},
+        {"segment_id": "S_BUS", "name": "Buses", "chain": "nev", "stage": "downstream"},
+        {"segment_id": "S_SHIP", "name": "Ships", "chain": "marine", "stage": "downstream"},
+    ],
+    "chain_links": [
+        {"upstream": "S_LI", "downstream": "S_CELL"},
+        {"upstream": "S_CELL", "downstream": "S_BUS"},
+    ],
+    "items": [
+        {
+            "item_id": "I1",
+            "org_id": "C3",
+            "side": "offer",
+            "type": "product",
+            "title": "Battery-grade lithium carbonate",
+            "segment": "S_LI",
+        },
+        {
+            "item_id": "I2",
+            "org_id": "C2",
+            "side": "offer",
+            "type": "product",
+            "title": "LFP battery cells",
+            "segment": "S_CELL",
+        },
+        {
+            "item_id": "I3",
+            "org_id": "C1",
+            "side": "need",
+            "type": "product",
+            "title": "Battery packs for city buses",
+            "segment": "S_CELL",
+        },
+        {
+            "item_id": "I4",
+            "org_id": "C1",
+            "side": "offer",
+            "type": "product",
+            "title": "Electric city buses",
+            "segment": "S_BUS",
+        },
+    ],
+    "relations": [{"org_a": "C2", "org_b": "C1", "kind": "supplier_of", "source": "survey"}],
+    "events": [{"event_id": "E1", "name": "NEV day", "date": date(2025, 5, 9), "chains": ("nev",)}],
+    "participants": [
+        {"event_id": "E1", "org_id": "C1", "status": "attended"},
+        {"event_id": "E1", "org_id": "C2", "status": "attended"},
+    ],
+    "deals": [
+        {
+            "deal_id": "D1",
+            "org_a": "C2",
+            "org_b": "C1",
+            "stage": "intent",
+            "event_id": "E1",
+            "title": "Cells for buses",
+        }
+    ],
+}
+
+
+@pytest.fixture
+def tiny_db(tmp_path, monkeypatch) -> Store:
+    """A temporary SQLite database with the tiny workspace; the app reads it via MATCHMAKER_DB."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    store = Store(url)
+    store.init()
+    store.upsert(full_rows(WORKSPACE))
+    monkeypatch.setenv("MATCHMAKER_DB", url)
+    monkeypatch.setenv("MATCHMAKER_LANGUAGE", "en")
+    yield store
+    store.engine.dispose()
+
+
+def full_rows(workspace: dict) -> dict:
+    """Every row with every column of its table (missing ones None), as the store expects."""
+    return {
+        name: [{c: row.get(c) for c in TABLES[name].column_names} for row in rows]
+        for name, rows in workspace.items()
+    }
+
+
+def open_page(page: str | None = None, lang: str = "en") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["app_lang"] = lang
+    at.run()
+    if page:
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def frame(at: AppTest, *columns: str):
+    """The first table on the page that has all these column headers."""
+    for df in at.dataframe:
+        if set(columns) <= set(df.value.columns):
+            return df.value
+    raise AssertionError(f"no table with columns {columns}")
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for e in (*at.markdown, *at.caption, *at.title, *at.subheader)]
+    parts += [str(m.value) for m in at.metric]
+    return "\n".join(str(p) for p in parts)
+
+
+# --- i18n ------------------------------------------------------------------------------
+
+
+def test_every_label_has_both_languages():
+    for key, (en, zh) in {**LABELS, **VALUES}.items():
+        assert en.strip() and zh.strip(), key
+        assert re.findall(r"{\w+}", en) == re.findall(r"{\w+}", zh) or key in VALUES, key
+
+
+def test_every_label_used_by_the_app_exists():
+    sources = [ROOT / "app.py", *sorted((ROOT / "app_pages").glob("*.py"))]
+    used = set()
+    for path in sources:
+        used |= set(re.findall(r"""tr\(\s*["']([\w.]+)["']""", path.read_text()))
+    assert used, "no labels found"
+    assert sorted(used - set(LABELS)) == []
+
+
+# --- shell and organisations -------------------------------------------------------------
+
+
+def test_shell_opens_on_the_organisations_page(tiny_db):
+    at = open_page()
+    assert at.title[0].value == "Organisations"
+    assert [r.value for r in at.sidebar.radio] == ["en"]
+    assert at.metric[0].value == "4"
+    assert "4 organisations match" in texts(at)
+
+
+def test_organisation_filters_and_profile(tiny_db):
+    at = open_page()
+    at.radio(key="org_local").set_value(False).run()
+    assert "1 organisations match" in texts(at)
+    assert at.selectbox(key="org_pick").options == ["Inland Cells (C2)"]
+    at.radio(key="org_local").set_value(None).run()
+    at.multiselect(key="org_tiers").set_value(["leader", "little_giant"]).run()
+    assert "2 organisations match" in texts(at)
+    at.selectbox(key="org_segment").set_value("S_LI").run()
+    assert at.selectbox(key="org_pick").options == ["Bay Lithium (C3)"]
+    at.multiselect(key="org_tiers").set_value([]).run()
+    at.selectbox(key="org_segment").set_value(None).run()
+    at.text_input(key="org_query").set_value("harbour").run()
+    assert at.selectbox(key="org_pick").value == "C1"
+    page = texts(at)
+    assert "Harbour Motors · 港湾汽车" in page
+    tab_labels = [tab.label for tab in at.tabs]
+    assert "Offers (1)" in tab_labels and "Needs (1)" in tab_labels
+    assert "Relations (1)" in tab_labels and "Events (1)" in tab_labels
+    assert "Deals (1)" in tab_labels
+    relations = frame(at, "Relation")
+    assert relations.iloc[0]["Relation"] == "supplied by"
+
+
+def test_organisations_page_in_chinese(tiny_db):
+    at = open_page(lang="zh")
+    assert at.title[0].value == "机构"
+    assert "共 4 家机构符合条件" in texts(at)
+    assert "小巨人" in at.multiselect(key="org_tiers").options
+
+
+def test_uninitialised_database_shows_a_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("MATCHMAKER_DB", f"sqlite:///{tmp_path / 'none.db'}")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert "matchmaker init" in at.error[0].value
+
+
+# --- industry chain ----------------------------------------------------------------------
+
+
+def test_chain_page_shows_the_gaps(tiny_db):
+    at = open_page("chain")
+    assert at.selectbox(key="chain_pick").options == ["marine", "nev"]
+    at.selectbox(key="chain_pick").set_value("nev").run()
+    assert not at.exception
+    assert "Gaps: segments with no local supplier (1)" in texts(at)
+    gaps = frame(at, "Segment", "Local suppliers")
+    assert gaps["Segment"].tolist() == ["S_CELL"]
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_chain_map_positions_and_links(tiny_db):
+    chain = views.chain_map(tiny_db, "nev")
+    assert chain.nodes[["segment_id", "x", "y", "suppliers", "gap"]].values.tolist() == [
+        ["S_LI", 0, 0, 1, False],
+        ["S_CELL", 1, 0, 1, True],
+        ["S_BUS", 2, 0, 1, False],
+    ]
+    assert chain.links == [("S_CELL", "S_BUS"), ("S_LI", "S_CELL")]
+
+
+# --- import / export ---------------------------------------------------------------------
+
+
+def test_import_refuses_a_broken_file_and_writes_nothing(tiny_db):
+    pytest.importorskip("matchmaker.ingest")
+    before = tiny_db.counts()
+    at = open_page("import_export")
+    broken = b"org_id,name,kind\nC9,New Co,spaceship\nC10,,company\n"
+    at.file_uploader(key="io_files").set_value(("organizations.csv", broken, "text/csv"))
+    at.button(key="io_run").click().run()
+    assert not at.exception
+    assert "Nothing was written" in at.error[0].value
+    problems = frame(at, "Problem")
+    assert set(problems.columns) == {"File", "Row", "Column", "Problem"}
+    assert problems["Row"].tolist() == [2, 3]
+    assert tiny_db.counts() == before
+
+
+def test_import_adds_rows_and_export_downloads(tiny_db):
+    pytest.importorskip("matchmaker.ingest")
+    at = open_page("import_export")
+    good = b"org_id,name,kind\nC9,New Co,company\n"
+    at.file_uploader(key="io_files").set_value(("organizations.csv", good, "text/csv"))
+    at.button(key="io_run").click().run()
+    assert not at.exception
+    assert not at.error
+    assert tiny_db.get("organizations", "C9")["name"] == "New Co"
+    at.button(key="io_prepare").click().run()
+    assert at.download_button(key="io_download").label.endswith(".xlsx")
+
+
+def test_import_rejects_unknown_file_names(tiny_db):
+    at = open_page("import_export")
+    at.file_uploader(key="io_files").set_value(("people.csv", b"a,b\n1,2\n", "text/csv"))
+    at.button(key="io_run").click().run()
+    assert "not a workspace file: people.csv" in at.error[0].value
