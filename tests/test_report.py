@@ -1,0 +1,140 @@
+"""The funnel report: the public contract's keys and figures on a tiny hand-built workspace."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from matchmaker import report
+from matchmaker.errors import DataError, NotFoundError
+
+
+def _org(org_id, local, chains=("photonics",)):
+    return {"org_id": org_id, "name": org_id, "kind": "company", "local": local, "chains": chains}
+
+
+# The rows of /work/shared/checks/fixtures/ok (the contract fixture), plus chains on events.
+WORKSPACE = {
+    "organizations": [_org("A1", True), _org("A2", False), _org("A3", True), _org("A4", True)],
+    "events": [
+        {"event_id": "P1", "name": "Photonics", "date": date(2025, 5, 9), "chains": ("ph",)},
+        {
+            "event_id": "P2",
+            "name": "Marine",
+            "date": date(2025, 6, 12),
+            "chains": ("ph", "marine"),
+        },
+    ],
+    "participants": [
+        {"event_id": "P1", "org_id": "A1", "status": "attended"},
+        {"event_id": "P1", "org_id": "A2", "status": "attended"},
+        {"event_id": "P1", "org_id": "A3", "status": "declined"},
+        {"event_id": "P2", "org_id": "A1", "status": "attended"},
+        {"event_id": "P2", "org_id": "A3", "status": "attended"},
+        {"event_id": "P2", "org_id": "A4", "status": "invited"},
+    ],
+    "meetings": [
+        {"event_id": "P1", "org_a": "A1", "org_b": "A2", "slot": 1, "status": "held"},
+        {"event_id": "P2", "org_a": "A1", "org_b": "A3", "slot": 1, "status": "held"},
+    ],
+    "deals": [
+        {"deal_id": "X1", "org_a": "A2", "org_b": "A1", "stage": "signed", "event_id": "P1"},
+        {"deal_id": "X2", "org_a": "A1", "org_b": "A3", "stage": "intent", "event_id": "P2"},
+        {"deal_id": "X3", "org_a": "A4", "org_b": "A1", "stage": "dropped", "event_id": None},
+    ],
+}
+EXPECTED_ALL = {
+    "events": 2,
+    "invited": 4,
+    "attended": 3,
+    "attended_external": 1,
+    "meetings_held": 2,
+    "deals": {"intent": 1, "in_progress": 0, "signed": 1, "dropped": 1},
+    "orgs_with_deal": 3,
+}
+EXPECTED_P2 = {
+    "events": 1,
+    "invited": 3,
+    "attended": 2,
+    "attended_external": 0,
+    "meetings_held": 1,
+    "deals": {"intent": 1, "in_progress": 0, "signed": 0, "dropped": 0},
+    "orgs_with_deal": 2,
+}
+
+
+@pytest.fixture
+def ws(store):
+    store.upsert(WORKSPACE)
+    return store
+
+
+def test_funnel_matches_the_contract_fixture(ws):
+    got = report.funnel(ws)
+    assert got == EXPECTED_ALL
+    assert list(got) == list(report.FUNNEL_KEYS)
+    assert report.funnel(ws, event_id="P2") == EXPECTED_P2
+
+
+def test_chain_filter_keeps_events_with_that_chain_and_their_deals(ws):
+    assert report.funnel(ws, chain="marine") == EXPECTED_P2
+    ph = report.funnel(ws, chain="ph")
+    # Both events, but the deal without an event is out of scope.
+    assert ph["events"] == 2 and ph["deals"]["dropped"] == 0 and ph["deals"]["signed"] == 1
+    none = report.funnel(ws, chain="nothing")
+    assert none["events"] == 0 and none["invited"] == 0 and none["orgs_with_deal"] == 0
+
+
+def test_unknown_event_is_refused(ws):
+    with pytest.raises(NotFoundError, match="P9"):
+        report.funnel(ws, event_id="P9")
+
+
+def test_conversion_walks_the_organisation_funnel(ws):
+    rows = {r["step"]: r for r in report.conversion(ws)}
+    assert [rows[s]["organisations"] for s in report.RATE_STEPS] == [3, 3, 3, 2, 2]
+    assert rows["attended"]["rate"] is None
+    assert rows["in_progress"]["rate"] == pytest.approx(2 / 3)
+    assert rows["signed"]["overall"] == pytest.approx(2 / 3)
+
+
+def test_dropped_deal_counts_for_the_stage_its_history_reached(ws):
+    from matchmaker import deals
+
+    deals.add_deal(ws, "A3", "A2", actor="li", event_id="P1", at=datetime(2025, 5, 10))
+    deals.advance(ws, "D0004", actor="li")
+    deals.drop(ws, "D0004", actor="li", note="lost budget")
+    rows = {r["step"]: r["organisations"] for r in report.conversion(ws, event_id="P1")}
+    # P1 attendees A1, A2; A2 reached in_progress through D0004, A1 and A2 signed X1.
+    assert rows == {"attended": 2, "met": 2, "intent": 2, "in_progress": 2, "signed": 2}
+    assert report.funnel(ws, event_id="P1")["deals"]["dropped"] == 1
+
+
+def test_breakdowns_per_event_and_chain(ws):
+    by_event = report.breakdown(ws, "event")
+    assert [(r["event_id"], r["attended"], r["deals_signed"]) for r in by_event] == [
+        ("P1", 2, 1),
+        ("P2", 2, 0),
+    ]
+    by_chain = report.breakdown(ws, "chain")
+    assert [(r["chain"], r["events"], r["invited"]) for r in by_chain] == [
+        ("marine", 1, 3),
+        ("ph", 2, 4),
+    ]
+    assert by_chain[0]["rate_met"] == 1.0
+    with pytest.raises(DataError, match="event"):
+        report.breakdown(ws, "region")
+
+
+def test_table_format_and_xlsx_export(ws, tmp_path):
+    text = report.format_table(report.funnel(ws))
+    assert "attended_external" in text and "deals in_progress" in text
+    path = report.export_xlsx(ws, tmp_path / "out" / "report.xlsx")
+    book = load_workbook(path)
+    assert book.sheetnames == ["funnel", "conversion", "by_event", "by_chain"]
+    values = {r[0]: r[1] for r in book["funnel"].iter_rows(min_row=2, values_only=True)}
+    assert values["deals_signed"] == 1 and values["orgs_with_deal"] == 3
+    with pytest.raises(DataError, match="xlsx"):
+        report.export_xlsx(ws, tmp_path / "report.csv")
