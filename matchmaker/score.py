@@ -1,0 +1,370 @@
+"""Pair scorers with one shape: ``scorer(ctx, pairs) -> iterator of (a, b, score)``.
+
+Modelled on :mod:`networkx.algorithms.link_prediction`: every scorer delegates to one
+helper, :func:`_apply`, over a :class:`~matchmaker.context.ScoringContext` (built by
+:func:`matchmaker.context.build_context`, re-exported here).
+
+A pair ``(a, b)`` reads "``a`` is the organisation we suggest for, ``b`` the candidate".
+Features come in both directions: ``need_offer_*`` is "``b`` supplies ``a``" (a's NEEDS
+against b's OFFERS), ``offer_need_*`` is "``a`` supplies ``b``". :data:`FEATURES` names every
+feature in the column order of :func:`feature_matrix`; the rest of the package (ranker,
+recommender, evaluation) uses only these two.
+
+=========================  ============================================================
+feature                    meaning (range)
+=========================  ============================================================
+need_offer_lexical         cosine of char n-gram TF-IDF, a's needs vs b's offers [0, 1]
+offer_need_lexical         same, a's offers vs b's needs [0, 1]
+profile_lexical            cosine of the two whole profiles (name, description, offers)
+need_offer_semantic        cosine of embeddings, a's needs vs b's offers [-1, 1] (0: none)
+offer_need_semantic        same, a's offers vs b's needs
+profile_semantic           cosine of profile embeddings
+chain_in                   b offers a segment upstream of one a needs: 1/(1+distance), else 0
+chain_out                  a offers a segment upstream of one b needs: 1/(1+distance)
+common_partners            number of shared known partners
+adamic_adar                Adamic-Adar index on the relation graph (networkx definition)
+resource_allocation        resource allocation index on the relation graph
+partner_similarity         cosine of b's profile with the centroid of a's partners' profiles
+partner_similarity_rev     cosine of a's profile with the centroid of b's partners' profiles
+neighbour_partners         sum over a's 20 most similar organisations c of sim(a, c) * [c-b known]
+category_affinity          P(category of b | category of a) among known pairs (smoothed)
+degree_a                   log(1 + number of a's known partners)
+degree_b                   log(1 + number of b's known partners)
+=========================  ============================================================
+
+>>> from matchmaker.context import build_context
+>>> ctx = build_context([{"org_id": "A", "name": "a"}, {"org_id": "B", "name": "b"},
+...     {"org_id": "C", "name": "c"}], relations=[{"org_a": "A", "org_b": "C"},
+...     {"org_a": "B", "org_b": "C"}])
+>>> list(common_partners(ctx, [("A", "B")]))
+[('A', 'B', 1.0)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+import scipy.sparse as sp
+
+from matchmaker.context import ScoringContext, build_context
+from matchmaker.errors import DataError, NotFoundError
+
+__all__ = [
+    "FEATURES",
+    "NEIGHBOURS",
+    "ScoringContext",
+    "adamic_adar",
+    "build_context",
+    "category_affinity",
+    "chain_in",
+    "chain_out",
+    "common_partners",
+    "feature_matrix",
+    "feature_rows",
+    "need_offer_lexical",
+    "neighbour_partners",
+    "offer_need_lexical",
+    "pair_indices",
+    "partner_similarity",
+    "profile_lexical",
+    "resource_allocation",
+    "score_pairs",
+]
+
+NEIGHBOURS = 20  # how many text-similar organisations neighbour_partners looks at
+_BLOCK_CELLS = 4_000_000  # dense cells computed at once (rows x columns)
+
+
+def _dense(m) -> np.ndarray:
+    return np.asarray(m.toarray() if sp.issparse(m) else m, dtype=np.float64)
+
+
+def _cos(left, right, rows, cols) -> np.ndarray:
+    if left is None or right is None:
+        return np.zeros((len(rows), len(cols)))
+    return _dense(left[rows] @ right[cols].T)
+
+
+def _f_need_offer_lex(ctx, rows, cols):
+    return _cos(ctx.need_lex, ctx.offer_lex, rows, cols)
+
+
+def _f_offer_need_lex(ctx, rows, cols):
+    return _cos(ctx.offer_lex, ctx.need_lex, rows, cols)
+
+
+def _f_profile_lex(ctx, rows, cols):
+    return _cos(ctx.profile_lex, ctx.profile_lex, rows, cols)
+
+
+def _f_need_offer_sem(ctx, rows, cols):
+    return _cos(ctx.need_vec, ctx.offer_vec, rows, cols)
+
+
+def _f_offer_need_sem(ctx, rows, cols):
+    return _cos(ctx.offer_vec, ctx.need_vec, rows, cols)
+
+
+def _f_profile_sem(ctx, rows, cols):
+    return _cos(ctx.profile_vec, ctx.profile_vec, rows, cols)
+
+
+def _chain(reach, offers, rows, cols) -> np.ndarray:
+    """max over segments s of reach[a, s] * offers[b, s]."""
+    out = np.zeros((len(rows), len(cols)))
+    sub = offers[cols].tocsc()
+    for i, r in enumerate(rows):
+        vec = reach[r]
+        if vec.nnz == 0:
+            continue
+        hit = sub[:, vec.indices].multiply(vec.data).tocsr()
+        if hit.nnz:
+            out[i] = _dense(hit.max(axis=1)).ravel()
+    return out
+
+
+def _f_chain_in(ctx, rows, cols):
+    return _chain(ctx.need_reach, ctx.offer_segments, rows, cols)
+
+
+def _f_chain_out(ctx, rows, cols):
+    # a supplies b: a's offers upstream of b's needs; computed from b's side, transposed.
+    return _chain(ctx.need_reach, ctx.offer_segments, cols, rows).T
+
+
+def _f_common(ctx, rows, cols):
+    adj = ctx.rel.binary
+    return _dense(adj[rows] @ adj[:, cols])
+
+
+def _f_adamic_adar(ctx, rows, cols):
+    adj = ctx.rel.binary
+    return _dense(adj[rows] @ sp.diags(ctx.rel.inv_log_degree) @ adj[:, cols])
+
+
+def _f_resource_allocation(ctx, rows, cols):
+    adj = ctx.rel.binary
+    return _dense(adj[rows] @ sp.diags(ctx.rel.inv_degree) @ adj[:, cols])
+
+
+def _f_partner_sim(ctx, rows, cols):
+    return _dense(ctx.rel.partner_centroid[rows] @ ctx.profile_lex[cols].T)
+
+
+def _f_partner_sim_rev(ctx, rows, cols):
+    return _dense(ctx.profile_lex[rows] @ ctx.rel.partner_centroid[cols].T)
+
+
+def _f_neighbour_partners(ctx, rows, cols):
+    sims = _dense(ctx.profile_lex[rows] @ ctx.profile_lex.T)
+    sims[np.arange(len(rows)), rows] = 0.0  # an organisation is not its own neighbour
+    k = min(NEIGHBOURS, sims.shape[1])
+    if k < sims.shape[1]:
+        # keep the k largest per row; ties broken by index (stable sort of -sims)
+        order = np.argsort(-sims, axis=1, kind="stable")[:, k:]
+        np.put_along_axis(sims, order, 0.0, axis=1)
+    return _dense(sp.csr_matrix(sims) @ ctx.rel.binary[:, cols])
+
+
+def _f_category(ctx, rows, cols):
+    return _dense(ctx.categories[rows] @ ctx.rel.category_affinity @ ctx.categories[cols].T)
+
+
+def _f_degree_a(ctx, rows, cols):
+    return np.repeat(np.log1p(ctx.rel.degree[rows])[:, None], len(cols), axis=1)
+
+
+def _f_degree_b(ctx, rows, cols):
+    return np.repeat(np.log1p(ctx.rel.degree[cols])[None, :], len(rows), axis=0)
+
+
+_ROWS = {
+    "need_offer_lexical": _f_need_offer_lex,
+    "offer_need_lexical": _f_offer_need_lex,
+    "profile_lexical": _f_profile_lex,
+    "need_offer_semantic": _f_need_offer_sem,
+    "offer_need_semantic": _f_offer_need_sem,
+    "profile_semantic": _f_profile_sem,
+    "chain_in": _f_chain_in,
+    "chain_out": _f_chain_out,
+    "common_partners": _f_common,
+    "adamic_adar": _f_adamic_adar,
+    "resource_allocation": _f_resource_allocation,
+    "partner_similarity": _f_partner_sim,
+    "partner_similarity_rev": _f_partner_sim_rev,
+    "neighbour_partners": _f_neighbour_partners,
+    "category_affinity": _f_category,
+    "degree_a": _f_degree_a,
+    "degree_b": _f_degree_b,
+}
+FEATURES: tuple[str, ...] = tuple(_ROWS)
+
+
+def pair_indices(ctx: ScoringContext, pairs: Iterable[tuple[str, str]]):
+    """Row indices ``(ia, ib)`` of the pairs' organisations in ``ctx``.
+
+    Raises
+    ------
+    NotFoundError
+        When a pair names an organisation that is not in the context.
+    """
+    ia, ib = [], []
+    index = ctx.index
+    for a, b in pairs:
+        for org in (a, b):
+            if org not in index:
+                raise NotFoundError(f"organisation {org!r} is not in the scoring context")
+        ia.append(index[a])
+        ib.append(index[b])
+    return np.asarray(ia, dtype=np.int64), np.asarray(ib, dtype=np.int64)
+
+
+def _check_features(features) -> tuple[str, ...]:
+    features = FEATURES if features is None else tuple(features)
+    unknown = [f for f in features if f not in _ROWS]
+    if unknown:
+        raise DataError(f"unknown feature(s) {unknown}; known: {', '.join(FEATURES)}")
+    return features
+
+
+def feature_rows(ctx: ScoringContext, name: str, rows, cols=None) -> np.ndarray:
+    """Feature ``name`` for every pair ``(rows[i], cols[j])`` of organisation indices.
+
+    Parameters
+    ----------
+    ctx : ScoringContext
+    name : str
+        One of :data:`FEATURES`.
+    rows : array of int
+        Indices of the ``a`` side.
+    cols : array of int, optional
+        Indices of the ``b`` side; all organisations when omitted.
+
+    Returns
+    -------
+    ndarray of shape (len(rows), len(cols))
+    """
+    (name,) = _check_features([name])
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.arange(len(ctx.org_ids)) if cols is None else np.asarray(cols, dtype=np.int64)
+    return _ROWS[name](ctx, rows, cols)
+
+
+def feature_matrix(ctx: ScoringContext, pairs, features=None) -> np.ndarray:
+    """Features of each ``(a, b)`` pair, one row per pair, columns as ``features``.
+
+    Parameters
+    ----------
+    ctx : ScoringContext
+    pairs : iterable of (str, str), or a tuple ``(ia, ib)`` of index arrays
+    features : sequence of str, optional
+        Default :data:`FEATURES`.
+
+    Returns
+    -------
+    ndarray of shape (n_pairs, n_features), float64
+
+    Raises
+    ------
+    NotFoundError
+        When a pair names an unknown organisation.
+    DataError
+        When a feature name is unknown.
+    """
+    features = _check_features(features)
+    if isinstance(pairs, tuple) and len(pairs) == 2 and isinstance(pairs[0], np.ndarray):
+        ia, ib = (np.asarray(p, dtype=np.int64) for p in pairs)
+    else:
+        ia, ib = pair_indices(ctx, pairs)
+    out = np.zeros((len(ia), len(features)))
+    if len(ia) == 0:
+        return out
+    n = len(ctx.org_ids)
+    order = np.argsort(ia, kind="stable")
+    uniq = np.unique(ia)
+    block = max(1, _BLOCK_CELLS // max(n, 1))
+    for start in range(0, len(uniq), block):
+        rows = uniq[start : start + block]
+        lo = np.searchsorted(ia[order], rows[0], side="left")
+        hi = np.searchsorted(ia[order], rows[-1], side="right")
+        sel = order[lo:hi]
+        bs = ib[sel]
+        cols = np.unique(bs)
+        if len(cols) > n // 4:
+            cols = np.arange(n)
+        r_pos = np.searchsorted(rows, ia[sel])
+        c_pos = np.searchsorted(cols, bs)
+        for j, name in enumerate(features):
+            out[sel, j] = _ROWS[name](ctx, rows, cols)[r_pos, c_pos]
+    return out
+
+
+def _apply(ctx: ScoringContext, pairs, name: str) -> Iterator[tuple[str, str, float]]:
+    """The one helper every scorer delegates to (networkx ``_apply_prediction``)."""
+    pairs = list(pairs)
+    values = feature_matrix(ctx, pairs, [name])[:, 0] if pairs else []
+    return ((a, b, float(v)) for (a, b), v in zip(pairs, values, strict=True))
+
+
+def score_pairs(ctx: ScoringContext, pairs, name: str) -> Iterator[tuple[str, str, float]]:
+    """Scorer by feature name: ``(a, b, value)`` for each pair (see :data:`FEATURES`)."""
+    _check_features([name])
+    return _apply(ctx, pairs, name)
+
+
+def need_offer_lexical(ctx, pairs):
+    """Cosine of a's needs and b's offers (char n-gram TF-IDF): how well b supplies a."""
+    return _apply(ctx, pairs, "need_offer_lexical")
+
+
+def offer_need_lexical(ctx, pairs):
+    """Cosine of a's offers and b's needs (char n-gram TF-IDF): how well a supplies b."""
+    return _apply(ctx, pairs, "offer_need_lexical")
+
+
+def profile_lexical(ctx, pairs):
+    """Cosine of the two profiles' char n-gram TF-IDF."""
+    return _apply(ctx, pairs, "profile_lexical")
+
+
+def chain_in(ctx, pairs):
+    """1/(1 + d) for the shortest chain distance d from one of b's offer segments to one
+    of a's need segments (0 when none is upstream within the context's chain depth)."""
+    return _apply(ctx, pairs, "chain_in")
+
+
+def chain_out(ctx, pairs):
+    """:func:`chain_in` with the roles swapped: a's offers upstream of b's needs."""
+    return _apply(ctx, pairs, "chain_out")
+
+
+def common_partners(ctx, pairs):
+    """Number of known partners a and b share."""
+    return _apply(ctx, pairs, "common_partners")
+
+
+def adamic_adar(ctx, pairs):
+    """Sum over shared partners w of 1 / log(degree(w)) (as :func:`networkx.adamic_adar_index`)."""
+    return _apply(ctx, pairs, "adamic_adar")
+
+
+def resource_allocation(ctx, pairs):
+    """Sum over shared partners w of 1 / degree(w) (as networkx's resource allocation)."""
+    return _apply(ctx, pairs, "resource_allocation")
+
+
+def partner_similarity(ctx, pairs):
+    """Cosine of b's profile with the centroid of a's known partners' profiles."""
+    return _apply(ctx, pairs, "partner_similarity")
+
+
+def neighbour_partners(ctx, pairs):
+    """Sum over a's :data:`NEIGHBOURS` most text-similar organisations c of
+    ``sim(a, c) * [c and b are known partners]`` (user-based collaborative filtering)."""
+    return _apply(ctx, pairs, "neighbour_partners")
+
+
+def category_affinity(ctx, pairs):
+    """Mean smoothed P(category of b | category of a) estimated from the known pairs."""
+    return _apply(ctx, pairs, "category_affinity")
