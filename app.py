@@ -19,6 +19,9 @@ PAGES = {
         ("chain", "nav.chain", ":material/account_tree:"),
         ("import_export", "nav.import", ":material/upload_file:"),
     ],
+    "nav.section.follow_up": [
+        ("deals", "nav.deals", ":material/handshake:"),
+    ],
 }
 
 nav = st.navigation(
@@ -38,4 +41,5 @@ with st.sidebar:
         ui.clear_caches()
         st.toast(ui.tr("app.reloaded"))
 
+ui.show_flash()
 nav.run()

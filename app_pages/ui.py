@@ -178,3 +178,18 @@ def write(func, *args, **kwargs):
     result = func(store(), *args, **kwargs)
     clear_caches()
     return result
+
+
+FLASH_KEY = "app_flash"
+
+
+def flash(message: str) -> None:
+    """Show ``message`` as a success note at the top of the next run (after ``st.rerun``)."""
+    st.session_state[FLASH_KEY] = message
+
+
+def show_flash() -> None:
+    """Show and forget the message left by :func:`flash`."""
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.success(message)

@@ -18,6 +18,7 @@ import io
 import tempfile
 import zipfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +34,9 @@ __all__ = [
     "chain_ids",
     "chain_map",
     "data_stamp",
+    "deal_board",
+    "deal_history",
+    "event_names",
     "export_bytes",
     "import_files",
     "org_label",
@@ -151,6 +155,12 @@ def org_label(org_id: str, names: dict[str, str]) -> str:
     """``"Name (org_id)"``, or the bare id when the name is unknown."""
     name = names.get(org_id)
     return f"{name} ({org_id})" if name else org_id
+
+
+def event_names(store: Store) -> dict[str, str]:
+    """event_id -> ``"date · name"``, newest event first."""
+    rows = sorted(store.rows("events"), key=lambda e: (e["date"], e["event_id"]), reverse=True)
+    return {e["event_id"]: f"{e['date']} · {e['name']}" for e in rows}
 
 
 def chain_ids(store: Store) -> list[str]:
@@ -334,6 +344,80 @@ def org_profile(store: Store, org_id: str) -> OrgProfile:
     deals = pd.DataFrame(deal_records, columns=deal_cols)
     deals = deals.sort_values("deal_id").reset_index(drop=True)
     return OrgProfile(org, offers, needs, relations, ev_frame, deals)
+
+
+# --- deals -------------------------------------------------------------------------------
+
+DEAL_BOARD_COLUMNS = (
+    "deal_id",
+    "stage",
+    "parties",
+    "title",
+    "value_cny",
+    "event_id",
+    "due_date",
+    "stale",
+    "overdue",
+    "last_change",
+    "org_a",
+    "org_b",
+    "note",
+    "version",
+)
+
+
+def deal_board(
+    store: Store,
+    *,
+    event_id: str | None = None,
+    stage: str | None = None,
+    stale_only: bool = False,
+    today: date | None = None,
+) -> pd.DataFrame:
+    """Deals with their follow-up state (:func:`matchmaker.deals.list_deals`) as one frame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`DEAL_BOARD_COLUMNS`, ordered by deal id; ``parties`` reads
+        ``"Name A (id) ↔ Name B (id)"``.
+    """
+    from matchmaker.deals import list_deals
+
+    names = org_names(store)
+    records = []
+    for status in list_deals(
+        store, event_id=event_id, stage=stage, stale_only=stale_only, today=today
+    ):
+        d = status.deal
+        records.append(
+            {
+                "deal_id": d.deal_id,
+                "stage": d.stage,
+                "parties": f"{org_label(d.org_a, names)} ↔ {org_label(d.org_b, names)}",
+                "title": d.title,
+                "value_cny": d.value_cny,
+                "event_id": d.event_id,
+                "due_date": status.due_date,
+                "stale": status.stale,
+                "overdue": status.overdue,
+                "last_change": status.last_change,
+                "org_a": d.org_a,
+                "org_b": d.org_b,
+                "note": d.note,
+                "version": d.version,
+            }
+        )
+    return pd.DataFrame(records, columns=list(DEAL_BOARD_COLUMNS))
+
+
+def deal_history(store: Store, deal_id: str) -> pd.DataFrame:
+    """The changes of one deal, oldest first (:func:`matchmaker.deals.history`)."""
+    from matchmaker.deals import history
+
+    columns = ["at", "actor", "from_stage", "to_stage", "note", "suggestion"]
+    rows = [{c: getattr(ev, c) for c in columns} for ev in history(store, deal_id)]
+    return pd.DataFrame(rows, columns=columns)
 
 
 # --- import / export of uploaded files ------------------------------------------------

@@ -291,3 +291,52 @@ def test_import_rejects_unknown_file_names(tiny_db):
     at.file_uploader(key="io_files").set_value(("people.csv", b"a,b\n1,2\n", "text/csv"))
     at.button(key="io_run").click().run()
     assert "not a workspace file: people.csv" in at.error[0].value
+
+
+# --- deals -------------------------------------------------------------------------------
+
+
+def test_deal_board_and_advance_grows_the_history(tiny_db):
+    from matchmaker import deals
+
+    deals.add_deal(tiny_db, "C3", "C2", actor="seed", title="Lithium for cells")
+    at = open_page("deals")
+    assert [m.label for m in at.metric] == ["intent", "in progress", "signed", "dropped"]
+    assert [m.value for m in at.metric] == ["2", "0", "0", "0"]
+    at.selectbox(key="deals_pick").set_value("D0002").run()
+    assert len(frame(at, "By", "To")) == 1
+    at.text_input(key="deals_actor").set_value("Li Wei").run()
+    at.text_input(key="deals_note").set_value("samples approved").run()
+    at.button(key="deals_advance").click().run()
+    assert not at.exception and not at.error
+    assert "Deal D0002 is now in progress." in [s.value for s in at.success]
+    history = frame(at, "By", "To")
+    assert history["By"].tolist() == ["seed", "Li Wei"]
+    assert history["To"].tolist() == ["intent", "in progress"]
+    assert [m.value for m in at.metric] == ["1", "1", "0", "0"]
+    at.button(key="deals_advance").click().run()
+    assert tiny_db.get("deals", "D0002")["stage"] == "signed"
+    assert "This deal is closed" in at.info[0].value
+    assert len(frame(at, "By", "To")) == 3
+
+
+def test_deal_without_history_is_stale_and_a_conflict_is_a_message(tiny_db):
+    at = open_page("deals")
+    at.toggle(key="deals_stale").set_value(True).run()
+    assert at.selectbox(key="deals_pick").options[0].startswith("D1")
+    assert "Stale" in at.warning[0].value
+    tiny_db.update("deals", ("D1",), {"note": "changed elsewhere"})
+    at.button(key="deals_advance").click().run()
+    assert not at.exception
+    assert "changed by someone else" in at.error[0].value
+    assert tiny_db.get("deals", "D1")["stage"] == "intent"
+
+
+def test_record_a_new_deal(tiny_db):
+    at = open_page("deals")
+    at.selectbox(key="deals_new_a").set_value("C3")
+    at.selectbox(key="deals_new_b").set_value("C1")
+    at.text_input(key="deals_new_title").set_value("Lithium supply")
+    at.button(key="deals_create").click().run()
+    assert not at.exception and not at.error
+    assert tiny_db.get("deals", "D0002")["title"] == "Lithium supply"

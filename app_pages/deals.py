@@ -1,0 +1,150 @@
+"""Deals & follow-up: the pipeline board by stage, one deal's history and changes."""
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import ui
+from matchmaker import config, deals
+from matchmaker.schema import DEAL_STAGES
+
+st.title(ui.tr("deals.title"))
+st.session_state.setdefault("deals_actor", ui.tr("deals.default_actor"))
+
+events = ui.view("event_names")
+c1, c2, c3 = st.columns([2, 1, 1])
+event_id = c1.selectbox(
+    ui.tr("common.event"),
+    [None, *events],
+    key="deals_event",
+    format_func=lambda e: events[e] if e else ui.tr("common.all"),
+)
+stale_only = c2.toggle(ui.tr("deals.stale_only"), key="deals_stale")
+actor = c3.text_input(ui.tr("deals.actor"), key="deals_actor")
+
+board = ui.view("deal_board", event_id=event_id, stale_only=stale_only)
+st.caption(ui.tr("deals.stale_rule", days=config.get("stale_days")))
+for col, stage in zip(st.columns(len(DEAL_STAGES)), DEAL_STAGES, strict=True):
+    part = board[board["stage"] == stage]
+    with col:
+        st.metric(ui.val(stage), len(part))
+        ui.table(
+            part[["deal_id", "title", "due_date", "stale"]],
+            key=f"deals_board_{stage}",
+            height=260,
+        )
+
+st.divider()
+st.subheader(ui.tr("deals.edit"))
+if board.empty:
+    st.info(ui.tr("common.none"))
+else:
+    rows = board.set_index("deal_id")
+    deal_id = st.selectbox(
+        ui.tr("deals.pick"),
+        list(rows.index),
+        key="deals_pick",
+        format_func=lambda d: f"{d} · {rows.at[d, 'title'] or ''} · {ui.val(rows.at[d, 'stage'])}",
+    )
+    deal = rows.loc[deal_id]
+    st.markdown(f"**{deal['parties']}**")
+    facts = [
+        f"{ui.tr('col.stage')}: {ui.val(deal['stage'])}",
+        f"{ui.tr('col.due_date')}: {deal['due_date'] or '-'}",
+        f"{ui.tr('col.event_id')}: {deal['event_id'] or '-'}",
+        f"{ui.tr('col.value_cny')}: {deal['value_cny'] if pd.notna(deal['value_cny']) else '-'}",
+    ]
+    st.caption(" | ".join(facts))
+    if deal["stale"]:
+        st.warning(ui.tr("deals.is_stale", days=config.get("stale_days")))
+    if deal["overdue"]:
+        st.warning(ui.tr("deals.is_overdue", due=deal["due_date"]))
+
+    # Optimistic concurrency: changes carry the version this user saw on the last run, so a
+    # change someone else made in between is refused instead of overwritten.
+    version = int(deal["version"])
+    seen = st.session_state.get("deals_seen", {}).get(deal_id, version)
+    st.session_state["deals_seen"] = {deal_id: version}
+    forward = [s for s in deals.TRANSITIONS[deal["stage"]] if s != "dropped"]
+    if deal["stage"] in deals.OPEN_STAGES:
+        note = st.text_input(ui.tr("deals.note"), key="deals_note")
+        b1, b2, b3, b4 = st.columns([1, 1, 1, 1])
+        if forward and b1.button(
+            ui.tr("deals.advance", stage=ui.val(forward[0])), key="deals_advance", type="primary"
+        ):
+            with ui.core_errors():
+                ui.write(
+                    deals.advance,
+                    deal_id,
+                    actor=actor,
+                    to_stage=forward[0],
+                    note=note or None,
+                    expected_version=seen,
+                )
+                ui.flash(ui.tr("deals.moved", deal=deal_id, stage=ui.val(forward[0])))
+                st.rerun()
+        if b2.button(ui.tr("deals.drop"), key="deals_drop"):
+            with ui.core_errors():
+                ui.write(deals.drop, deal_id, actor=actor, note=note or None, expected_version=seen)
+                ui.flash(ui.tr("deals.moved", deal=deal_id, stage=ui.val("dropped")))
+                st.rerun()
+        current_due = (
+            deal["due_date"]
+            if pd.notna(deal["due_date"])
+            else date.today() + timedelta(days=config.get("follow_up_days"))
+        )
+        due = b3.date_input(ui.tr("col.due_date"), value=current_due, key=f"deals_due_{deal_id}")
+        if b4.button(ui.tr("deals.set_due"), key="deals_set_due"):
+            with ui.core_errors():
+                ui.write(deals.set_due_date, deal_id, due, expected_version=seen)
+                ui.flash(ui.tr("deals.due_set", deal=deal_id, due=due))
+                st.rerun()
+    else:
+        st.info(ui.tr("deals.closed"))
+    st.markdown(f"**{ui.tr('deals.history')}**")
+    with ui.core_errors():
+        ui.table(
+            ui.view("deal_history", deal_id), key="deals_history", values=("from_stage", "to_stage")
+        )
+
+with st.expander(ui.tr("deals.new")):
+    names = ui.view("org_names")
+    with st.form("deals_new_form"):
+        f1, f2 = st.columns(2)
+        org_a = f1.selectbox(
+            ui.tr("deals.org_a"),
+            list(names),
+            key="deals_new_a",
+            format_func=lambda o: f"{names[o]} ({o})",
+        )
+        org_b = f2.selectbox(
+            ui.tr("deals.org_b"),
+            list(names),
+            key="deals_new_b",
+            index=min(1, len(names) - 1),
+            format_func=lambda o: f"{names[o]} ({o})",
+        )
+        new_event = f1.selectbox(
+            ui.tr("common.event"),
+            [None, *events],
+            key="deals_new_event",
+            format_func=lambda e: events[e] if e else "-",
+        )
+        value = f2.number_input(
+            ui.tr("col.value_cny"), min_value=0.0, value=0.0, step=100000.0, key="deals_new_value"
+        )
+        title = st.text_input(ui.tr("col.title"), key="deals_new_title")
+        if st.form_submit_button(ui.tr("deals.create"), key="deals_create"):
+            with ui.core_errors():
+                made = ui.write(
+                    deals.add_deal,
+                    org_a,
+                    org_b,
+                    actor=actor,
+                    event_id=new_event,
+                    title=title or None,
+                    value_cny=value or None,
+                )
+                ui.flash(ui.tr("deals.created", deal=made.deal_id))
+                st.rerun()
