@@ -1,0 +1,201 @@
+"""Invitation lists over hand-built pair tables: objective, quotas, coverage, reasons."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matchmaker.errors import DataError, InfeasibleError
+from matchmaker.invite import (
+    Candidate,
+    Quotas,
+    choose_invitees,
+    compare_lists,
+    list_value,
+    pair_table,
+)
+
+C = Candidate
+PAIRS = [
+    ("A", "B", 0.9, "B buys A's lenses"),
+    ("C", "D", 0.8, "D licenses C's moulding"),
+    ("A", "C", 0.1, "weak"),
+    ("E", "A", 0.05, "weaker"),
+]
+
+
+def _cands(**overrides):
+    base = {x: C(x, local=True) for x in "ABCDE"}
+    base.update(overrides)
+    return list(base.values())
+
+
+def test_best_pairs_fill_the_room():
+    inv = choose_invitees(_cands(), PAIRS, capacity=4, partners=1)
+    assert sorted(inv.ids) == ["A", "B", "C", "D"]
+    assert inv.value == pytest.approx(0.9 + 0.9 + 0.8 + 0.8)
+    assert inv.notes == []
+
+
+def test_two_partners_count_when_k_is_two():
+    assert list_value(pair_table(PAIRS), "ABC", partners=2) == pytest.approx(
+        (0.9 + 0.1) + 0.9 + 0.1
+    )
+    assert list_value(pair_table(PAIRS), "ABC", partners=1) == pytest.approx(0.9 + 0.9 + 0.1)
+
+
+def test_each_invitee_says_whom_it_meets_and_why():
+    inv = choose_invitees(_cands(), PAIRS, capacity=2)
+    by_id = {i.org_id: i for i in inv.invitees}
+    assert [p.org_id for p in by_id["A"].partners] == ["B"]
+    assert by_id["A"].reason == "expected to meet B (0.90: B buys A's lenses)"
+
+
+def test_min_outside_brings_in_an_outside_candidate():
+    cands = _cands(E=C("E", local=False))
+    inv = choose_invitees(cands, PAIRS, 4, Quotas(min_outside=0.25), partners=1)
+    assert "E" in inv.ids and len(inv.ids) == 4
+    assert sorted(inv.ids) == ["A", "B", "C", "E"]  # keeps the best pair A-B
+
+
+def test_min_new_counts_first_time_invitees():
+    cands = _cands(C=C("C", first_time=True), D=C("D", first_time=True))
+    inv = choose_invitees(cands, PAIRS, 2, Quotas(min_new=1.0))
+    assert sorted(inv.ids) == ["C", "D"]
+
+
+def test_max_per_segment():
+    cands = _cands(A=C("A", segment="s1"), B=C("B", segment="s1"), C=C("C", segment="s1"))
+    inv = choose_invitees(cands, PAIRS, 3, Quotas(max_per_segment=1), partners=1)
+    assert sum(x in inv.ids for x in "ABC") == 1
+    assert sorted(inv.ids) == ["C", "D", "E"]  # C-D (0.8) beats A-E (0.05)
+
+
+def test_must_and_must_not():
+    inv = choose_invitees(_cands(), PAIRS, 2, Quotas(must=("E",), exclude=("B",)))
+    assert sorted(inv.ids) == ["A", "E"]
+    assert {i.org_id: i.must for i in inv.invitees} == {"A": False, "E": True}
+
+
+def test_coverage_reaches_every_stage():
+    cands = _cands(E=C("E", groups=("ph:downstream",)), A=C("A", groups=("ph:upstream",)))
+    inv = choose_invitees(cands, PAIRS, 4, cover=["ph:upstream", "ph:downstream"], partners=1)
+    assert "E" in inv.ids and "A" in inv.ids
+    assert inv.covered == ("ph:downstream", "ph:upstream") and inv.uncovered == ()
+
+
+def test_fewer_candidates_than_places_invites_all_with_a_note():
+    inv = choose_invitees(_cands(), PAIRS, 9)
+    assert sorted(inv.ids) == list("ABCDE")
+    assert inv.notes == ["only 5 eligible candidates for 9 places: all are invited"]
+
+
+@pytest.mark.parametrize(
+    ("cands", "quotas", "capacity", "message"),
+    [
+        (_cands(E=C("E", local=False)), Quotas(min_outside=0.5), 4, r"min_outside .*short by 1"),
+        (_cands(), Quotas(min_new=0.3), 3, r"min_new needs 1 .*only 0 .*short by 1"),
+        (
+            [C(x, segment="s") for x in "ABCD"],
+            Quotas(max_per_segment=1),
+            3,
+            r"max_per_segment 1 leaves at most 1 .* 3 places \(short by 2\)",
+        ),
+        (_cands(), Quotas(must=("A", "B", "C")), 2, r"lists 3 organisations for 2 places"),
+        (_cands(), Quotas(must=("A",), exclude=("A",)), 2, r"both list A"),
+        (
+            [C("A", segment="s"), C("B", segment="s"), C("C")],
+            Quotas(must=("A", "B"), max_per_segment=1),
+            3,
+            r"puts 2 in segment s \(1 too many\)",
+        ),
+        (
+            # Enough outside and enough new candidates, but not both within 2 places.
+            [C("A", local=False), C("B", local=False), C("C", first_time=True), C("D")],
+            Quotas(min_outside=1.0, min_new=0.5),
+            2,
+            r"short by",
+        ),
+    ],
+)
+def test_impossible_quotas_say_which_and_by_how_much(cands, quotas, capacity, message):
+    with pytest.raises(InfeasibleError, match=message):
+        choose_invitees(cands, PAIRS, capacity, quotas)
+
+
+def test_bad_input():
+    with pytest.raises(DataError, match="between 0 and 1"):
+        choose_invitees(_cands(), PAIRS, 2, Quotas(min_outside=1.5))
+    with pytest.raises(DataError, match="not candidates: Z"):
+        choose_invitees(_cands(), PAIRS, 2, Quotas(must=("Z",)))
+    with pytest.raises(DataError, match=">= 0"):
+        choose_invitees(_cands(), [("A", "B", -1.0, "")], 2)
+    with pytest.raises(DataError, match="itself"):
+        pair_table([("A", "A", 1.0, "")])
+    with pytest.raises(DataError, match="capacity"):
+        choose_invitees(_cands(), PAIRS, 0)
+
+
+def test_compare_with_the_habit():
+    cands = _cands(C=C("C", first_time=True, local=False, groups=("g1",)))
+    rows = compare_lists(cands, PAIRS, {"chosen": ["A", "B", "C"], "habit": ["A", "E"]}, ["g1"])
+    chosen, habit = rows
+    assert chosen == {
+        "list": "chosen",
+        "size": 3,
+        "value": pytest.approx((0.9 + 0.1) + 0.9 + 0.1),  # A, B, C with k = 3
+        "valuable_pairs": 2,
+        "chain_coverage": 1.0,
+        "new_faces": pytest.approx(1 / 3),
+        "outside": pytest.approx(1 / 3),
+    }
+    assert (habit["valuable_pairs"], habit["chain_coverage"], habit["new_faces"]) == (1, 0.0, 0.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(4, 14),
+    capacity=st.integers(1, 10),
+    seed=st.integers(0, 10_000),
+    outside=st.floats(0, 1),
+    new=st.floats(0, 1),
+    cap=st.one_of(st.none(), st.integers(1, 4)),
+)
+def test_every_returned_list_respects_every_quota(n, capacity, seed, outside, new, cap):
+    import random
+
+    rnd = random.Random(seed)
+    cands = [
+        C(
+            f"O{i}",
+            local=rnd.random() < 0.5,
+            first_time=rnd.random() < 0.5,
+            segment=f"s{rnd.randrange(3)}",
+        )
+        for i in range(n)
+    ]
+    pairs = [
+        (f"O{i}", f"O{j}", round(rnd.random(), 2), "r")
+        for i in range(n)
+        for j in range(i + 1, n)
+        if rnd.random() < 0.4
+    ]
+    must = (cands[0].org_id,)
+    quotas = Quotas(min_outside=outside, min_new=new, max_per_segment=cap, must=must)
+    try:
+        inv = choose_invitees(cands, pairs, capacity, quotas)
+    except InfeasibleError:
+        return
+    size = min(capacity, n)
+    by_id = {c.org_id: c for c in cands}
+    chosen = [by_id[x] for x in inv.ids]
+    assert len(set(inv.ids)) == len(inv.ids) == size
+    assert must[0] in inv.ids
+    assert sum(c.outside for c in chosen) >= math.ceil(outside * size - 1e-9)
+    assert sum(c.first_time for c in chosen) >= math.ceil(new * size - 1e-9)
+    if cap is not None:
+        for s in ("s0", "s1", "s2"):
+            assert sum(c.segment == s for c in chosen) <= cap
