@@ -1,0 +1,292 @@
+"""Candidate generation that scales, and the two list re-rankings (MMR, exposure cap).
+
+:class:`VectorIndex` holds the offers (or the needs) of every organisation as one matrix of
+L2-normalised vectors plus, optionally, a sparse matrix of character n-gram TF-IDF rows. A
+query (the other side's texts of one organisation) is one matrix product; the best rows
+are picked with ``argpartition`` and grouped by organisation, so finding candidates among
+100,000 organisations costs milliseconds. A per-row bonus (the chain fit) lets chain
+neighbours surface even when their texts differ.
+
+:func:`mmr` re-ranks one list for variety of chain segments; :func:`cap_exposure` limits
+how many lists one organisation may appear in when lists are made for many at once.
+
+>>> import numpy as np
+>>> index = VectorIndex(["o1", "o2"], ["a", "b"], np.eye(2, dtype=np.float32))
+>>> [(c.org_id, round(c.similarity, 2)) for c in index.search(np.array([[1.0, 0.0]]), k=2)]
+[('a', 1.0), ('b', 0.0)]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from matchmaker.errors import DataError
+from matchmaker.schema import ORG_KINDS, TIERS
+
+__all__ = [
+    "FILTER_KEYS",
+    "Candidate",
+    "VectorIndex",
+    "allowed_mask",
+    "cap_exposure",
+    "check_filters",
+    "mmr",
+]
+
+FILTER_KEYS = ("kinds", "tiers", "regions", "local", "chains", "exclude", "min_score")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One candidate organisation found by :meth:`VectorIndex.search`.
+
+    ``row_id`` is its best-matching row (an item, or the organisation itself for
+    organisation-level rows); ``similarity`` the larger of the semantic and lexical cosine
+    of that row to the best query row; ``bonus`` the extra added for ranking (chain fit).
+    """
+
+    org_id: str
+    row_id: str
+    similarity: float
+    bonus: float
+
+
+class VectorIndex:
+    """Rows (items, or whole organisations) with an owner, searchable by similarity.
+
+    Parameters
+    ----------
+    row_ids, owners : sequence of str
+        Row ids and the organisation owning each row (same length as ``vectors``).
+    vectors : np.ndarray, shape (n_rows, dim), optional
+        L2-normalised embeddings (float32); None for lexical-only search.
+    lexical : scipy.sparse matrix, optional
+        L2-normalised TF-IDF rows of the same rows.
+    """
+
+    def __init__(self, row_ids, owners, vectors=None, lexical=None):
+        self.row_ids = np.asarray(list(row_ids), dtype=object)
+        self.owners = np.asarray(list(owners), dtype=object)
+        self.vectors = None if vectors is None else np.ascontiguousarray(vectors, np.float32)
+        self.lexical_t = None if lexical is None else lexical.T.tocsr()
+        sizes = {len(self.row_ids), len(self.owners)}
+        sizes |= set() if vectors is None else {len(self.vectors)}
+        sizes |= set() if lexical is None else {lexical.shape[0]}
+        if len(sizes) != 1:
+            raise ValueError(f"rows, owners, vectors and lexical differ in length: {sizes}")
+
+    def __len__(self) -> int:
+        return len(self.row_ids)
+
+    def similarities(self, query_vectors=None, query_lexical=None) -> np.ndarray:
+        """Per row: the best similarity to any query row (semantic, or lexical if higher)."""
+        sims = np.zeros(len(self), dtype=np.float32)
+        if len(self) == 0:
+            return sims
+        if query_vectors is not None and self.vectors is not None and len(query_vectors):
+            query = np.asarray(query_vectors, dtype=np.float32)
+            sims = np.maximum(sims, (query @ self.vectors.T).max(axis=0))
+        if query_lexical is not None and self.lexical_t is not None and query_lexical.nnz:
+            lex = (query_lexical @ self.lexical_t).toarray().max(axis=0).astype(np.float32)
+            sims = np.maximum(sims, lex)
+        return sims
+
+    def search(
+        self,
+        query_vectors=None,
+        query_lexical=None,
+        k: int = 50,
+        bonus: np.ndarray | None = None,
+        allowed: np.ndarray | None = None,
+        exclude: Iterable[str] = (),
+    ) -> list[Candidate]:
+        """The ``k`` organisations owning the best-matching rows, best first.
+
+        Parameters
+        ----------
+        query_vectors : np.ndarray, shape (m, dim), optional
+            The query organisation's rows (the other side), embedded.
+        query_lexical : scipy.sparse matrix, optional
+            Their TF-IDF rows.
+        k : int
+            How many organisations to return at most.
+        bonus : np.ndarray, optional
+            Per row, added to the similarity for ranking (e.g. chain fit).
+        allowed : np.ndarray of bool, optional
+            Per row, whether it may be returned.
+        exclude : iterable of str
+            Organisation ids never returned (e.g. the query organisation).
+
+        Returns
+        -------
+        list of Candidate
+            Ties broken by organisation id, then row id.
+        """
+        sims = self.similarities(query_vectors, query_lexical)
+        extra = np.zeros(len(self), dtype=np.float32) if bonus is None else bonus
+        ranking = (sims + extra).astype(np.float64)
+        if allowed is not None:
+            ranking[~np.asarray(allowed, dtype=bool)] = -np.inf
+        excluded = set(exclude)
+        found: dict[str, Candidate] = {}
+        take = min(len(self), max(4 * k, k + 16))
+        while k > 0 and len(self):
+            if take < len(self):
+                top = np.argpartition(-ranking, take - 1)[:take]
+            else:
+                top = np.arange(len(self))
+            order = sorted(top, key=lambda i: (-ranking[i], self.owners[i], self.row_ids[i]))
+            found.clear()
+            for i in order:
+                org = self.owners[i]
+                if ranking[i] == -np.inf or org in excluded or org in found:
+                    continue
+                found[org] = Candidate(org, self.row_ids[i], float(sims[i]), float(extra[i]))
+                if len(found) == k:
+                    break
+            if len(found) == k or take >= len(self):
+                break
+            take = min(len(self), take * 4)
+        return list(found.values())
+
+
+def mmr(
+    ranked: Sequence[tuple[Hashable, float, Hashable]], k: int, diversity: float
+) -> list[Hashable]:
+    """Maximal marginal relevance over chain segments.
+
+    Picks, one at a time, the entry maximising ``(1 - diversity) * score / best_score -
+    diversity * redundancy``, where redundancy is 1 when an entry already picked has the
+    same segment (None never repeats) and 0 otherwise.
+
+    Parameters
+    ----------
+    ranked : sequence of (key, score, segment)
+        Entries, scores in 0..1.
+    k : int
+        How many keys to return.
+    diversity : float
+        0..1; 0 keeps the score order.
+
+    Returns
+    -------
+    list
+        Keys in their new order. Ties break by the input order.
+
+    >>> mmr([("a", 0.9, "s1"), ("b", 0.8, "s1"), ("c", 0.5, "s2")], 2, 0.5)
+    ['a', 'c']
+    """
+    left = list(ranked)
+    top = max((score for _, score, _ in left), default=0.0)
+    scale = 1.0 / top if top > 0 else 1.0
+    seen: set = set()
+    chosen: list = []
+    while left and len(chosen) < k:
+        best, best_value = 0, -math.inf
+        for i, (_, score, segment) in enumerate(left):
+            redundant = 1.0 if segment is not None and segment in seen else 0.0
+            value = (1 - diversity) * score * scale - diversity * redundant
+            if value > best_value:
+                best, best_value = i, value
+        key, _, segment = left.pop(best)
+        chosen.append(key)
+        if segment is not None:
+            seen.add(segment)
+    return chosen
+
+
+def cap_exposure(
+    lists: dict[str, Sequence[tuple[str, float]]], k: int, cap: float
+) -> dict[str, list[str]]:
+    """Cut every list to ``k`` entries so that no partner fills more than its share.
+
+    A partner may appear in at most ``max(1, floor(cap * len(lists)))`` lists. Entries are
+    taken greedily by score over all lists at once (ties by list owner, then partner), so
+    the strongest pairs keep their place and weaker lists fall back to their next choices.
+
+    Parameters
+    ----------
+    lists : dict of str to sequence of (partner, score)
+        Longer-than-``k`` candidate lists per owner, best first.
+    k : int
+        Entries kept per owner.
+    cap : float
+        0..1, largest share of lists one partner may appear in (1 = no cap).
+
+    Returns
+    -------
+    dict of str to list of str
+        Partners per owner, each list in its original order.
+
+    >>> cap_exposure({"x": [("p", .9), ("q", .1)], "y": [("p", .8), ("r", .2)]}, 1, 0.5)
+    {'x': ['p'], 'y': ['r']}
+    """
+    limit = max(1, math.floor(cap * len(lists) + 1e-9))
+    entries = sorted(
+        (
+            (score, owner, pos, partner)
+            for owner, ranked in lists.items()
+            for pos, (partner, score) in enumerate(ranked)
+        ),
+        key=lambda e: (-e[0], e[1], e[2]),
+    )
+    used: dict[str, int] = {}
+    kept: dict[str, list[tuple[int, str]]] = {owner: [] for owner in lists}
+    for _, owner, pos, partner in entries:
+        if len(kept[owner]) >= k or used.get(partner, 0) >= limit:
+            continue
+        kept[owner].append((pos, partner))
+        used[partner] = used.get(partner, 0) + 1
+    return {owner: [p for _, p in sorted(chosen)] for owner, chosen in kept.items()}
+
+
+def check_filters(filters: Mapping | None) -> dict:
+    """Validated suggestion filters (partner attributes).
+
+    Keys: ``kinds`` (org kinds), ``tiers``, ``regions``, ``chains`` (any of, iterables of
+    str), ``local`` (bool), ``exclude`` (org ids never suggested), ``min_score`` (float).
+
+    Raises
+    ------
+    DataError
+        On an unknown key or a kind/tier that does not exist.
+    """
+    filters = dict(filters or {})
+    unknown = sorted(set(filters) - set(FILTER_KEYS))
+    if unknown:
+        raise DataError(f"unknown filter(s) {unknown}; allowed: {', '.join(FILTER_KEYS)}")
+    for key, allowed in (("kinds", ORG_KINDS), ("tiers", TIERS)):
+        if key in filters:
+            if isinstance(filters[key], str):
+                filters[key] = (filters[key],)
+            bad = [v for v in filters[key] if v not in allowed]
+            if bad:
+                raise DataError(f"filter {key}: {bad} not allowed; use {', '.join(allowed)}")
+    for key in ("regions", "chains", "exclude"):
+        if isinstance(filters.get(key), str):
+            filters[key] = (filters[key],)
+    return filters
+
+
+def allowed_mask(orgs: Sequence[Mapping], filters: Mapping) -> np.ndarray:
+    """Per organisation row: may it be suggested under (checked) ``filters``?"""
+    tests = {
+        "kinds": lambda o, v: o.get("kind") in v,
+        "tiers": lambda o, v: (o.get("tier") or "none") in v,
+        "regions": lambda o, v: o.get("region") in v,
+        "local": lambda o, v: bool(o.get("local")) == bool(v),
+        "chains": lambda o, v: bool(set(o.get("chains") or ()) & set(v)),
+    }
+    active = [(tests[key], filters[key]) for key in tests if key in filters]
+    excluded = set(filters.get("exclude", ()))
+    return np.array(
+        [
+            o["org_id"] not in excluded and all(test(o, value) for test, value in active)
+            for o in orgs
+        ],
+        dtype=bool,
+    )

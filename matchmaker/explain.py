@@ -1,0 +1,319 @@
+"""What a suggestion is and why: :class:`Suggestion`, :class:`PairValue` and the reason text.
+
+Every suggestion carries its reason twice: as structured fields (the matched offer and need
+items, the chain path from upstream to downstream segment, the similarity values, the
+shared partners) and as one readable sentence built from those same fields by
+:func:`reason_sentence`, so the two never disagree.
+
+>>> s = Suggestion("B1", "S1", "suppliers", 0.8, partner_name="Cathode Co",
+...     org_name="Battery Co", offer_title="NMC cathode powder",
+...     need_title="cathode material", chain_path=("Cathode materials", "Battery cells"),
+...     semantic_similarity=0.71, lexical_similarity=0.42)
+>>> reason_sentence(s).split("; ")[1]
+'chain path: Cathode materials -> Battery cells.'
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.preprocessing import normalize
+
+__all__ = [
+    "DIRECTIONS",
+    "SUGGESTION_COLUMNS",
+    "Explainer",
+    "PairValue",
+    "Suggestion",
+    "reason_sentence",
+    "with_reason",
+]
+
+# suppliers: the partner's offers meet the organisation's needs; customers: the
+# organisation's offers meet the partner's needs; technology: university/institute
+# technology offers for the organisation's needs; both: suppliers and customers.
+DIRECTIONS = ("suppliers", "customers", "technology", "both")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One suggested partner for an organisation, with its reason.
+
+    Attributes
+    ----------
+    org_id, partner_id : str
+        The organisation the list is for, and the suggested partner.
+    direction : str
+        ``suppliers`` (partner supplies org), ``customers`` (org supplies partner) or
+        ``technology`` (partner is a university/institute with a technology for org).
+    score : float
+        Ranking score in 0..1 after novelty down-weighting (higher is better).
+    reciprocal_score : float
+        0..1, high only when both sides benefit: the harmonic mean of the pair's score in
+        each direction (partner for org's needs, org for partner's needs).
+    offer_item_id, offer_title, need_item_id, need_title : str or None
+        The best-matching offer (supplier side) and need (buyer side).
+    chain_path : tuple of str
+        Segment names from the offer's segment (upstream) to the need's segment
+        (downstream); empty when no chain path links them.
+    chain_distance : int or None
+        Supply links along ``chain_path``; None when there is no path.
+    semantic_similarity, lexical_similarity : float
+        Cosine similarity of the matched items' embeddings and of their character n-gram
+        TF-IDF vectors.
+    shared_partners : tuple of str
+        Ids of organisations both already work with (relations, deals).
+    shared_partner_names : tuple of str
+        Their names, in the same order.
+    already_met, already_partners : bool
+        A meeting was held or accepted between them; they have a relation or a live deal.
+    features : dict
+        The scorer features of the (buyer, supplier) pair, by feature name.
+    reason : str
+        One readable sentence built from the fields above.
+    """
+
+    org_id: str
+    partner_id: str
+    direction: str
+    score: float
+    reciprocal_score: float = 0.0
+    org_name: str = ""
+    partner_name: str = ""
+    partner_kind: str = ""
+    offer_item_id: str | None = None
+    offer_title: str | None = None
+    need_item_id: str | None = None
+    need_title: str | None = None
+    chain_path: tuple[str, ...] = ()
+    chain_distance: int | None = None
+    segment: str | None = None
+    semantic_similarity: float = 0.0
+    lexical_similarity: float = 0.0
+    shared_partners: tuple[str, ...] = ()
+    shared_partner_names: tuple[str, ...] = ()
+    already_met: bool = False
+    already_partners: bool = False
+    features: dict = field(default_factory=dict, compare=False)
+    reason: str = ""
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready dict (tuples become lists); the keys of ``--format json``."""
+        out = asdict(self)
+        for key, value in out.items():
+            if isinstance(value, tuple):
+                out[key] = list(value)
+            elif isinstance(value, float):
+                out[key] = round(value, 6)
+        out["features"] = {k: round(float(v), 6) for k, v in self.features.items()}
+        return out
+
+    def to_row(self) -> dict:
+        """One flat CSV row (lists joined with `` -> `` for the path, ``;`` otherwise)."""
+        d = self.to_dict()
+        d["chain_path"] = " -> ".join(self.chain_path)
+        d["shared_partners"] = ";".join(self.shared_partners)
+        d["shared_partner_names"] = ";".join(self.shared_partner_names)
+        d.pop("features")
+        return {c: d[c] for c in SUGGESTION_COLUMNS}
+
+
+SUGGESTION_COLUMNS = (
+    "org_id",
+    "partner_id",
+    "direction",
+    "score",
+    "reciprocal_score",
+    "org_name",
+    "partner_name",
+    "partner_kind",
+    "offer_item_id",
+    "offer_title",
+    "need_item_id",
+    "need_title",
+    "chain_path",
+    "chain_distance",
+    "segment",
+    "semantic_similarity",
+    "lexical_similarity",
+    "shared_partners",
+    "shared_partner_names",
+    "already_met",
+    "already_partners",
+    "reason",
+)
+
+
+@dataclass(frozen=True, order=True)
+class PairValue:
+    """How valuable a meeting between two organisations is, and why.
+
+    ``a < b`` (ids); ``value`` in 0..1; ``reason`` is the sentence of the better direction.
+    """
+
+    a: str
+    b: str
+    value: float
+    reason: str
+
+
+def _quote(text: str | None) -> str:
+    return f'"{text}"' if text else "(no item)"
+
+
+def reason_sentence(s: Suggestion) -> str:
+    """One readable sentence from a suggestion's structured fields."""
+    org = s.org_name or s.org_id
+    partner = s.partner_name or s.partner_id
+    sims = f"semantic similarity {s.semantic_similarity:.2f}, lexical {s.lexical_similarity:.2f}"
+    if s.direction == "customers":
+        head = (
+            f"{partner} could buy from {org}: the offer {_quote(s.offer_title)} "
+            f"matches {partner}'s need {_quote(s.need_title)} ({sims})"
+        )
+    elif s.direction == "technology":
+        kind = f" ({s.partner_kind})" if s.partner_kind else ""
+        head = (
+            f"{partner}{kind} offers the technology {_quote(s.offer_title)} "
+            f"for {org}'s need {_quote(s.need_title)} ({sims})"
+        )
+    else:
+        head = (
+            f"{partner} can supply {org}: its offer {_quote(s.offer_title)} "
+            f"matches the need {_quote(s.need_title)} ({sims})"
+        )
+    parts = [head]
+    if s.chain_path:
+        parts.append(f"chain path: {' -> '.join(s.chain_path)}")
+    names = s.shared_partner_names or s.shared_partners
+    if names:
+        parts.append(f"{len(names)} shared partner(s): {', '.join(names)}")
+    if s.already_partners:
+        parts.append("they already work together (down-weighted for novelty)")
+    elif s.already_met:
+        parts.append("they have met before (down-weighted for novelty)")
+    return "; ".join(parts) + "."
+
+
+def with_reason(s: Suggestion) -> Suggestion:
+    """``s`` with its ``reason`` filled in from its fields."""
+    return replace(s, reason=reason_sentence(s))
+
+
+class Explainer:
+    """Builds the structured reason of a (buyer, supplier) pair from the scoring context.
+
+    Parameters
+    ----------
+    ctx : matchmaker.score.ScoringContext
+        The workspace's scoring context.
+    item_vectors : np.ndarray
+        L2-normalised embedding of each ``ctx.items`` entry, same order.
+    item_types : sequence of str
+        The ``type`` of each ``ctx.items`` entry (product, technology, ...).
+    met : set of frozenset
+        Pairs of organisation ids that already met.
+    """
+
+    def __init__(self, ctx, item_vectors, item_types, met=frozenset()):
+        self.ctx = ctx
+        self.item_vectors = np.asarray(item_vectors, dtype=np.float32)
+        self.item_types = list(item_types)
+        self.met = met
+        self._lex: dict[int, object] = {}
+
+    def _lexical(self, positions: list[int]):
+        todo = [p for p in positions if p not in self._lex]
+        if todo:
+            rows = normalize(self.ctx.vectorizer.transform([self.ctx.items[p].text for p in todo]))
+            for i, p in enumerate(todo):
+                self._lex[p] = rows[i]
+        return sp.vstack([self._lex[p] for p in positions]).tocsr()
+
+    def _side(self, org: str, side: str, types=None) -> list[int]:
+        return [
+            p
+            for p in self.ctx.org_items.get(org, [])
+            if self.ctx.items[p].side == side and (types is None or self.item_types[p] in types)
+        ]
+
+    def match(self, buyer: str, supplier: str, types=None):
+        """The best (need of ``buyer``, offer of ``supplier``) item pair.
+
+        Returns ``(need_pos, offer_pos, semantic, lexical)`` with positions in ``ctx.items``
+        (the pair with the highest larger-of-the-two similarity; ties by item order), or
+        None when either side has no such item. ``types`` restricts the offers' type.
+        """
+        needs, offers = self._side(buyer, "need"), self._side(supplier, "offer", types)
+        if not needs or not offers:
+            return None
+        sem = self.item_vectors[needs] @ self.item_vectors[offers].T
+        lex = (self._lexical(needs) @ self._lexical(offers).T).toarray()
+        i, j = np.unravel_index(int(np.argmax(np.maximum(sem, lex))), sem.shape)
+        return needs[i], offers[j], float(sem[i, j]), float(lex[i, j])
+
+    def chain_path(self, buyer: str, supplier: str, need_pos=None, offer_pos=None):
+        """Segment ids upstream -> downstream: from the matched offer's segment to the
+        matched need's segment when linked, else the shortest path between any of the
+        supplier's offer segments and the buyer's need segments; () when none."""
+        chain = self.ctx.chain
+        if need_pos is not None and offer_pos is not None:
+            up, down = self.ctx.items[offer_pos].segment, self.ctx.items[need_pos].segment
+            if up in chain and down in chain:
+                path = chain.path(up, down)
+                if path:
+                    return tuple(path)
+        return tuple(self.ctx.chain_match(buyer, supplier) or ())
+
+    def shared_partners(self, a: str, b: str) -> tuple[str, ...]:
+        """Ids of organisations both ``a`` and ``b`` already work with, sorted."""
+        graph = self.ctx.rel.graph
+        if a not in graph or b not in graph:
+            return ()
+        return tuple(sorted(set(graph[a]) & set(graph[b])))
+
+    def known(self, a: str, b: str) -> tuple[bool, bool]:
+        """``(already_met, already_partners)`` of a pair."""
+        key = (a, b) if a < b else (b, a)
+        return frozenset(key) in self.met, self.ctx.rel.pairs.get(key, 0.0) > 0
+
+    def suggestion(self, org_id, partner_id, direction, score, reciprocal, features=None):
+        """The full :class:`Suggestion`, reason sentence included."""
+        ctx = self.ctx
+        buyer, supplier = (partner_id, org_id) if direction == "customers" else (org_id, partner_id)
+        types = ("technology",) if direction == "technology" else None
+        found = self.match(buyer, supplier, types)
+        need_pos, offer_pos, sem, lex = found if found else (None, None, 0.0, 0.0)
+        path = self.chain_path(buyer, supplier, need_pos, offer_pos)
+        shared = self.shared_partners(org_id, partner_id)
+        met, partners = self.known(org_id, partner_id)
+        offer = ctx.items[offer_pos] if offer_pos is not None else None
+        need = ctx.items[need_pos] if need_pos is not None else None
+        name = ctx.names
+        s = Suggestion(
+            org_id=org_id,
+            partner_id=partner_id,
+            direction=direction,
+            score=float(score),
+            reciprocal_score=float(reciprocal),
+            org_name=name[ctx.index[org_id]],
+            partner_name=name[ctx.index[partner_id]],
+            partner_kind=ctx.kinds[ctx.index[partner_id]],
+            offer_item_id=offer.item_id if offer else None,
+            offer_title=offer.title if offer else None,
+            need_item_id=need.item_id if need else None,
+            need_title=need.title if need else None,
+            chain_path=tuple(ctx.chain.name(s) for s in path),
+            chain_distance=len(path) - 1 if path else None,
+            segment=(offer.segment if offer else None),
+            semantic_similarity=sem,
+            lexical_similarity=lex,
+            shared_partners=shared,
+            shared_partner_names=tuple(name[ctx.index[p]] for p in shared),
+            already_met=met,
+            already_partners=partners,
+            features=dict(features or {}),
+        )
+        return with_reason(s)

@@ -1,0 +1,408 @@
+"""Partner suggestions: candidates -> scores -> novelty -> diversity -> explanations.
+
+:class:`Recommender` loads the workspace once (organisations, items, chain, relations,
+deals, meetings), embeds every text through the store's vector cache, builds the scoring
+context (:func:`matchmaker.score.build_context`) and the ranker (:mod:`matchmaker.rank`,
+trained on the workspace's graded outcomes, or default weights when there are too few),
+and then answers queries in milliseconds:
+
+1. **candidates**: every organisation with the right side when there are at most
+   :data:`EXACT_LIMIT`; otherwise the best matches by vectors and TF-IDF of the other side's
+   texts (:class:`matchmaker.candidates.VectorIndex`), with a bonus for chain fit, plus the
+   partners of partners;
+2. **scores**: the ranker over :func:`matchmaker.score.feature_matrix` of each pair gives
+   the pair's value ``p`` (0..1). Direction fit ``fit_in`` (the partner's offers for my
+   needs: the larger of the need->offer semantic and lexical similarity and the chain fit)
+   and ``fit_out`` (my offers for the partner's needs) split it: the score of a direction is
+   ``p * fit_dir / max(fit_in, fit_out)``; the reciprocal score is the harmonic mean of
+   the two directions' scores (high only when both sides benefit);
+3. **novelty**: pairs that already met or already work together are multiplied by
+   ``1 - novelty`` (setting ``novelty``; 1 removes them);
+4. **diversity**: MMR across chain segments (setting ``diversity``); over many lists at once
+   an exposure cap (setting ``exposure_cap``);
+5. **explanations**: :class:`matchmaker.explain.Explainer`.
+
+>>> # doctest: +SKIP
+>>> recommend("ORG1", direction="suppliers", k=5)[0].reason
+'Cathode Co can supply Battery Co: its offer "NMC cathode powder" matches ...'
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import scipy.sparse as sp
+
+from matchmaker import config
+from matchmaker.candidates import (
+    FILTER_KEYS,
+    VectorIndex,
+    allowed_mask,
+    cap_exposure,
+    check_filters,
+    mmr,
+)
+from matchmaker.errors import DataError, NotFoundError
+from matchmaker.explain import DIRECTIONS, Explainer, PairValue, Suggestion
+
+__all__ = ["DIRECTIONS", "FILTER_KEYS", "PairValue", "Recommender", "Suggestion", "recommend"]
+
+TECH_KINDS = ("university", "institute")
+EXACT_LIMIT = 3000  # up to this many organisations every one is scored (no retrieval step)
+POOL = 5  # candidates retrieved per suggestion asked for (at least 50)
+CHAIN_BONUS = 0.25  # added to a candidate's text similarity in retrieval when chain-linked
+MET_STATUSES = ("accepted", "held")  # a meeting in these states means "already met"
+_FIT_IN = ("need_offer_semantic", "need_offer_lexical", "chain_in")
+_FIT_OUT = ("offer_need_semantic", "offer_need_lexical", "chain_out")
+_TABLES = ("organizations", "items", "segments", "chain_links", "relations", "deals", "meetings")
+
+
+def _check(direction: str, k) -> None:
+    if direction not in DIRECTIONS:
+        raise DataError(f"direction {direction!r} is not allowed; use one of {DIRECTIONS}")
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise DataError(f"k must be a positive whole number, got {k!r}")
+
+
+def _fit(features: np.ndarray, names: Iterable[str]) -> np.ndarray:
+    from matchmaker.score import FEATURES
+
+    cols = [FEATURES.index(n) for n in names]
+    return np.clip(features[:, cols].max(axis=1), 0.0, None)
+
+
+class Recommender:
+    """Suggestions for the organisations of one workspace.
+
+    Parameters
+    ----------
+    store : matchmaker.store.Store
+        The workspace; read once here and again by :meth:`refresh`.
+    embedder : Embedder, optional
+        Default: :func:`matchmaker.embed.load_embedder` (setting ``embedding_model``).
+        Vectors are cached in ``store`` (:class:`matchmaker.embed.CachedEmbedder`).
+    progress : bool
+        Show progress bars while embedding.
+
+    Attributes
+    ----------
+    ctx : matchmaker.score.ScoringContext
+    ranker : matchmaker.rank.PairRanker
+        Fitted on the workspace's outcomes, or default weights (``ranker.fallback_``;
+        ``ranker.message_`` says which).
+    ranker_path : pathlib.Path
+        Where the ranker and its metadata (``.json``) are saved under ``models_dir``.
+    embedded : int
+        Texts sent to the model by this object (0 when every text was cached).
+    """
+
+    def __init__(self, store, embedder=None, progress: bool = False):
+        from matchmaker.embed import CachedEmbedder, load_embedder
+
+        self.store = store
+        self.embedder = CachedEmbedder(embedder or load_embedder(), store)
+        self.progress = progress
+        self.refresh()
+
+    @property
+    def embedded(self) -> int:
+        return self.embedder.embedded
+
+    def refresh(self) -> None:
+        """Re-read the workspace; rebuild vectors (cached), context, indexes and ranker."""
+        from matchmaker.score import build_context
+
+        self.store.check_ready()
+        rows = {name: self.store.rows(name) for name in _TABLES}
+        self.orgs = {o["org_id"]: o for o in rows["organizations"]}
+        ctx = build_context(
+            *(rows[name] for name in _TABLES[:-1]), embedder=_Progress(self.embedder, self)
+        )
+        self.ctx = ctx
+        types = {i["item_id"]: i["type"] for i in rows["items"]}
+        item_types = [types[i.item_id] for i in ctx.items]
+        vectors = self.embedder.encode([i.text for i in ctx.items], self.progress)
+        met = {frozenset((m["org_a"], m["org_b"])) for m in rows["meetings"]
+               if m["status"] in MET_STATUSES}  # fmt: skip
+        self.explainer = Explainer(ctx, vectors, item_types, met)
+        n = len(ctx.org_ids)
+        self.has_offer = np.asarray(ctx.offer_lex.getnnz(axis=1) > 0)
+        self.has_need = np.asarray(ctx.need_lex.getnnz(axis=1) > 0)
+        self.has_tech = np.zeros(n, dtype=bool)
+        for item, kind in zip(ctx.items, item_types, strict=True):
+            org = self.orgs[item.org_id]
+            if item.side == "offer" and kind == "technology" and org["kind"] in TECH_KINDS:
+                self.has_tech[ctx.index[item.org_id]] = True
+        self.offers = VectorIndex(ctx.org_ids, ctx.org_ids, ctx.offer_vec, _sparse(ctx.offer_lex))
+        self.needs = VectorIndex(ctx.org_ids, ctx.org_ids, ctx.need_vec, _sparse(ctx.need_lex))
+        self.ranker, self.ranker_path = self._ranker(rows)
+
+    def _ranker(self, rows):
+        """Load the ranker fitted on exactly this data, or fit and save it."""
+        from matchmaker import rank
+
+        digest = hashlib.sha256(rank.fingerprint(self.ctx).encode())
+        digest.update(self.embedder.model_id.encode())
+        for item in self.ctx.items:
+            digest.update(f"\n{item.item_id}\t{item.text}".encode())
+        for org in rows["organizations"]:
+            digest.update(f"\n{org['org_id']}\t{org['name']}\t{org.get('description')}".encode())
+        fp = digest.hexdigest()
+        path = rank.rankers_dir() / f"workspace-{fp[:16]}.pkl"
+        if path.exists():
+            return rank.PairRanker.load(path), path
+        ranker = rank.fit_ranker(self.ctx)
+        ranker.save(path, data_fingerprint=fp)
+        return ranker, path
+
+    # --- scoring ------------------------------------------------------------------
+
+    def _org(self, org_id: str) -> int:
+        if org_id not in self.ctx.index:
+            raise NotFoundError(f"no organisation with org_id={org_id!r}")
+        return self.ctx.index[org_id]
+
+    def _candidates(self, a: int, direction: str, allowed: np.ndarray, pool: int) -> np.ndarray:
+        """Row indices of the organisations worth scoring for ``a``."""
+        ctx = self.ctx
+        want_in = direction in ("suppliers", "technology", "both")
+        want_out = direction in ("customers", "both")
+        side = np.zeros(len(ctx.org_ids), dtype=bool)
+        if want_in:
+            side |= self.has_tech if direction == "technology" else self.has_offer
+        if want_out:
+            side |= self.has_need
+        mask = allowed & side
+        mask[a] = False
+        if mask.sum() <= EXACT_LIMIT:
+            return np.flatnonzero(mask)
+        found: set[int] = set()
+        own = [ctx.org_ids[a]]
+        if want_in:
+            has_needs = self.has_need[a]
+            vec = ctx.need_vec if has_needs else ctx.profile_vec
+            lex = ctx.need_lex if has_needs else ctx.profile_lex
+            bonus = CHAIN_BONUS * _row_max(ctx.offer_segments.multiply(ctx.need_reach[a]))
+            hits = self.offers.search(_row(vec, a), lex[a], pool, bonus, mask, own)
+            found.update(ctx.index[c.org_id] for c in hits)
+        if want_out:
+            bonus = CHAIN_BONUS * _row_max(ctx.need_reach.multiply(ctx.offer_segments[a]))
+            hits = self.needs.search(
+                _row(ctx.offer_vec, a), ctx.offer_lex[a], pool, bonus, mask, own
+            )
+            found.update(ctx.index[c.org_id] for c in hits)
+        adj = ctx.rel.binary
+        two_hop = (adj[a] @ adj).indices if adj[a].nnz else np.zeros(0, dtype=np.int64)
+        found.update(int(i) for i in two_hop if mask[i])
+        return np.array(sorted(found), dtype=np.int64)
+
+    def _score(self, a: int, cols: np.ndarray, direction: str):
+        """Per candidate: (direction, score, reciprocal, feature row), before novelty."""
+        from matchmaker.score import feature_matrix
+
+        if len(cols) == 0:
+            return [], np.zeros((0, 0))
+        X = feature_matrix(self.ctx, (np.full(len(cols), a, dtype=np.int64), cols))
+        raw = self.ranker.predict(X)
+        value = raw if not self.ranker.fallback_ else raw / (1.0 + np.abs(raw))
+        value = np.clip(value, 0.0, 1.0)
+        fit_in, fit_out = _fit(X, _FIT_IN), _fit(X, _FIT_OUT)
+        top = np.maximum(np.maximum(fit_in, fit_out), 1e-12)
+        s_in, s_out = value * fit_in / top, value * fit_out / top
+        recip = np.where(s_in + s_out > 0, 2 * s_in * s_out / np.maximum(s_in + s_out, 1e-12), 0)
+        if direction in ("suppliers", "technology"):
+            dirs, score = [direction] * len(cols), s_in
+        elif direction == "customers":
+            dirs, score = ["customers"] * len(cols), s_out
+        else:
+            out = (s_out > s_in) | ((s_out == s_in) & ~self.has_offer[cols])
+            dirs = ["customers" if o else "suppliers" for o in out]
+            score = np.where(out, s_out, s_in)
+        return list(zip(dirs, score, recip, strict=True)), X
+
+    def _ranked(self, org_id: str, direction: str, k: int, filters) -> list[tuple]:
+        """``(partner row, direction, score, reciprocal, features, segment)`` after novelty,
+        best first, at most ``max(50, POOL * k)``; filters applied."""
+        _check(direction, k)
+        filters = check_filters(filters)
+        a = self._org(org_id)
+        cols = self._candidates(
+            a,
+            direction,
+            allowed_mask([self.orgs[o] for o in self.ctx.org_ids], filters),
+            max(50, POOL * k),
+        )
+        scored, X = self._score(a, cols, direction)
+        novelty = min(max(config.get("novelty"), 0.0), 1.0)
+        min_score = float(filters.get("min_score", 0.0))
+        out = []
+        for pos, (b, (d, score, recip)) in enumerate(zip(cols, scored, strict=True)):
+            partner = self.ctx.org_ids[b]
+            met, partners = self.explainer.known(org_id, partner)
+            if met or partners:
+                if novelty >= 1.0:
+                    continue
+                score *= 1.0 - novelty
+            if score <= 0 or score < min_score:
+                continue
+            out.append((int(b), d, float(score), float(recip), X[pos]))
+        out.sort(key=lambda r: (-r[2], self.ctx.org_ids[r[0]]))
+        return out[: max(50, POOL * k)]
+
+    def _segment(self, org_id: str, b: int, direction: str):
+        partner = self.ctx.org_ids[b]
+        buyer, supplier = (partner, org_id) if direction == "customers" else (org_id, partner)
+        types = ("technology",) if direction == "technology" else None
+        found = self.explainer.match(buyer, supplier, types)
+        return self.ctx.items[found[1]].segment if found else None
+
+    def _suggest(self, org_id: str, entry) -> Suggestion:
+        from matchmaker.score import FEATURES
+
+        b, d, score, recip, x = entry
+        features = dict(zip(FEATURES, (float(v) for v in x), strict=True))
+        return self.explainer.suggestion(org_id, self.ctx.org_ids[b], d, score, recip, features)
+
+    # --- public -------------------------------------------------------------------
+
+    def recommend(
+        self, org_id: str, direction: str = "both", k: int = 20, filters: Mapping | None = None
+    ) -> list[Suggestion]:
+        """The ``k`` best partners for ``org_id``, with reasons, best first.
+
+        Parameters
+        ----------
+        org_id : str
+        direction : {"suppliers", "customers", "technology", "both"}
+        k : int
+        filters : dict, optional
+            See :func:`check_filters`.
+
+        Raises
+        ------
+        NotFoundError
+            When ``org_id`` is not in the workspace.
+        DataError
+            On a bad direction, ``k`` or filter.
+        """
+        ranked = self._ranked(org_id, direction, k, filters)
+        diversity = min(max(config.get("diversity"), 0.0), 1.0)
+        keyed = [(i, r[2], self._segment(org_id, r[0], r[1])) for i, r in enumerate(ranked)]
+        order = mmr(keyed, k, diversity)
+        return [self._suggest(org_id, ranked[i]) for i in order]
+
+    def recommend_all(
+        self, k: int = 20, direction: str = "both", progress: bool = True, org_ids=None
+    ) -> dict[str, list[Suggestion]]:
+        """Suggestions for every organisation (or ``org_ids``), with the exposure cap.
+
+        No partner appears in more than ``max(1, floor(exposure_cap * lists))`` lists
+        (setting ``exposure_cap``); strongest pairs keep their place (see
+        :func:`matchmaker.candidates.cap_exposure`). Lists are then MMR-ordered.
+        """
+        from tqdm import tqdm
+
+        _check(direction, k)
+        ids = sorted(self.ctx.org_ids if org_ids is None else org_ids)
+        ranked = {}
+        for org_id in tqdm(ids, desc="recommending", unit="org", disable=not progress):
+            ranked[org_id] = self._ranked(org_id, direction, k, None)
+        lists = {o: [(self.ctx.org_ids[r[0]], r[2]) for r in rs] for o, rs in ranked.items()}
+        kept = cap_exposure(lists, k, config.get("exposure_cap"))
+        diversity = min(max(config.get("diversity"), 0.0), 1.0)
+        out = {}
+        for org_id, partners in kept.items():
+            by_id = {self.ctx.org_ids[r[0]]: r for r in ranked[org_id]}
+            entries = [by_id[p] for p in partners]
+            keyed = [(i, e[2], self._segment(org_id, e[0], e[1])) for i, e in enumerate(entries)]
+            out[org_id] = [self._suggest(org_id, entries[i]) for i in mmr(keyed, k, diversity)]
+        return out
+
+    def pair_values(self, org_ids: Iterable[str], min_value: float = 0.0) -> list[PairValue]:
+        """Every valuable supply/demand pair among ``org_ids``, best first.
+
+        A pair is valuable when one side's offers meet the other's needs (positive
+        direction fit) and its value (the better direction's score, novelty applied) is
+        above ``min_value``. Ties break by ids.
+
+        Raises
+        ------
+        NotFoundError
+            When an id is not in the workspace.
+        """
+        ids = sorted(set(org_ids))
+        rows = {o: self._org(o) for o in ids}
+        novelty = min(max(config.get("novelty"), 0.0), 1.0)
+        out = []
+        for i, a in enumerate(ids):
+            rest = np.array([rows[b] for b in ids[i + 1 :]], dtype=np.int64)
+            scored, X = self._score(rows[a], rest, "both")
+            for pos, (d, score, recip) in enumerate(scored):
+                b = ids[i + 1 + pos]
+                met, partners = self.explainer.known(a, b)
+                if (met or partners) and novelty >= 1.0:
+                    continue
+                value = score * (1.0 - novelty) if met or partners else score
+                if value <= min_value:
+                    continue
+                s = self._suggest(a, (rows[b], d, value, recip, X[pos]))
+                out.append(PairValue(a, b, float(value), s.reason))
+        return sorted(out, key=lambda p: (-p.value, p.a, p.b))
+
+
+class _Progress:
+    """The recommender's cached embedder, showing a progress bar when asked to."""
+
+    def __init__(self, embedder, owner):
+        self.embedder, self.owner = embedder, owner
+        self.model_id, self.dim = embedder.model_id, embedder.dim
+
+    def encode(self, texts, progress=False):
+        return self.embedder.encode(texts, progress or self.owner.progress)
+
+
+def _row(matrix, i: int):
+    return None if matrix is None else matrix[i : i + 1]
+
+
+def _row_max(m) -> np.ndarray:
+    """Row-wise max of a sparse matrix as a dense float32 vector (0 for empty rows)."""
+    return np.asarray(m.tocsr().max(axis=1).todense(), dtype=np.float32).ravel()
+
+
+def _sparse(matrix, max_share: float = 0.02, floor: int = 200):
+    """TF-IDF rows for retrieval only: n-grams shared by more than ``max_share`` of rows
+    (and more than ``floor``) are dropped, as they say little and cost the most."""
+    df = matrix.getnnz(axis=0)
+    common = df > max(floor, int(max_share * matrix.shape[0]))
+    if not common.any():
+        return matrix
+    kept = (matrix @ sp.diags((~common).astype(np.float64))).tocsr()
+    kept.eliminate_zeros()
+    return kept
+
+
+_DEFAULT: dict[str, Recommender] = {}
+
+
+def recommend(
+    org_id: str,
+    direction: str = "both",
+    k: int = 20,
+    filters: Mapping | None = None,
+    store=None,
+) -> list[Suggestion]:
+    """Suggestions for one organisation (see :meth:`Recommender.recommend`).
+
+    ``store`` defaults to the ``db`` setting; the recommender of a store is built once per
+    process and reused (call ``Recommender.refresh`` after the data changed).
+    """
+    from matchmaker.store import Store
+
+    store = store or Store()
+    key = store.url
+    if key not in _DEFAULT:
+        _DEFAULT[key] = Recommender(store)
+    return _DEFAULT[key].recommend(org_id, direction, k, filters)
