@@ -15,12 +15,14 @@ with st.sidebar:
 
 PAGES = {
     "nav.section.workspace": [
+        ("overview", "nav.overview", ":material/dashboard:"),
         ("organisations", "nav.organisations", ":material/apartment:"),
         ("chain", "nav.chain", ":material/account_tree:"),
         ("import_export", "nav.import", ":material/upload_file:"),
     ],
     "nav.section.follow_up": [
         ("deals", "nav.deals", ":material/handshake:"),
+        ("reports", "nav.reports", ":material/monitoring:"),
     ],
 }
 

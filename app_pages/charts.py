@@ -90,3 +90,72 @@ def chain_figure(chain: ChainMap, lang: str) -> go.Figure:
         yaxis={"visible": False, "range": [-rows + 0.4, 0.6]},
     )
     return fig
+
+
+def funnel_figure(steps: list[dict], lang: str) -> go.Figure:
+    """The organisation funnel (rows of :func:`matchmaker.report.conversion`)."""
+    labels = [t(f"report.step.{s['step']}", lang) for s in steps]
+    fig = go.Figure(
+        go.Funnel(
+            y=labels,
+            x=[s["organisations"] for s in steps],
+            textinfo="value+percent initial",
+            marker={"color": ["#1f77b4", "#4e79a7", "#f28e2b", "#edc948", "#59a14f"][: len(steps)]},
+        )
+    )
+    fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    return fig
+
+
+BREAKDOWN_BARS = (
+    "attended",
+    "attended_external",
+    "meetings_held",
+    "deals_intent",
+    "deals_in_progress",
+    "deals_signed",
+)
+
+
+def breakdown_figure(rows: list[dict], by: str, lang: str) -> go.Figure:
+    """Grouped bars: attendance, meetings and deals per event or per chain
+    (rows of :func:`matchmaker.report.breakdown`)."""
+    names = [str(r["name"] if by == "event" else r["chain"]) for r in rows]
+    fig = go.Figure(
+        [
+            go.Bar(name=t(f"report.bar.{key}", lang), x=names, y=[r[key] for r in rows])
+            for key in BREAKDOWN_BARS
+        ]
+    )
+    fig.update_layout(
+        barmode="group",
+        height=360,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "y": 1.12},
+    )
+    return fig
+
+
+def stage_figure(counts: dict[str, int], lang: str) -> go.Figure:
+    """Deals per stage as horizontal bars."""
+    colours = {
+        "intent": "#f28e2b",
+        "in_progress": "#edc948",
+        "signed": "#59a14f",
+        "dropped": "#bab0ac",
+    }
+    stages = list(counts)
+    fig = go.Figure(
+        go.Bar(
+            x=[counts[s] for s in stages],
+            y=[value_label(s, lang) for s in stages],
+            orientation="h",
+            marker={"color": [colours.get(s, "#4e79a7") for s in stages]},
+            text=[counts[s] for s in stages],
+            textposition="auto",
+        )
+    )
+    fig.update_layout(
+        height=220, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis={"autorange": "reversed"}
+    )
+    return fig

@@ -10,6 +10,7 @@ data.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 
 import pandas as pd
@@ -93,18 +94,27 @@ def require_ready() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _view(name: str, url: str, data: tuple, args: tuple, kwargs: tuple):
-    return getattr(views, name)(_store(url), *args, **dict(kwargs))
+def _cached(target: str, url: str, data: tuple, args: tuple, kwargs: tuple):
+    module, name = target.split(":")
+    func = getattr(importlib.import_module(module), name)
+    return func(_store(url), *args, **dict(kwargs))
+
+
+def cached(func, *args, **kwargs):
+    """``func(store, *args, **kwargs)`` for a core read function, cached until the data
+    changes (every caller gets its own copy of the result)."""
+    target = f"{func.__module__}:{func.__qualname__}"
+    return _cached(target, resolve_url(), stamp(), args, tuple(sorted(kwargs.items())))
 
 
 def view(name: str, *args, **kwargs):
     """``matchmaker.views.<name>(store, *args, **kwargs)``, cached until the data changes."""
-    return _view(name, resolve_url(), stamp(), args, tuple(sorted(kwargs.items())))
+    return cached(getattr(views, name), *args, **kwargs)
 
 
 def clear_caches() -> None:
     """Forget every cached frame and resource built from the data (the store stays)."""
-    _view.clear()
+    _cached.clear()
     for clear in _RESOURCE_CLEARERS:
         clear()
     refresh_stamp()

@@ -39,10 +39,12 @@ __all__ = [
     "event_names",
     "export_bytes",
     "import_files",
+    "load_demo",
     "org_label",
     "org_names",
     "org_profile",
     "organizations",
+    "report_xlsx",
     "segments",
     "workspace_counts",
 ]
@@ -420,6 +422,14 @@ def deal_history(store: Store, deal_id: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def report_xlsx(store: Store, event_id: str | None = None, chain: str | None = None) -> bytes:
+    """The report workbook of :func:`matchmaker.report.export_xlsx`, as bytes to download."""
+    from matchmaker.report import export_xlsx
+
+    with tempfile.TemporaryDirectory(prefix="matchmaker-report-") as tmp:
+        return export_xlsx(store, Path(tmp) / "report.xlsx", event_id, chain).read_bytes()
+
+
 # --- import / export of uploaded files ------------------------------------------------
 
 _WORKSPACE_FILES = {f"{name}.csv" for name in TABLE_ORDER}
@@ -475,6 +485,18 @@ def import_files(store: Store, files: list[tuple[str, bytes]]) -> dict[str, tupl
             (folder / name).write_bytes(content)
         target = folder / workbooks[0] if workbooks else folder
         return import_workspace(store, target)
+
+
+def load_demo(store: Store) -> int:
+    """Load the demo workspace (``data/demo``) into ``store``; return how many rows were added.
+
+    Loading twice adds nothing (the import upserts by id).
+    """
+    from matchmaker.demo import DEMO_DIR
+    from matchmaker.ingest import import_workspace
+
+    result = import_workspace(store, DEMO_DIR)
+    return sum(added for added, _ in result.values())
 
 
 def export_bytes(store: Store, fmt: str) -> bytes:

@@ -185,8 +185,8 @@ def test_every_label_used_by_the_app_exists():
 # --- shell and organisations -------------------------------------------------------------
 
 
-def test_shell_opens_on_the_organisations_page(tiny_db):
-    at = open_page()
+def test_organisations_page_counts(tiny_db):
+    at = open_page("organisations")
     assert at.title[0].value == "Organisations"
     assert [r.value for r in at.sidebar.radio] == ["en"]
     assert at.metric[0].value == "4"
@@ -194,7 +194,7 @@ def test_shell_opens_on_the_organisations_page(tiny_db):
 
 
 def test_organisation_filters_and_profile(tiny_db):
-    at = open_page()
+    at = open_page("organisations")
     at.radio(key="org_local").set_value(False).run()
     assert "1 organisations match" in texts(at)
     assert at.selectbox(key="org_pick").options == ["Inland Cells (C2)"]
@@ -218,7 +218,7 @@ def test_organisation_filters_and_profile(tiny_db):
 
 
 def test_organisations_page_in_chinese(tiny_db):
-    at = open_page(lang="zh")
+    at = open_page("organisations", lang="zh")
     assert at.title[0].value == "机构"
     assert "共 4 家机构符合条件" in texts(at)
     assert "小巨人" in at.multiselect(key="org_tiers").options
@@ -229,6 +229,59 @@ def test_uninitialised_database_shows_a_message(tmp_path, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.exception
     assert "matchmaker init" in at.error[0].value
+
+
+def test_overview_is_the_first_page_with_kpis_and_stale_follow_ups(tiny_db):
+    at = open_page()
+    assert at.title[0].value == "Overview"
+    kpis = {m.label: m.value for m in at.metric}
+    assert kpis == {
+        "Events": "1",
+        "Attended": "2",
+        "Outside share": "50%",
+        "intent": "1",
+        "in progress": "0",
+        "signed": "0",
+    }
+    assert "Stale follow-ups (1)" in texts(at)
+    assert frame(at, "Deal", "Parties")["Deal"].tolist() == ["D1"]
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_empty_workspace_offers_the_demo(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    Store(url).init()
+    monkeypatch.setenv("MATCHMAKER_DB", url)
+    at = open_page()
+    assert "workspace is empty" in at.info[0].value
+    assert at.button(key="overview_demo")
+
+
+def test_language_switch_translates_the_shell(tiny_db):
+    at = open_page()
+    at.sidebar.radio[0].set_value("zh").run()
+    assert not at.exception
+    assert at.title[0].value == "总览"
+    assert "市外占比" in [m.label for m in at.metric]
+
+
+# --- reports -----------------------------------------------------------------------------
+
+
+def test_reports_page_funnel_breakdown_and_workbook(tiny_db):
+    at = open_page("reports")
+    kpis = {m.label: m.value for m in at.metric}
+    assert kpis["Attended"] == "2" and kpis["From outside"] == "1"
+    conversion = frame(at, "Step", "Organisations")
+    assert conversion["Organisations"].tolist() == [2, 0, 2, 0, 0]
+    assert len(at.get("plotly_chart")) == 3
+    at.radio(key="report_by").set_value("chain").run()
+    assert frame(at, "Chain", "Attended")["Chain"].tolist() == ["nev"]
+    at.radio(key="report_scope").set_value("event").run()
+    assert at.selectbox(key="report_event").value == "E1"
+    at.button(key="report_prepare").click().run()
+    assert not at.exception
+    assert at.download_button(key="report_download")
 
 
 # --- industry chain ----------------------------------------------------------------------

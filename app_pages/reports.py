@@ -1,0 +1,88 @@
+"""Reports: the funnel and conversion per event and per chain, with charts and a workbook."""
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import charts, ui
+from matchmaker import report, views
+
+st.title(ui.tr("report.title"))
+st.session_state.setdefault("report_xlsx", None)
+
+events = ui.view("event_names")
+chains = ui.view("chain_ids")
+c1, c2 = st.columns([1, 2])
+scope = c1.radio(
+    ui.tr("report.scope"),
+    ["all", "event", "chain"],
+    key="report_scope",
+    format_func=lambda s: ui.tr(f"report.scope.{s}"),
+)
+event_id = chain = None
+if scope == "event" and events:
+    event_id = c2.selectbox(
+        ui.tr("common.event"), list(events), key="report_event", format_func=events.get
+    )
+elif scope == "chain" and chains:
+    chain = c2.selectbox(ui.tr("common.chain"), chains, key="report_chain")
+
+with ui.core_errors():
+    result = ui.cached(report.funnel, event_id=event_id, chain=chain)
+    steps = ui.cached(report.conversion, event_id=event_id, chain=chain)
+    keys = ("events", "invited", "attended", "attended_external", "meetings_held", "orgs_with_deal")
+    for col, key in zip(st.columns(len(keys)), keys, strict=True):
+        col.metric(ui.tr(f"report.kpi.{key}"), result[key])
+    left, right = st.columns(2)
+    with left:
+        st.subheader(ui.tr("report.funnel"))
+        st.plotly_chart(
+            charts.funnel_figure(steps, ui.lang()), key="report_funnel", width="stretch"
+        )
+    with right:
+        st.subheader(ui.tr("report.deals"))
+        st.plotly_chart(
+            charts.stage_figure(result["deals"], ui.lang()), key="report_stages", width="stretch"
+        )
+        conv = pd.DataFrame(steps)
+        conv["step"] = conv["step"].map(lambda s: ui.tr(f"report.step.{s}"))
+        st.dataframe(
+            conv.rename(columns=lambda c: ui.tr(f"report.col.{c}")),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                ui.tr("report.col.rate"): st.column_config.NumberColumn(format="percent"),
+                ui.tr("report.col.overall"): st.column_config.NumberColumn(format="percent"),
+            },
+        )
+
+    st.subheader(ui.tr("report.breakdown"))
+    by = st.radio(
+        ui.tr("report.by"),
+        ["event", "chain"],
+        key="report_by",
+        horizontal=True,
+        format_func=lambda b: ui.tr(f"report.by.{b}"),
+    )
+    rows = ui.cached(report.breakdown, by)
+    if rows:
+        st.plotly_chart(
+            charts.breakdown_figure(rows, by, ui.lang()), key="report_breakdown", width="stretch"
+        )
+        ui.table(pd.DataFrame(rows), key="report_breakdown_table")
+    else:
+        st.caption(ui.tr("common.none"))
+
+    if st.button(ui.tr("report.prepare"), key="report_prepare"):
+        st.session_state["report_xlsx"] = (
+            (event_id, chain),
+            ui.read(views.report_xlsx, event_id, chain),
+        )
+    prepared = st.session_state["report_xlsx"]
+    if prepared and prepared[0] == (event_id, chain):
+        st.download_button(
+            ui.tr("common.download_xlsx"),
+            prepared[1],
+            file_name="matchmaker-report.xlsx",
+            key="report_download",
+            icon=":material/download:",
+        )
