@@ -1,0 +1,394 @@
+"""Meeting agendas: 1:1 meetings of an event's attendees assigned to time slots and tables.
+
+Pure functions: attendees, a pair-value table (see :func:`matchmaker.invite.pair_table`),
+meeting requests ``(requester, other)`` and "do not meet" marks in; an :class:`Agenda` out.
+
+Rules, in the order they are applied:
+
+1. an organisation has at most one meeting per slot, and at most ``max_meetings``;
+2. each slot holds at most ``tables * per_table`` meetings (``per_table`` meetings share a
+   table at once); meetings of a slot are seated table by table;
+3. a pair with a "do not meet" mark (from either side) is never scheduled;
+4. mutual requests are placed first, then one-sided requests, each by suggestion value;
+5. fairness floor: every attendee with fewer than ``min_meetings`` meetings gets partners
+   (its best valued partners first, then attendees also under the floor, then anyone free)
+   until it reaches the floor or nothing fits;
+6. the remaining suggested pairs fill what is left, by value.
+
+A meeting goes to the least busy slot where both are free (ties: the earliest). Requests
+that could not be placed and attendees left under the floor are reported with the reason.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matchmaker.errors import DataError
+from matchmaker.invite import pair_table
+
+__all__ = [
+    "Agenda",
+    "Shortfall",
+    "Slotted",
+    "Unplaced",
+    "agenda_html",
+    "make_schedule",
+    "write_agenda",
+]
+
+
+@dataclass(frozen=True)
+class Slotted:
+    """One scheduled meeting; ``kind`` is mutual, requested, floor or suggested."""
+
+    org_a: str
+    org_b: str
+    slot: int
+    table: str
+    kind: str
+    value: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    """A requested meeting that is not on the agenda, and why."""
+
+    org_a: str
+    org_b: str
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """An attendee left under the fairness floor."""
+
+    org_id: str
+    meetings: int
+    floor: int
+    reason: str
+
+
+@dataclass
+class Agenda:
+    meetings: list[Slotted]
+    unplaced: list[Unplaced]
+    below_floor: list[Shortfall]
+    slots: int
+    tables: int
+    attendees: list[str] = field(default_factory=list)
+
+    def by_org(self, names: dict[str, str] | None = None) -> list[dict]:
+        """One row per organisation and meeting, ordered by organisation then slot."""
+        names = names or {}
+        rows = []
+        for m in self.meetings:
+            for me, other in ((m.org_a, m.org_b), (m.org_b, m.org_a)):
+                rows.append(
+                    {
+                        "org_id": me,
+                        "name": names.get(me, me),
+                        "slot": m.slot,
+                        "table": m.table,
+                        "partner": other,
+                        "partner_name": names.get(other, other),
+                        "kind": m.kind,
+                        "reason": m.reason,
+                    }
+                )
+        return sorted(rows, key=lambda r: (r["org_id"], r["slot"]))
+
+    def by_table(self, names: dict[str, str] | None = None) -> list[dict]:
+        """One row per meeting, ordered by slot then table."""
+        names = names or {}
+        rows = [
+            {
+                "slot": m.slot,
+                "table": m.table,
+                "org_a": m.org_a,
+                "name_a": names.get(m.org_a, m.org_a),
+                "org_b": m.org_b,
+                "name_b": names.get(m.org_b, m.org_b),
+                "kind": m.kind,
+            }
+            for m in self.meetings
+        ]
+        return sorted(rows, key=lambda r: (r["slot"], r["table"], r["org_a"]))
+
+
+def _key(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a < b else (b, a)
+
+
+class _Board:
+    """Who is busy when, and how full each slot is."""
+
+    def __init__(self, slots: int, room: int, per_org: int, per_table: int):
+        self.slots, self.room, self.per_org, self.per_table = slots, room, per_org, per_table
+        self.busy: dict[str, set[int]] = defaultdict(set)
+        self.load = [0] * (slots + 1)
+        self.met: set[tuple[str, str]] = set()
+        self.placed: list[Slotted] = []
+
+    def count(self, org: str) -> int:
+        return len(self.busy[org])
+
+    def place(self, a: str, b: str, kind: str, value: float, reason: str) -> str | None:
+        """Seat a meeting; return None when done, else why it could not be."""
+        for org in (a, b):
+            if self.count(org) >= self.slots:
+                return f"{org} has a meeting in every slot"
+            if self.count(org) >= self.per_org:
+                return f"{org} already has its {self.per_org} meetings (max_meetings)"
+        common = [s for s in range(1, self.slots + 1) if s not in self.busy[a] | self.busy[b]]
+        if not common:
+            return f"no slot where both {a} and {b} are free"
+        free = [s for s in common if self.load[s] < self.room]
+        if not free:
+            return f"every table is taken in the slots where both {a} and {b} are free"
+        slot = min(free, key=lambda s: (self.load[s], s))
+        table = f"T{self.load[slot] // self.per_table + 1:02d}"
+        self.load[slot] += 1
+        self.busy[a].add(slot)
+        self.busy[b].add(slot)
+        self.met.add(_key(a, b))
+        x, y = _key(a, b)
+        self.placed.append(Slotted(x, y, slot, table, kind, value, reason))
+        return None
+
+
+def make_schedule(
+    attendees: Iterable[str],
+    pairs: Iterable = (),
+    requests: Iterable[tuple[str, str]] = (),
+    avoid: Iterable[tuple[str, str]] = (),
+    slots: int = 12,
+    tables: int = 30,
+    per_table: int = 1,
+    min_meetings: int = 0,
+    max_meetings: int | None = None,
+) -> Agenda:
+    """Assign 1:1 meetings to slots and tables (rules in the module docstring).
+
+    Parameters
+    ----------
+    attendees : iterable of str
+        Organisations present.
+    pairs : iterable
+        Pair rows ``(a, b, value, reason)``: suggested meetings and the values requests are
+        ordered by.
+    requests : iterable of (str, str)
+        ``(requester, other)``; both directions make a mutual request.
+    avoid : iterable of (str, str)
+        "Do not meet" marks, either direction.
+    slots, tables, per_table : int
+        Time slots, tables, and meetings one table holds at once.
+    min_meetings : int
+        Fairness floor M.
+    max_meetings : int, optional
+        Most meetings per organisation (default: one per slot).
+
+    Raises
+    ------
+    DataError
+        Non-positive sizes, a negative floor, or a request of an organisation with itself.
+
+    Examples
+    --------
+    >>> a = make_schedule(["A", "B", "C"], [("A", "B", 0.9, "fit")], slots=2, tables=1)
+    >>> [(m.org_a, m.org_b, m.slot, m.table) for m in a.meetings]
+    [('A', 'B', 1, 'T01')]
+    """
+    for name, v in (("slots", slots), ("tables", tables), ("per_table", per_table)):
+        if v < 1:
+            raise DataError(f"{name} must be >= 1; got {v}")
+    if min_meetings < 0 or (max_meetings is not None and max_meetings < 1):
+        raise DataError(f"min_meetings must be >= 0 and max_meetings >= 1; got {min_meetings}")
+    people = sorted(set(attendees))
+    present = set(people)
+    per_org = min(slots, max_meetings or slots)
+    board = _Board(slots, tables * per_table, per_org, per_table)
+    table = pair_table(pairs)
+    blocked: dict[tuple[str, str], str] = {}
+    for a, b in avoid:
+        blocked.setdefault(_key(a, b), f"do-not-meet mark by {a}")
+    asked: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for a, b in requests:
+        if a == b:
+            raise DataError(f"a meeting request needs two organisations; got {a!r} twice")
+        asked[_key(a, b)].add(a)
+
+    def value(a: str, b: str) -> tuple[float, str]:
+        return table.get(a, {}).get(b, (0.0, ""))
+
+    unplaced: list[Unplaced] = []
+    ordered = sorted(asked.items(), key=lambda kv: (len(kv[1]) < 2, -value(*kv[0])[0], kv[0]))
+    for (a, b), who in ordered:
+        kind = "mutual" if len(who) == 2 else "requested"
+        absent = [o for o in (a, b) if o not in present]
+        if absent:
+            unplaced.append(Unplaced(a, b, kind, f"{', '.join(absent)} not attending"))
+            continue
+        if (a, b) in blocked:
+            unplaced.append(Unplaced(a, b, kind, blocked[(a, b)]))
+            continue
+        v, why = value(a, b)
+        asker = "both asked" if len(who) == 2 else f"{next(iter(who))} asked"
+        reason = f"{asker}; {why}" if why else asker
+        problem = board.place(a, b, kind, v, reason)
+        if problem:
+            unplaced.append(Unplaced(a, b, kind, problem))
+
+    def can_meet(a: str, b: str) -> bool:
+        k = _key(a, b)
+        return a != b and b in present and k not in board.met and k not in blocked
+
+    if min_meetings:
+        _fill_floor(board, people, table, can_meet, min(min_meetings, per_org))
+    suggested = sorted(
+        (
+            (v, a, b, r)
+            for a, nb in table.items()
+            for b, (v, r) in nb.items()
+            if a < b and a in present
+        ),
+        key=lambda t: (-t[0], t[1], t[2]),
+    )
+    for v, a, b, r in suggested:
+        if can_meet(a, b) and board.count(a) < per_org and board.count(b) < per_org:
+            board.place(a, b, "suggested", v, r)
+    full = sum(board.load) >= slots * board.room
+    why = (
+        "every table of every slot is taken"
+        if full
+        else "no partner who is free in a common slot with a free table"
+    )
+    short = [
+        Shortfall(o, board.count(o), min_meetings, why)
+        for o in people
+        if board.count(o) < min_meetings
+    ]
+    meetings = sorted(board.placed, key=lambda m: (m.slot, m.table, m.org_a))
+    return Agenda(meetings, unplaced, short, slots, tables, people)
+
+
+def _fill_floor(board: _Board, people: list[str], table, can_meet, floor: int) -> None:
+    """Give attendees under the floor meetings, the emptiest agendas first, round by round."""
+    progress = True
+    while progress:
+        progress = False
+        under = sorted(
+            (o for o in people if board.count(o) < floor), key=lambda o: (board.count(o), o)
+        )
+        for x in under:
+            if board.count(x) >= floor:
+                continue
+            valued = sorted(table.get(x, {}).items(), key=lambda kv: (-kv[1][0], kv[0]))
+            options = [(y, v, r) for y, (v, r) in valued]
+            others = sorted(
+                (y for y in people if y != x and y not in table.get(x, {})),
+                key=lambda y: (board.count(y) >= floor, board.count(y), y),
+            )
+            options += [(y, 0.0, f"fairness floor: {floor} meetings each") for y in others]
+            for y, v, r in options:
+                if not can_meet(x, y) or board.count(y) >= board.per_org:
+                    continue
+                if board.place(x, y, "floor", v, r) is None:
+                    progress = True
+                    break
+
+
+def agenda_html(agenda: Agenda, names: dict[str, str] | None = None, title: str = "") -> str:
+    """A printable HTML page: one section per organisation, then the grid per slot and table.
+
+    Every name, id and reason is HTML-escaped.
+    """
+    names = names or {}
+    e = html.escape
+    out = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>{e(title or 'Agenda')}</title><style>",
+        "body{font-family:sans-serif;font-size:11pt}table{border-collapse:collapse}",
+        "td,th{border:1px solid #999;padding:2px 6px;text-align:left}",
+        "section{page-break-after:always}@media print{h1{font-size:14pt}}",
+        f"</style></head><body><h1>{e(title or 'Agenda')}</h1>",
+    ]
+    rows = defaultdict(list)
+    for r in agenda.by_org(names):
+        rows[r["org_id"]].append(r)
+    for org in agenda.attendees:
+        out.append(f"<section><h2>{e(names.get(org, org))} <small>({e(org)})</small></h2>")
+        if not rows[org]:
+            out.append("<p>No meetings scheduled.</p></section>")
+            continue
+        out.append("<table><tr><th>slot</th><th>table</th><th>with</th><th>why</th></tr>")
+        for r in rows[org]:
+            out.append(
+                f"<tr><td>{r['slot']}</td><td>{e(r['table'])}</td>"
+                f"<td>{e(r['partner_name'])} ({e(r['partner'])})</td><td>{e(r['reason'])}</td></tr>"
+            )
+        out.append("</table></section>")
+    out.append(
+        "<section><h2>Tables</h2><table><tr><th>slot</th><th>table</th><th>meeting</th></tr>"
+    )
+    for r in agenda.by_table(names):
+        out.append(
+            f"<tr><td>{r['slot']}</td><td>{e(r['table'])}</td>"
+            f"<td>{e(r['name_a'])} &amp; {e(r['name_b'])}</td></tr>"
+        )
+    out.append("</table></section>")
+    if agenda.unplaced or agenda.below_floor:
+        out.append("<section><h2>Not placed</h2><ul>")
+        for u in agenda.unplaced:
+            out.append(f"<li>{e(u.org_a)} &amp; {e(u.org_b)} ({e(u.kind)}): {e(u.reason)}</li>")
+        for s in agenda.below_floor:
+            out.append(f"<li>{e(s.org_id)}: {s.meetings} of {s.floor} meetings: {e(s.reason)}</li>")
+        out.append("</ul></section>")
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def write_agenda(
+    agenda: Agenda, out_dir: str | Path, names: dict[str, str] | None = None, title: str = ""
+) -> dict[str, Path]:
+    """Write ``agenda_by_org.csv``, ``agenda_by_table.csv``, ``agenda.xlsx`` (sheets by_org,
+    by_table, not_placed) and ``agenda.html`` into ``out_dir``; return them by kind."""
+    import pandas as pd
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    by_org = pd.DataFrame(
+        agenda.by_org(names),
+        columns=["org_id", "name", "slot", "table", "partner", "partner_name", "kind", "reason"],
+    )
+    by_table = pd.DataFrame(
+        agenda.by_table(names),
+        columns=["slot", "table", "org_a", "name_a", "org_b", "name_b", "kind"],
+    )
+    missing = pd.DataFrame(
+        [(u.org_a, u.org_b, u.kind, u.reason) for u in agenda.unplaced]
+        + [
+            (s.org_id, "", "floor", f"{s.meetings} of {s.floor}: {s.reason}")
+            for s in agenda.below_floor
+        ],
+        columns=["org_a", "org_b", "kind", "reason"],
+    )
+    paths = {
+        "by_org": out / "agenda_by_org.csv",
+        "by_table": out / "agenda_by_table.csv",
+        "xlsx": out / "agenda.xlsx",
+        "html": out / "agenda.html",
+    }
+    by_org.to_csv(paths["by_org"], index=False)
+    by_table.to_csv(paths["by_table"], index=False)
+    with pd.ExcelWriter(paths["xlsx"], engine="openpyxl") as xl:
+        by_org.to_excel(xl, sheet_name="by_org", index=False)
+        by_table.to_excel(xl, sheet_name="by_table", index=False)
+        missing.to_excel(xl, sheet_name="not_placed", index=False)
+    paths["html"].write_text(agenda_html(agenda, names, title), encoding="utf-8")
+    return paths
