@@ -29,6 +29,7 @@ __all__ = [
     "Suggestion",
     "reason_sentence",
     "with_reason",
+    "write_csv",
 ]
 
 # suppliers: the partner's offers meet the organisation's needs; customers: the
@@ -317,3 +318,22 @@ class Explainer:
             features=dict(features or {}),
         )
         return with_reason(s)
+
+
+def write_csv(lists: dict, path) -> int:
+    """Write ``{org_id: [Suggestion, ...]}`` to a CSV file, one row per suggestion.
+
+    Columns: ``rank`` (1 = best in its list) then :data:`SUGGESTION_COLUMNS`. Returns the
+    number of rows written.
+    """
+    import csv
+
+    rows = 0
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=("rank", *SUGGESTION_COLUMNS))
+        writer.writeheader()
+        for org_id in sorted(lists):
+            for rank, s in enumerate(lists[org_id], start=1):
+                writer.writerow({"rank": rank, **s.to_row()})
+                rows += 1
+    return rows

@@ -1,0 +1,452 @@
+"""Tests of matchmaker.recommend (and its helpers in candidates.py and explain.py).
+
+A tiny hand-built EV battery chain, embedded with a bag-of-words fake model:
+
+    Lithium mining (S1) -> Cathode materials (S2) -> Battery cells (S3) -> Electric vehicles (S4)
+
+BUY needs battery cells and offers electric vehicles; CELL1, CELL2 (cells), UNI (cell
+technology, a university), CATH (cathode), MINE (lithium) can supply; FLEET needs vehicles.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from typer.testing import CliRunner
+
+from matchmaker import recommend as recommend_module
+from matchmaker.candidates import VectorIndex, cap_exposure, check_filters, mmr
+from matchmaker.cli import app
+from matchmaker.embed import normalise
+from matchmaker.errors import DataError, NotFoundError
+from matchmaker.explain import Suggestion, reason_sentence
+from matchmaker.recommend import Recommender
+
+
+class Words:
+    """A fake embedder: bag of words hashed into 1024 dimensions; counts texts embedded."""
+
+    model_id, dim = "words-1024", 1024
+
+    def __init__(self):
+        self.count = 0
+
+    def encode(self, texts, progress=False):
+        self.count += len(texts)
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"[a-z]+", text.lower()):
+                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1
+        return normalise(out)
+
+
+def _org(org_id, name, kind="company", region=None, tier=None):
+    return {"org_id": org_id, "name": name, "kind": kind, "region": region, "tier": tier}
+
+
+def _item(item_id, org, side, title, segment=None, type_="product"):
+    return {
+        "item_id": item_id,
+        "org_id": org,
+        "side": side,
+        "type": type_,
+        "title": title,
+        "segment": segment,
+    }
+
+
+SEGMENTS = [
+    ("S1", "Lithium mining", "upstream"),
+    ("S2", "Cathode materials", "midstream"),
+    ("S3", "Battery cells", "midstream"),
+    ("S4", "Electric vehicles", "downstream"),
+]
+WORKSPACE = {
+    "organizations": [
+        _org("BUY", "Buyer Motors", region="Ningbo"),
+        _org("CELL1", "Cell One", tier="gazelle"),
+        _org("CELL2", "Cell Two"),
+        _org("CATH", "Cathode Co"),
+        _org("MINE", "Mine Co"),
+        _org("UNI", "Tech University", "university"),
+        _org("FLEET", "Fleet Taxi"),
+        _org("BANK", "Bank", "finance"),
+    ],
+    "segments": [{"segment_id": s, "name": n, "chain": "ev", "stage": st} for s, n, st in SEGMENTS],
+    "chain_links": [{"upstream": f"S{i}", "downstream": f"S{i + 1}"} for i in (1, 2, 3)],
+    "items": [
+        _item("I01", "BUY", "need", "battery cells for electric vehicles", "S3"),
+        _item("I02", "BUY", "offer", "electric vehicles", "S4"),
+        _item("I03", "CELL1", "offer", "lithium battery cells", "S3"),
+        _item("I04", "CELL1", "need", "cathode materials", "S2"),
+        _item("I05", "CELL2", "offer", "pouch battery cells", "S3"),
+        _item("I06", "CATH", "offer", "NMC cathode materials", "S2"),
+        _item("I07", "CATH", "need", "lithium carbonate", "S1"),
+        _item("I08", "MINE", "offer", "lithium carbonate from mining", "S1"),
+        _item("I09", "UNI", "offer", "solid-state battery cell technology", "S3", "technology"),
+        _item("I10", "FLEET", "need", "electric vehicles for a taxi fleet", "S4"),
+        _item("I11", "BANK", "offer", "working capital loans", None, "capital"),
+    ],
+}
+
+
+@pytest.fixture(autouse=True)
+def _settings(tmp_path, monkeypatch):
+    """Rankers go to a temporary models folder; diversity off unless a test sets it."""
+    monkeypatch.setenv("MATCHMAKER_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("MATCHMAKER_DIVERSITY", "0")
+
+
+@pytest.fixture
+def ws(sqlite_store):
+    sqlite_store.upsert(WORKSPACE)
+    return sqlite_store
+
+
+@pytest.fixture
+def rec(ws):
+    return Recommender(ws, Words())
+
+
+def _ids(suggestions):
+    return [s.partner_id for s in suggestions]
+
+
+# --- directions -----------------------------------------------------------------------
+
+
+def test_suppliers_are_those_whose_offers_meet_my_needs(rec):
+    found = rec.recommend("BUY", "suppliers", k=5)
+    assert _ids(found)[0] == "CELL1"
+    assert set(_ids(found)) == {"CELL1", "CELL2", "UNI", "CATH", "MINE"}
+    assert {s.direction for s in found} == {"suppliers"}
+    assert [s.score for s in found] == sorted((s.score for s in found), reverse=True)
+
+
+def test_customers_are_those_whose_needs_my_offers_meet(rec):
+    found = rec.recommend("BUY", "customers", k=3)
+    assert _ids(found)[0] == "FLEET"
+    assert "UNI" not in _ids(found)  # UNI needs nothing
+    assert found[0].offer_item_id == "I02" and found[0].need_item_id == "I10"
+
+
+def test_technology_only_from_universities_and_institutes(rec):
+    found = rec.recommend("BUY", "technology", k=5)
+    assert _ids(found) == ["UNI"]
+    assert found[0].offer_item_id == "I09"
+    assert "(university) offers the technology" in found[0].reason
+
+
+def test_both_puts_each_partner_in_its_better_direction(rec):
+    found = {s.partner_id: s for s in rec.recommend("BUY", "both", k=8)}
+    assert found["FLEET"].direction == "customers"
+    assert found["CELL1"].direction == "suppliers"
+
+
+def test_reason_fields_and_sentence(rec):
+    s = rec.recommend("BUY", "suppliers", k=1)[0]
+    assert (s.offer_item_id, s.need_item_id) == ("I03", "I01")
+    assert (s.offer_title, s.need_title) == (
+        "lithium battery cells",
+        "battery cells for electric vehicles",
+    )
+    assert s.chain_path == ("Battery cells",) and s.chain_distance == 0
+    assert s.reason == reason_sentence(s)
+    assert s.reason.startswith(
+        'Cell One can supply Buyer Motors: its offer "lithium battery cells"'
+    )
+    assert "chain path: Battery cells." in s.reason
+    assert 0 < s.score <= 1 and 0 < s.semantic_similarity <= 1
+    assert set(s.features) >= {"need_offer_semantic", "chain_in", "adamic_adar"}
+
+
+def test_chain_path_runs_upstream_to_downstream(rec):
+    mine = next(s for s in rec.recommend("BUY", "suppliers", k=5) if s.partner_id == "MINE")
+    assert mine.chain_path == ("Lithium mining", "Cathode materials", "Battery cells")
+    assert mine.chain_distance == 2
+    assert "chain path: Lithium mining -> Cathode materials -> Battery cells" in mine.reason
+
+
+def test_shared_partners_in_reason(ws):
+    ws.upsert(
+        {
+            "relations": [
+                {"org_a": "MINE", "org_b": "BUY", "kind": "supplier_of"},
+                {"org_a": "MINE", "org_b": "CELL2", "kind": "supplier_of"},
+            ]
+        }
+    )
+    s = next(
+        s
+        for s in Recommender(ws, Words()).recommend("BUY", "suppliers", 5)
+        if s.partner_id == "CELL2"
+    )
+    assert s.shared_partners == ("MINE",) and s.shared_partner_names == ("Mine Co",)
+    assert "1 shared partner(s): Mine Co" in s.reason
+
+
+# --- novelty, learning from outcomes --------------------------------------------------
+
+
+def test_novelty_down_weights_known_partners(ws, monkeypatch):
+    ws.upsert({"relations": [{"org_a": "CELL1", "org_b": "BUY", "kind": "supplier_of"}]})
+    monkeypatch.setenv("MATCHMAKER_NOVELTY", "0")
+    rec = Recommender(ws, Words())
+    plain = {s.partner_id: s for s in rec.recommend("BUY", "suppliers", 5)}
+    monkeypatch.setenv("MATCHMAKER_NOVELTY", "0.5")
+    half = {s.partner_id: s for s in rec.recommend("BUY", "suppliers", 5)}
+    assert half["CELL1"].score == pytest.approx(plain["CELL1"].score * 0.5)
+    assert half["CELL2"].score == pytest.approx(plain["CELL2"].score)
+    assert half["CELL1"].already_partners and not half["CELL2"].already_partners
+    assert "already work together" in half["CELL1"].reason
+    monkeypatch.setenv("MATCHMAKER_NOVELTY", "1")
+    assert "CELL1" not in _ids(rec.recommend("BUY", "suppliers", 5))
+
+
+def test_met_pairs_are_down_weighted(ws, monkeypatch):
+    ws.upsert(
+        {
+            "events": [
+                {"event_id": "E1", "name": "Expo", "date": __import__("datetime").date(2025, 5, 9)}
+            ],
+            "meetings": [{"event_id": "E1", "org_a": "BUY", "org_b": "CELL2", "status": "held"}],
+        }
+    )
+    monkeypatch.setenv("MATCHMAKER_NOVELTY", "1")
+    found = Recommender(ws, Words()).recommend("BUY", "suppliers", 5)
+    assert "CELL2" not in _ids(found)
+
+
+def test_signed_deal_raises_similar_partners(ws):
+    ws.upsert(
+        {
+            "organizations": [_org("POUCH", "Pouch Works")],
+            "items": [_item("I12", "POUCH", "offer", "pouch battery cells modules", "S3")],
+        }
+    )
+    before = {
+        s.partner_id: s.score for s in Recommender(ws, Words()).recommend("BUY", "suppliers", 8)
+    }
+    deal = {"deal_id": "D1", "org_a": "BUY", "org_b": "POUCH", "stage": "signed"}
+    ws.upsert({"deals": [deal]})
+    after = {
+        s.partner_id: s.score for s in Recommender(ws, Words()).recommend("BUY", "suppliers", 8)
+    }
+    # CELL2 (pouch cells, like the new partner) gains more than CELL1 and MINE.
+    assert after["CELL2"] > before["CELL2"]
+    assert after["CELL2"] / before["CELL2"] > after["CELL1"] / before["CELL1"]
+    assert after["CELL2"] / before["CELL2"] > after["MINE"] / before["MINE"]
+
+
+def test_refresh_sees_new_data(ws):
+    rec = Recommender(ws, Words())
+    ws.upsert(
+        {
+            "organizations": [_org("NEW", "New Cells")],
+            "items": [_item("I13", "NEW", "offer", "battery cells for electric vehicles", "S3")],
+        }
+    )
+    assert "NEW" not in _ids(rec.recommend("BUY", "suppliers", 8))
+    rec.refresh()
+    assert _ids(rec.recommend("BUY", "suppliers", 1)) == ["NEW"]
+
+
+def test_ranker_learns_from_outcomes_and_is_saved(ws, monkeypatch, tmp_path):
+    monkeypatch.setenv("MATCHMAKER_MIN_TRAINING_PAIRS", "3")
+    pairs = [("CELL1", "BUY"), ("CATH", "CELL1"), ("MINE", "CATH"), ("BUY", "FLEET")]
+    ws.upsert({"relations": [{"org_a": a, "org_b": b, "kind": "supplier_of"} for a, b in pairs]})
+    rec = Recommender(ws, Words())
+    assert rec.ranker.fallback_ is False and "learned" in rec.ranker.message_
+    assert rec.ranker_path.parent == tmp_path / "models" / "rankers"
+    meta = json.loads(rec.ranker_path.with_suffix(".json").read_text())
+    assert meta["positives"] == 8 and meta["training_data_fingerprint"]
+    stamp = rec.ranker_path.stat().st_mtime_ns
+    again = Recommender(ws, Words())  # same data: the saved ranker is loaded, not refitted
+    assert again.ranker_path == rec.ranker_path and rec.ranker_path.stat().st_mtime_ns == stamp
+    assert again.recommend("CELL2", "customers", 3)
+
+
+def test_too_few_outcomes_fall_back_and_say_so(rec):
+    assert rec.ranker.fallback_ is True
+    assert "default weights" in rec.ranker.message_
+
+
+def test_unchanged_data_embeds_nothing(ws):
+    first = Words()
+    Recommender(ws, first)
+    assert first.count > 0
+    second = Words()
+    rec = Recommender(ws, second)
+    assert second.count == 0 and rec.embedded == 0
+
+
+# --- diversity, exposure, filters -----------------------------------------------------
+
+
+def test_mmr_exact():
+    ranked = [("a", 0.9, "s1"), ("b", 0.8, "s1"), ("c", 0.5, "s2"), ("d", 0.4, None)]
+    assert mmr(ranked, 4, 0.0) == ["a", "b", "c", "d"]
+    assert mmr(ranked, 3, 0.5) == ["a", "c", "d"]
+    assert mmr(ranked, 2, 0.1) == ["a", "b"]  # 0.9*0.8/0.9 - 0.1 = 0.7 > 0.9*0.5/0.9 = 0.5
+    assert mmr([], 3, 0.5) == []
+
+
+def test_diversity_spreads_segments(ws, monkeypatch):
+    monkeypatch.setenv("MATCHMAKER_DIVERSITY", "0.9")
+    found = Recommender(ws, Words()).recommend("BUY", "suppliers", 3)
+    assert found[0].partner_id == "CELL1"
+    assert sorted(s.segment for s in found) == ["S1", "S2", "S3"]
+
+
+def test_cap_exposure_exact():
+    lists = {
+        "x": [("p", 0.9), ("q", 0.5)],
+        "y": [("p", 0.8), ("r", 0.2)],
+        "z": [("p", 0.7), ("q", 0.6), ("r", 0.1)],
+    }
+    assert cap_exposure(lists, 1, 1.0) == {"x": ["p"], "y": ["p"], "z": ["p"]}
+    # 3 lists: cap 0.67 -> each partner in at most 2 lists; 0.34 (and 0) -> 1
+    assert cap_exposure(lists, 2, 0.67) == {"x": ["p", "q"], "y": ["p", "r"], "z": ["q", "r"]}
+    assert cap_exposure(lists, 2, 0.34) == {"x": ["p"], "y": ["r"], "z": ["q"]}
+    assert cap_exposure(lists, 1, 0.0) == {"x": ["p"], "y": ["r"], "z": ["q"]}
+
+
+def test_recommend_all_respects_exposure_cap(rec, monkeypatch):
+    monkeypatch.setenv("MATCHMAKER_EXPOSURE_CAP", "1")
+    free = rec.recommend_all(3, progress=False)
+    counts = {}
+    for found in free.values():
+        for s in found:
+            counts[s.partner_id] = counts.get(s.partner_id, 0) + 1
+    assert max(counts.values()) > 2
+    monkeypatch.setenv("MATCHMAKER_EXPOSURE_CAP", "0.25")  # 8 lists -> at most 2 each
+    capped = rec.recommend_all(3, progress=False)
+    counts = {}
+    for found in capped.values():
+        for s in found:
+            counts[s.partner_id] = counts.get(s.partner_id, 0) + 1
+    assert max(counts.values()) == 2
+    assert set(capped) == {o["org_id"] for o in WORKSPACE["organizations"]}
+
+
+def test_filters(rec):
+    assert _ids(rec.recommend("BUY", "suppliers", 5, {"kinds": ["university"]})) == ["UNI"]
+    assert "CELL1" not in _ids(rec.recommend("BUY", "suppliers", 5, {"exclude": ["CELL1"]}))
+    assert _ids(rec.recommend("BUY", "suppliers", 5, {"tiers": "gazelle"})) == ["CELL1"]
+    assert rec.recommend("BUY", "suppliers", 5, {"regions": ["Hangzhou"]}) == []
+    top = rec.recommend("BUY", "suppliers", 1)[0].score
+    assert _ids(rec.recommend("BUY", "suppliers", 5, {"min_score": top})) == ["CELL1"]
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        ({"colour": "red"}, "unknown filter"),
+        ({"kinds": ["pirate"]}, "kinds"),
+        ({"tiers": ["mega"]}, "tiers"),
+    ],
+)
+def test_bad_filters(filters, message):
+    with pytest.raises(DataError, match=message):
+        check_filters(filters)
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (("NOPE", "both", 5), NotFoundError),
+        (("BUY", "sideways", 5), DataError),
+        (("BUY", "both", 0), DataError),
+        (("BUY", "both", True), DataError),
+    ],
+)
+def test_bad_queries(rec, args, error):
+    with pytest.raises(error):
+        rec.recommend(*args)
+
+
+def test_retrieval_path_finds_the_same_best_partners(rec, monkeypatch):
+    exact = _ids(rec.recommend("BUY", "suppliers", 3))
+    monkeypatch.setattr(recommend_module, "EXACT_LIMIT", 2)
+    assert _ids(rec.recommend("BUY", "suppliers", 3)) == exact
+
+
+def test_vector_index_search_exact():
+    vectors = normalise(np.array([[1, 0], [0.8, 0.6], [0, 1], [0.6, 0.8]], dtype=np.float32))
+    index = VectorIndex(["r1", "r2", "r3", "r4"], ["a", "a", "b", "c"], vectors)
+    hits = index.search(np.array([[1.0, 0.0]], dtype=np.float32), k=3)
+    assert [(h.org_id, h.row_id) for h in hits] == [("a", "r1"), ("c", "r4"), ("b", "r3")]
+    assert [round(h.similarity, 2) for h in hits] == [1.0, 0.6, 0.0]
+    boosted = index.search(np.array([[1.0, 0.0]]), k=2, bonus=np.array([0, 0, 0.7, 0], float))
+    assert [h.org_id for h in boosted] == ["a", "b"]
+    only = index.search(np.array([[1.0, 0.0]]), k=3, allowed=np.array([0, 0, 1, 1], bool))
+    assert [h.org_id for h in only] == ["c", "b"]
+    lex = VectorIndex(["r1", "r2"], ["a", "b"], lexical=sp.csr_matrix([[1.0, 0.0], [0.0, 1.0]]))
+    assert [h.org_id for h in lex.search(None, sp.csr_matrix([[0.0, 1.0]]), k=1)] == ["b"]
+
+
+def test_pair_values(rec):
+    values = rec.pair_values(["FLEET", "BUY", "CELL1"])
+    assert (values[0].a, values[0].b) == ("BUY", "FLEET")
+    assert all(v.a < v.b for v in values)
+    assert [v.value for v in values] == sorted((v.value for v in values), reverse=True)
+    assert values[0].reason.startswith("Fleet Taxi could buy from Buyer Motors")
+    with pytest.raises(NotFoundError):
+        rec.pair_values(["BUY", "NOPE"])
+
+
+def test_suggestion_to_dict_and_row():
+    s = Suggestion("A", "B", "suppliers", 0.5, chain_path=("x", "y"), shared_partners=("C",))
+    d = s.to_dict()
+    assert d["chain_path"] == ["x", "y"] and json.dumps(d)
+    assert s.to_row()["chain_path"] == "x -> y" and s.to_row()["shared_partners"] == "C"
+
+
+# --- CLI ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(ws, monkeypatch):
+    monkeypatch.setattr("matchmaker.embed.load_embedder", lambda *a, **k: Words())
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, ["--db", ws.url, *args])
+
+
+def test_cli_table_and_json(cli):
+    table = cli("recommend", "BUY", "--direction", "suppliers", "--top", "2")
+    assert table.exit_code == 0, table.output
+    assert " 1. Cell One (CELL1) [suppliers]" in table.output
+    result = cli("recommend", "BUY", "--format", "json", "--top", "3")
+    data = json.loads(result.stdout)
+    assert len(data) == 3 and {"partner_id", "reason", "chain_path"} <= set(data[0])
+
+
+def test_cli_all_writes_csv(cli, tmp_path):
+    out = tmp_path / "recs.csv"
+    result = cli("recommend", "--all", "--top", "2", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert {r["org_id"] for r in rows} <= {o["org_id"] for o in WORKSPACE["organizations"]}
+    assert rows[0]["rank"] == "1" and rows[0]["reason"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("recommend", "NOPE"),
+        ("recommend", "BUY", "--direction", "up"),
+        ("recommend", "BUY", "--format", "xml"),
+        ("recommend", "--all"),
+        ("recommend",),
+    ],
+)
+def test_cli_bad_input_exits_2(cli, args):
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert "error:" in result.output
