@@ -336,9 +336,8 @@ def report_export(
 
     typer.echo(f"report written to {export_xlsx(open_store(), path, event, chain)}")
 
-schedule_app = typer.Typer(
-    help="1:1 meeting agendas: requests, do-not-meet marks, schedules."
-)
+
+schedule_app = typer.Typer(help="1:1 meeting agendas: requests, do-not-meet marks, schedules.")
 app.add_typer(schedule_app, name="schedule")
 
 
@@ -350,30 +349,18 @@ def _ids_option(text: str | None) -> tuple[str, ...]:
 @handle_errors
 def invite(
     event_id: Annotated[str, typer.Argument(help="The event to invite for.")],
-    capacity: Annotated[
-        int | None, typer.Option(help="Places (default: the event's).")
-    ] = None,
-    min_outside: Annotated[
-        float, typer.Option(help="Minimum share from outside the city.")
-    ] = 0.0,
-    min_new: Annotated[
-        float, typer.Option(help="Minimum share of first-time invitees.")
-    ] = 0.0,
+    capacity: Annotated[int | None, typer.Option(help="Places (default: the event's).")] = None,
+    min_outside: Annotated[float, typer.Option(help="Minimum share from outside the city.")] = 0.0,
+    min_new: Annotated[float, typer.Option(help="Minimum share of first-time invitees.")] = 0.0,
     max_per_segment: Annotated[
         int | None, typer.Option(help="Most invitees from one chain segment.")
     ] = None,
-    must: Annotated[
-        str | None, typer.Option(help="Must invite: org ids, comma-separated.")
-    ] = None,
+    must: Annotated[str | None, typer.Option(help="Must invite: org ids, comma-separated.")] = None,
     exclude: Annotated[
         str | None, typer.Option(help="Never invite: org ids, comma-separated.")
     ] = None,
-    partners: Annotated[
-        int, typer.Option(help="Best partners per invitee that count.")
-    ] = 3,
-    save: Annotated[
-        bool, typer.Option("--save", help="Record them as invited.")
-    ] = False,
+    partners: Annotated[int, typer.Option(help="Best partners per invitee that count.")] = 3,
+    save: Annotated[bool, typer.Option("--save", help="Record them as invited.")] = False,
     out: Annotated[
         Path | None, typer.Option(help="Write the list to FILE.csv or FILE.xlsx.")
     ] = None,
@@ -387,9 +374,7 @@ def invite(
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
         raise DataError(f"--out must end in .csv or .xlsx; got {out.name!r}")
     store = open_store()
-    quotas = Quotas(
-        min_outside, min_new, max_per_segment, _ids_option(must), _ids_option(exclude)
-    )
+    quotas = Quotas(min_outside, min_new, max_per_segment, _ids_option(must), _ids_option(exclude))
     plan = plan_invitations(store, event_id, capacity, quotas, partners)
     names = {o["org_id"]: o["name"] for o in store.rows("organizations")}
     rows = [
@@ -403,13 +388,10 @@ def invite(
     ]
     for r in rows:
         typer.echo(f"{r['rank']:>4}. {r['org_id']}\t{r['name']}\t{r['reason']}")
-    habit = (
-        f"habit (attendees of {plan.habit_event})"
-        if plan.habit_event
-        else "habit (none)"
-    )
+    habit = f"habit (attendees of {plan.habit_event})" if plan.habit_event else "habit (none)"
     typer.echo(
-        f"\n{'list':<36} {'size':>5} {'value':>8} {'pairs':>6} {'coverage':>9} {'new':>5} {'outside':>8}"
+        f"\n{'list':<36} {'size':>5} {'value':>8} {'pairs':>6} {'coverage':>9} "
+        f"{'new':>5} {'outside':>8}"
     )
     for c in plan.comparison:
         label = habit if c["list"] == "habit" else "chosen"
@@ -427,9 +409,7 @@ def invite(
         else:
             with pd.ExcelWriter(out, engine="openpyxl") as xl:
                 frame.to_excel(xl, sheet_name="invitees", index=False)
-                pd.DataFrame(plan.comparison).to_excel(
-                    xl, sheet_name="comparison", index=False
-                )
+                pd.DataFrame(plan.comparison).to_excel(xl, sheet_name="comparison", index=False)
         typer.echo(f"list written to {out}")
     if save:
         added = save_invitations(store, event_id, plan.invitation.ids)
@@ -442,25 +422,15 @@ def schedule_make(
     event_id: Annotated[str, typer.Argument(help="The event.")],
     slots: Annotated[int, typer.Option(help="Time slots.")] = 12,
     tables: Annotated[int, typer.Option(help="Tables.")] = 30,
-    per_table: Annotated[
-        int, typer.Option(help="Meetings one table holds at once.")
-    ] = 1,
+    per_table: Annotated[int, typer.Option(help="Meetings one table holds at once.")] = 1,
     min_meetings: Annotated[int, typer.Option(help="Fairness floor per attendee.")] = 0,
-    max_meetings: Annotated[
-        int | None, typer.Option(help="Most meetings per attendee.")
-    ] = None,
+    max_meetings: Annotated[int | None, typer.Option(help="Most meetings per attendee.")] = None,
     status: Annotated[
         str,
-        typer.Option(
-            help="Participant statuses that count as attending, comma-separated."
-        ),
+        typer.Option(help="Participant statuses that count as attending, comma-separated."),
     ] = "registered,attended",
-    out: Annotated[
-        Path | None, typer.Option(help="Folder for CSV, XLSX and HTML agendas.")
-    ] = None,
-    save: Annotated[
-        bool, typer.Option("--save", help="Store the meetings as proposed.")
-    ] = False,
+    out: Annotated[Path | None, typer.Option(help="Folder for CSV, XLSX and HTML agendas.")] = None,
+    save: Annotated[bool, typer.Option("--save", help="Store the meetings as proposed.")] = False,
 ) -> None:
     """Build the 1:1 meeting agenda of an event's attendees."""
     from matchmaker.events import get_event, plan_agenda, save_agenda
@@ -483,9 +453,7 @@ def schedule_make(
     for u in agenda.unplaced:
         typer.echo(f"not placed: {u.org_a} & {u.org_b} ({u.kind}): {u.reason}")
     for s in agenda.below_floor:
-        typer.echo(
-            f"under the floor: {s.org_id} has {s.meetings} of {s.floor}: {s.reason}"
-        )
+        typer.echo(f"under the floor: {s.org_id} has {s.meetings} of {s.floor}: {s.reason}")
     if out is not None:
         names = {o["org_id"]: o["name"] for o in store.rows("organizations")}
         title = f"{get_event(store, event_id)['name']}: meeting agenda"
@@ -493,9 +461,7 @@ def schedule_make(
             typer.echo(f"written {path}")
     if save:
         written, kept = save_agenda(store, event_id, agenda)
-        typer.echo(
-            f"{written} meetings stored as proposed; {kept} pairs kept their meeting"
-        )
+        typer.echo(f"{written} meetings stored as proposed; {kept} pairs kept their meeting")
 
 
 @schedule_app.command("request")
@@ -504,17 +470,13 @@ def schedule_request(
     event_id: Annotated[str, typer.Argument(help="The event.")],
     org_id: Annotated[str, typer.Argument(help="Who asks.")],
     other_id: Annotated[str, typer.Argument(help="Whom it asks to meet (or not).")],
-    avoid: Annotated[
-        bool, typer.Option("--avoid", help="Mark 'do not meet' instead.")
-    ] = False,
+    avoid: Annotated[bool, typer.Option("--avoid", help="Mark 'do not meet' instead.")] = False,
     note: Annotated[str | None, typer.Option(help="Free note.")] = None,
 ) -> None:
     """Record a meeting request, or with --avoid a 'do not meet' mark."""
     from matchmaker.events import add_request
 
-    add_request(
-        open_store(), event_id, org_id, other_id, "avoid" if avoid else "meet", note
-    )
+    add_request(open_store(), event_id, org_id, other_id, "avoid" if avoid else "meet", note)
     what = "does not want to meet" if avoid else "asks to meet"
     typer.echo(f"{org_id} {what} {other_id} at {event_id}")
 
