@@ -233,6 +233,8 @@ class CachedEmbedder:
     ----------
     embedded : int
         How many texts this object has sent to ``embedder`` so far (cache misses).
+    chunk : int
+        Distinct texts looked up and embedded at a time (20,000).
     """
 
     def __init__(self, embedder: Embedder, store):
@@ -241,21 +243,40 @@ class CachedEmbedder:
         self.model_id = embedder.model_id
         self.dim = embedder.dim
         self.embedded = 0
+        self.chunk = 20000
 
     def __repr__(self) -> str:
         return f"CachedEmbedder({self.embedder!r}, {self.store!r})"
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        """Vectors of ``texts``; only texts not in the cache reach the model."""
+        """Vectors of ``texts``; only texts not in the cache reach the model.
+
+        Works in chunks of :attr:`chunk` distinct texts, so memory stays bounded however
+        many texts are asked for.
+        """
         texts = list(texts)
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        hashes = [text_hash(t) for t in texts]
-        found = self.store.cached_vectors(self.model_id, hashes)
-        vectors = {h: np.frombuffer(v, dtype=np.float32) for h, v in found.items()}
-        missing = {h: t for h, t in zip(hashes, texts, strict=True) if h not in vectors}
-        if missing:
-            new = self.embedder.encode(list(missing.values()), progress=progress)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        positions: dict[str, list[int]] = {}
+        first: dict[str, str] = {}
+        for i, text in enumerate(texts):
+            h = text_hash(text)
+            positions.setdefault(h, []).append(i)
+            first.setdefault(h, text)
+        hashes = list(positions)
+        chunks = range(0, len(hashes), self.chunk)
+        if progress and len(chunks) > 1:
+            from tqdm import tqdm
+
+            chunks = tqdm(chunks, desc=f"embedding {len(hashes)} texts", unit="chunk")
+        for start in chunks:
+            part = hashes[start : start + self.chunk]
+            found = self.store.cached_vectors(self.model_id, part)
+            missing = [h for h in part if h not in found]
+            for h, raw in found.items():
+                out[positions[h]] = np.frombuffer(raw, dtype=np.float32)
+            if not missing:
+                continue
+            new = self.embedder.encode([first[h] for h in missing], progress=progress)
             new = np.asarray(new, dtype=np.float32)
             if new.shape != (len(missing), self.dim):
                 raise ModelError(
@@ -263,9 +284,9 @@ class CachedEmbedder:
                     f"expected {(len(missing), self.dim)}"
                 )
             self.embedded += len(missing)
-            fresh = dict(zip(missing, new, strict=True))
             self.store.save_vectors(
-                self.model_id, {h: v.tobytes() for h, v in fresh.items()}, self.dim
+                self.model_id, {h: v.tobytes() for h, v in zip(missing, new, strict=True)}, self.dim
             )
-            vectors.update(fresh)
-        return np.stack([vectors[h] for h in hashes]).astype(np.float32, copy=False)
+            for h, v in zip(missing, new, strict=True):
+                out[positions[h]] = v
+        return out

@@ -163,3 +163,15 @@ def test_setting_takes_a_local_model_folder(monkeypatch):
     assert model.model_id == f"model@{DEFAULT_MODEL_SHA256[:16]}"
     assert model.encode(["hello"]).shape == (1, 384)
     assert embed.os.environ["HF_HUB_OFFLINE"] == "1"
+
+
+def test_cache_works_in_chunks(sqlite_store):
+    fake = CountingEmbedder()
+    cached = CachedEmbedder(fake, sqlite_store)
+    cached.chunk = 2
+    texts = ["a", "bb", "a", "ccc", "dddd", "bb"]
+    out = cached.encode(texts)
+    assert fake.calls == [["a", "bb"], ["ccc", "dddd"]]
+    np.testing.assert_array_equal(out[0], out[2])
+    np.testing.assert_array_equal(out[1], out[5])
+    assert cached.encode(["dddd", "a"]).shape == (2, 4) and len(fake.calls) == 2
