@@ -20,6 +20,7 @@ import typer
 from matchmaker.errors import (
     ConfigError,
     DataError,
+    InfeasibleError,
     MatchmakerError,
     NotFoundError,
     TransitionError,
@@ -70,7 +71,7 @@ def fail(message: str, code: int = 1):
     raise typer.Exit(code)
 
 
-BAD_INPUT = (ConfigError, DataError, NotFoundError, TransitionError)
+BAD_INPUT = (ConfigError, DataError, InfeasibleError, NotFoundError, TransitionError)
 
 
 def handle_errors(func):
