@@ -12,6 +12,8 @@ st.set_page_config(page_title="matchmaker", page_icon=":material/hub:", layout="
 
 with st.sidebar:
     ui.language_switch()
+    ui.actor()
+    st.text_input(ui.tr("app.actor"), key=ui.ACTOR_KEY)
 
 PAGES = {
     "nav.section.workspace": [
@@ -19,6 +21,9 @@ PAGES = {
         ("organisations", "nav.organisations", ":material/apartment:"),
         ("chain", "nav.chain", ":material/account_tree:"),
         ("import_export", "nav.import", ":material/upload_file:"),
+    ],
+    "nav.section.matching": [
+        ("suggestions", "nav.suggestions", ":material/join_inner:"),
     ],
     "nav.section.follow_up": [
         ("deals", "nav.deals", ":material/handshake:"),

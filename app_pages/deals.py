@@ -10,10 +10,9 @@ from matchmaker import config, deals
 from matchmaker.schema import DEAL_STAGES
 
 st.title(ui.tr("deals.title"))
-st.session_state.setdefault("deals_actor", ui.tr("deals.default_actor"))
 
 events = ui.view("event_names")
-c1, c2, c3 = st.columns([2, 1, 1])
+c1, c2 = st.columns([2, 1])
 event_id = c1.selectbox(
     ui.tr("common.event"),
     [None, *events],
@@ -21,7 +20,7 @@ event_id = c1.selectbox(
     format_func=lambda e: events[e] if e else ui.tr("common.all"),
 )
 stale_only = c2.toggle(ui.tr("deals.stale_only"), key="deals_stale")
-actor = c3.text_input(ui.tr("deals.actor"), key="deals_actor")
+actor = ui.actor()
 
 board = ui.view("deal_board", event_id=event_id, stale_only=stale_only)
 st.caption(ui.tr("deals.stale_rule", days=config.get("stale_days")))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
+import threading
 
 import pandas as pd
 import streamlit as st
@@ -203,3 +204,92 @@ def show_flash() -> None:
     message = st.session_state.pop(FLASH_KEY, None)
     if message:
         st.success(message)
+
+
+# --- model and recommender -------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def _embedder(model_setting: str):
+    from matchmaker import embed
+
+    return embed.load_embedder()
+
+
+def embedder():
+    """The embedding model (``embedding_model`` setting), loaded once per process."""
+    with st.spinner(tr("suggest.loading_model")):
+        return _embedder(config.get("embedding_model"))
+
+
+class ProgressEmbedder:
+    """An embedder that reports ``(done, total)`` texts to ``callback`` as it goes."""
+
+    CHUNK = 64
+
+    def __init__(self, inner, callback=None):
+        self.inner, self.callback = inner, callback
+        self.model_id, self.dim = inner.model_id, inner.dim
+
+    def encode(self, texts, progress=False):
+        import numpy as np
+
+        texts = list(texts)
+        parts = []
+        for start in range(0, len(texts), self.CHUNK):
+            parts.append(self.inner.encode(texts[start : start + self.CHUNK]))
+            if self.callback:
+                self.callback(min(start + self.CHUNK, len(texts)), len(texts))
+        if not parts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack(parts)
+
+
+@st.cache_resource(show_spinner=False)
+def _recommenders() -> dict:
+    """One shared slot per process: ``{(url, stamp, model): Recommender}``, newest only.
+
+    The recommender is built outside a cached function so that its progress bar can be
+    drawn in the page (a cached function may not draw into the page's blocks).
+    """
+    return {"lock": threading.Lock(), "built": {}}
+
+
+_RESOURCE_CLEARERS.append(_recommenders.clear)
+
+
+def recommender():
+    """The workspace's :class:`~matchmaker.recommend.Recommender`, shared by all sessions and
+    rebuilt when the data changes; a progress bar shows while texts are being embedded."""
+    from matchmaker.recommend import Recommender
+
+    model = config.get("embedding_model")
+    key = (resolve_url(), stamp(), model)
+    slot = _recommenders()
+    with slot["lock"]:
+        rec = slot["built"].get(key)
+        if rec is None:
+            inner = embedder()
+            bar = st.empty()
+
+            def on_progress(done: int, total: int) -> None:
+                text = tr("suggest.embedding", done=done, total=total)
+                bar.progress(done / max(total, 1), text=text)
+
+            wrapped = ProgressEmbedder(inner, on_progress)
+            with st.spinner(tr("suggest.building")):
+                rec = Recommender(store(), embedder=wrapped)
+            wrapped.callback = None
+            bar.empty()
+            kept = {k: v for k, v in slot["built"].items() if k[0] != key[0]}
+            slot["built"] = {**kept, key: rec}
+    return rec
+
+
+ACTOR_KEY = "app_actor"
+
+
+def actor() -> str:
+    """Who is using the app (the sidebar's name field), recorded in deal histories."""
+    st.session_state.setdefault(ACTOR_KEY, t("deals.default_actor", lang()))
+    return st.session_state[ACTOR_KEY]

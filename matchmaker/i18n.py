@@ -27,6 +27,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "app.language": ("Language", "语言"),
     "app.database": ("Database: {url}", "数据库：{url}"),
     "app.reload": ("Reload data", "重新加载数据"),
+    "app.actor": ("Your name (kept in deal histories)", "您的姓名（记入项目历史）"),
     "app.reloaded": ("Data reloaded.", "数据已重新加载。"),
     "app.not_ready": (
         "The database is not ready: {error}. Run `matchmaker init` then `matchmaker demo`, "
@@ -145,10 +146,50 @@ LABELS: dict[str, tuple[str, str]] = {
     "io.prepare": ("Prepare the export", "生成导出文件"),
     "io.download": ("Download {name}", "下载 {name}"),
     "io.counts": ("Rows per table", "各表行数"),
+    # suggestions page
+    "suggest.title": ("Partner suggestions", "伙伴推荐"),
+    "suggest.caption": (
+        "Ranked partners for one organisation, each with its reason: the matched offer and "
+        "need, and the chain path from upstream to downstream.",
+        "为所选机构推荐合作伙伴并排序，每条都附理由：匹配的供给与需求，以及从上游到下游的产业链路径。",
+    ),
+    "suggest.org": ("Organisation", "机构"),
+    "suggest.direction": ("Looking for", "寻找"),
+    "suggest.dir.suppliers": ("Suppliers for its needs", "满足其需求的供应商"),
+    "suggest.dir.customers": ("Customers for its offers", "其产品的客户"),
+    "suggest.dir.technology": ("Technology (universities, institutes)", "技术成果（高校、院所）"),
+    "suggest.dir.both": ("Both ways", "双向"),
+    "suggest.filters": ("Filters on the partners", "伙伴筛选条件"),
+    "suggest.k": ("How many", "推荐数量"),
+    "suggest.none": ("No partner matches these filters.", "没有符合条件的伙伴。"),
+    "suggest.score": ("score {score:.2f}", "得分 {score:.2f}"),
+    "suggest.match": (
+        "Matched: offer “{offer}” ↔ need “{need}”",
+        "匹配：供给“{offer}” ↔ 需求“{need}”",
+    ),
+    "suggest.path": ("Chain path: {path}", "产业链路径：{path}"),
+    "suggest.shared": ("Shared partners: {names}", "共同合作伙伴：{names}"),
+    "suggest.already_partners": (
+        "Already work together (down-weighted for novelty)",
+        "已有合作（为突出新机会已降权）",
+    ),
+    "suggest.already_met": ("Have met before (down-weighted)", "曾经洽谈过（已降权）"),
+    "suggest.similarity": (
+        "Similarity: semantic {sem:.2f}, wording {lex:.2f}; mutual benefit {recip:.2f}",
+        "相似度：语义 {sem:.2f}，用词 {lex:.2f}；互惠度 {recip:.2f}",
+    ),
+    "suggest.interest": ("Mark interest", "表达合作意向"),
+    "suggest.has_deal": ("Deal already open", "已有进行中的项目"),
+    "suggest.interest_done": (
+        "Interest recorded as intent {deal} with {partner}.",
+        "已与 {partner} 登记合作意向（项目 {deal}）。",
+    ),
+    "suggest.loading_model": ("Loading the language model…", "正在加载语言模型…"),
+    "suggest.building": ("Preparing suggestions for this workspace…", "正在为当前工作区准备推荐…"),
+    "suggest.embedding": ("Reading texts: {done} / {total}", "正在处理文本：{done} / {total}"),
     # deals page
     "deals.title": ("Deals & follow-up", "项目跟踪"),
     "deals.default_actor": ("organiser", "组织方"),
-    "deals.actor": ("Your name (kept in the history)", "您的姓名（记入历史）"),
     "deals.stale_only": ("Stale only", "仅看停滞项目"),
     "deals.stale_rule": (
         "Stale: an open deal with no change for {days} days or more.",

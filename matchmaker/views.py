@@ -39,6 +39,7 @@ __all__ = [
     "event_names",
     "export_bytes",
     "import_files",
+    "live_deal_pairs",
     "load_demo",
     "org_label",
     "org_names",
@@ -46,6 +47,7 @@ __all__ = [
     "organizations",
     "report_xlsx",
     "segments",
+    "suggestion_frame",
     "workspace_counts",
 ]
 
@@ -411,6 +413,24 @@ def deal_board(
             }
         )
     return pd.DataFrame(records, columns=list(DEAL_BOARD_COLUMNS))
+
+
+def live_deal_pairs(store: Store) -> set[frozenset]:
+    """Pairs of organisations with a deal that is not dropped (frozensets of two ids)."""
+    return {
+        frozenset((d["org_a"], d["org_b"]))
+        for d in store.rows("deals", order=False)
+        if d["stage"] != "dropped"
+    }
+
+
+def suggestion_frame(suggestions: list) -> pd.DataFrame:
+    """Suggestions as a table to export: ``rank`` (1 = best) then the columns of
+    :data:`matchmaker.explain.SUGGESTION_COLUMNS`."""
+    from matchmaker.explain import SUGGESTION_COLUMNS
+
+    rows = [{"rank": i, **s.to_row()} for i, s in enumerate(suggestions, start=1)]
+    return pd.DataFrame(rows, columns=["rank", *SUGGESTION_COLUMNS])
 
 
 def deal_history(store: Store, deal_id: str) -> pd.DataFrame:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import zlib
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -119,6 +121,21 @@ WORKSPACE = {
 }
 
 
+class WordsEmbedder:
+    """A tiny deterministic stand-in for the language model: hashed bag of words."""
+
+    model_id = "test-words-64"
+    dim = 64
+
+    def encode(self, texts, progress=False):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"[a-z]+", text.lower()):
+                out[i, zlib.crc32(word.encode()) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1.0, norms)
+
+
 @pytest.fixture
 def tiny_db(tmp_path, monkeypatch) -> Store:
     """A temporary SQLite database with the tiny workspace; the app reads it via MATCHMAKER_DB."""
@@ -128,6 +145,8 @@ def tiny_db(tmp_path, monkeypatch) -> Store:
     store.upsert(full_rows(WORKSPACE))
     monkeypatch.setenv("MATCHMAKER_DB", url)
     monkeypatch.setenv("MATCHMAKER_LANGUAGE", "en")
+    monkeypatch.setenv("MATCHMAKER_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setattr("matchmaker.embed.load_embedder", lambda *a, **k: WordsEmbedder())
     yield store
     store.engine.dispose()
 
@@ -170,7 +189,7 @@ def texts(at: AppTest) -> str:
 def test_every_label_has_both_languages():
     for key, (en, zh) in {**LABELS, **VALUES}.items():
         assert en.strip() and zh.strip(), key
-        assert re.findall(r"{\w+}", en) == re.findall(r"{\w+}", zh) or key in VALUES, key
+        assert sorted(re.findall(r"{\w+}", en)) == sorted(re.findall(r"{\w+}", zh)), key
 
 
 def test_every_label_used_by_the_app_exists():
@@ -263,6 +282,31 @@ def test_language_switch_translates_the_shell(tiny_db):
     assert not at.exception
     assert at.title[0].value == "总览"
     assert "市外占比" in [m.label for m in at.metric]
+
+
+# --- suggestions -------------------------------------------------------------------------
+
+
+def test_suggestions_with_reasons_and_mark_interest(tiny_db):
+    at = open_page("suggestions")
+    at.selectbox(key="sug_org").set_value("C1").run()
+    at.radio(key="sug_direction").set_value("suppliers").run()
+    assert not at.exception and not at.error
+    cards = [e.value for e in at.markdown if e.value.startswith("**")]
+    assert cards == ["**1. Bay Lithium** (C3) · company", "**2. Inland Cells** (C2) · company"]
+    page = texts(at)
+    assert "Matched: offer “LFP battery cells” ↔ need “Battery packs for city buses”" in page
+    assert "Chain path: Lithium materials → Battery cells" in page
+    assert "Already work together (down-weighted for novelty)" in page
+    assert any("Bay Lithium can supply Harbour Motors" in c.value for c in at.caption)
+    assert at.download_button(key="sug_csv") and at.download_button(key="sug_xlsx")
+    assert at.button(key="sug_interest_C2").disabled  # D1 already links C1 and C2
+    at.button(key="sug_interest_C3").click().run()
+    assert not at.exception and not at.error
+    assert at.button(key="sug_interest_C3").disabled
+    deal = tiny_db.get("deals", "D0002")
+    assert (deal["org_a"], deal["org_b"], deal["stage"]) == ("C1", "C3", "intent")
+    assert tiny_db.rows("deal_events", deal_id="D0002")[0]["suggestion"]
 
 
 # --- reports -----------------------------------------------------------------------------
@@ -358,7 +402,7 @@ def test_deal_board_and_advance_grows_the_history(tiny_db):
     assert [m.value for m in at.metric] == ["2", "0", "0", "0"]
     at.selectbox(key="deals_pick").set_value("D0002").run()
     assert len(frame(at, "By", "To")) == 1
-    at.text_input(key="deals_actor").set_value("Li Wei").run()
+    at.text_input(key="app_actor").set_value("Li Wei").run()
     at.text_input(key="deals_note").set_value("samples approved").run()
     at.button(key="deals_advance").click().run()
     assert not at.exception and not at.error

@@ -1,0 +1,126 @@
+"""Partner suggestions: pick an organisation, a direction and filters; ranked partners with
+their reasons; mark interest (records an intent) and export the list."""
+
+import streamlit as st
+
+from app_pages import ui
+from matchmaker import deals, views
+from matchmaker.explain import DIRECTIONS
+from matchmaker.schema import ORG_KINDS, TIERS
+
+st.title(ui.tr("suggest.title"))
+st.caption(ui.tr("suggest.caption"))
+
+names = ui.view("org_names")
+if not names:
+    st.info(ui.tr("app.empty"))
+    st.stop()
+
+c1, c2 = st.columns([2, 1])
+org_id = c1.selectbox(
+    ui.tr("suggest.org"), list(names), key="sug_org", format_func=lambda o: f"{names[o]} ({o})"
+)
+direction = c2.radio(
+    ui.tr("suggest.direction"),
+    DIRECTIONS,
+    key="sug_direction",
+    format_func=lambda d: ui.tr(f"suggest.dir.{d}"),
+)
+with st.expander(ui.tr("suggest.filters"), expanded=False):
+    f1, f2, f3 = st.columns(3)
+    location = f1.radio(
+        ui.tr("common.location"),
+        [None, True, False],
+        key="sug_local",
+        format_func=lambda v: {None: ui.tr("common.all"), True: ui.tr("common.local")}.get(
+            v, ui.tr("common.outside")
+        ),
+    )
+    kinds = f2.multiselect(ui.tr("common.kind"), ORG_KINDS, key="sug_kinds", format_func=ui.val)
+    tiers = f3.multiselect(ui.tr("common.tier"), TIERS, key="sug_tiers", format_func=ui.val)
+    chains = f1.multiselect(ui.tr("common.chain"), ui.view("chain_ids"), key="sug_chains")
+    k = f2.slider(ui.tr("suggest.k"), 3, 30, 10, key="sug_k")
+
+filters = {}
+if location is not None:
+    filters["local"] = location
+if kinds:
+    filters["kinds"] = tuple(kinds)
+if tiers:
+    filters["tiers"] = tuple(tiers)
+if chains:
+    filters["chains"] = tuple(chains)
+
+suggestions = []
+with ui.core_errors():
+    suggestions = ui.recommender().recommend(org_id, direction, k, filters)
+
+if not suggestions:
+    st.info(ui.tr("suggest.none"))
+    st.stop()
+
+table = views.suggestion_frame(suggestions)
+d1, d2, _ = st.columns([1, 1, 3])
+d1.download_button(
+    ui.tr("common.download_csv"),
+    table.to_csv(index=False).encode("utf-8-sig"),
+    file_name=f"suggestions-{org_id}-{direction}.csv",
+    mime="text/csv",
+    key="sug_csv",
+    icon=":material/download:",
+)
+d2.download_button(
+    ui.tr("common.download_xlsx"),
+    ui.xlsx_bytes({"suggestions": table}),
+    file_name=f"suggestions-{org_id}-{direction}.xlsx",
+    key="sug_xlsx",
+    icon=":material/download:",
+)
+
+live = ui.view("live_deal_pairs")
+for rank, s in enumerate(suggestions, start=1):
+    with st.container(border=True, key=f"sug_card_{s.partner_id}"):
+        head, score = st.columns([4, 1])
+        head.markdown(f"**{rank}. {s.partner_name}** ({s.partner_id}) · {ui.val(s.partner_kind)}")
+        score.progress(min(max(s.score, 0.0), 1.0), text=ui.tr("suggest.score", score=s.score))
+        lines = []
+        if s.offer_title or s.need_title:
+            lines.append(
+                ui.tr("suggest.match", offer=s.offer_title or "-", need=s.need_title or "-")
+            )
+        if s.chain_path:
+            lines.append(ui.tr("suggest.path", path=" → ".join(s.chain_path)))
+        if s.shared_partner_names:
+            lines.append(ui.tr("suggest.shared", names=", ".join(s.shared_partner_names)))
+        if s.already_partners:
+            lines.append(ui.tr("suggest.already_partners"))
+        elif s.already_met:
+            lines.append(ui.tr("suggest.already_met"))
+        lines.append(
+            ui.tr(
+                "suggest.similarity",
+                sem=s.semantic_similarity,
+                lex=s.lexical_similarity,
+                recip=s.reciprocal_score,
+            )
+        )
+        st.markdown("\n".join(f"- {line}" for line in lines))
+        st.caption(s.reason)
+        has_deal = frozenset((s.org_id, s.partner_id)) in live
+        if st.button(
+            ui.tr("suggest.has_deal") if has_deal else ui.tr("suggest.interest"),
+            key=f"sug_interest_{s.partner_id}",
+            disabled=has_deal,
+            icon=":material/thumb_up:",
+        ):
+            with ui.core_errors():
+                made = ui.write(
+                    deals.add_deal,
+                    s.org_id,
+                    s.partner_id,
+                    actor=ui.actor(),
+                    suggestion=s.reason,
+                    title=s.offer_title or s.need_title,
+                )
+                ui.flash(ui.tr("suggest.interest_done", deal=made.deal_id, partner=s.partner_name))
+                st.rerun()
