@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -122,16 +122,18 @@ def pair_table(pairs: Iterable) -> Table:
     """
     table: Table = defaultdict(dict)
     for p in pairs:
-        a, b, value, reason = (p.a, p.b, p.value, p.reason) if hasattr(p, "value") else tuple(p)[:4]
-        value = float(value)
-        if not math.isfinite(value) or value < 0:
+        a, b, value, reason = p[:4] if isinstance(p, tuple) else (p.a, p.b, p.value, p.reason)
+        if not value >= 0 or value == math.inf:
             raise DataError(f"pair ({a}, {b}) has value {value}; values must be finite and >= 0")
         if a == b:
             raise DataError(f"pair ({a}, {b}) pairs an organisation with itself")
-        if value <= 0 or value <= table[a].get(b, (-1.0, ""))[0]:
+        row = table[a]
+        old = row.get(b)
+        if value <= 0 or (old is not None and value <= old[0]):
             continue
-        table[a][b] = (value, reason or "")
-        table[b][a] = (value, reason or "")
+        entry = (float(value), reason or "")
+        row[b] = entry
+        table[b][a] = entry
     return dict(table)
 
 
@@ -291,9 +293,11 @@ def choose_invitees(
     need_new = _need(q.min_new, n, "min_new")
     _check(cands, q, n, need_out, need_new)
     full = pair_table(pairs)
-    table = {
-        a: {b: vr for b, vr in nb.items() if b in cands} for a, nb in full.items() if a in cands
-    }
+    table = full
+    if not set(full) <= set(cands):  # pairs with organisations that are not candidates
+        table = {
+            a: {b: vr for b, vr in nb.items() if b in cands} for a, nb in full.items() if a in cands
+        }
     g = _Greedy(cands, table, partners, q)
     wanted = set(cover)
     coverable = {grp for c in cands.values() for grp in c.groups if grp in wanted}
@@ -308,55 +312,60 @@ def choose_invitees(
         )
         uncovered = set()
 
+    kind = {y: (c.outside, c.first_time, frozenset(c.groups) & coverable) for y, c in cands.items()}
+    avail = Counter(kind[y] for y in cands if y not in g.inside)
+    cap = q.max_per_segment
+
+    def fits(new: tuple[str, ...]) -> bool:
+        """Whether adding ``new`` still leaves room for every quota and coverage group."""
+        r = n - len(g.chosen) - len(new)
+        if any(y in g.inside or g.segment_full(y) for y in new):
+            return False
+        if cap is not None:
+            segs = Counter(cands[y].segment for y in new if cands[y].segment is not None)
+            if any(g.per_segment[seg] + k > cap for seg, k in segs.items()):
+                return False
+        d_out = need_out - g.n_out - sum(cands[y].outside for y in new)
+        d_new = need_new - g.n_new - sum(cands[y].first_time for y in new)
+        unc = uncovered.difference(*(cands[y].groups for y in new))
+        if max(d_out, 0) + max(d_new, 0) + len(unc) <= r:
+            return True
+        if d_out > r or d_new > r or len(unc) > r:
+            return False
+        for y in new:
+            avail[kind[y]] -= 1
+        try:
+            return _slots_needed(d_out, d_new, unc, avail, r) <= r
+        finally:
+            for y in new:
+                avail[kind[y]] += 1
+
     def allowed(y: str) -> bool:
-        c, r = cands[y], n - len(g.chosen) - 1
-        if y in g.inside or g.segment_full(y):
-            return False
-        if need_out - g.n_out - c.outside > r or need_new - g.n_new - c.first_time > r:
-            return False
-        return len(uncovered - set(c.groups)) <= r
+        return fits((y,))
 
     version: dict[str, int] = defaultdict(int)
     heap = [(-g.gain(y), y, 0) for y in cands if y not in g.inside]
     heapq.heapify(heap)
-    ranked = sorted(
-        ((v, a, b) for a, nb in table.items() for b, (v, _) in nb.items() if a < b),
-        key=lambda t: (-t[0], t[1], t[2]),
-    )
-    pair_pos = 0
-
-    def allowed_pair(a: str, b: str) -> bool:
-        ca, cb, r = cands[a], cands[b], n - len(g.chosen) - 2
-        if a in g.inside or b in g.inside or g.segment_full(a) or g.segment_full(b):
-            return False
-        cap, seg = q.max_per_segment, ca.segment
-        if cap is not None and seg is not None and seg == cb.segment:
-            return g.per_segment[seg] + 2 <= cap and rest_ok(ca, cb, r)
-        return rest_ok(ca, cb, r)
-
-    def rest_ok(ca: Candidate, cb: Candidate, r: int) -> bool:
-        if need_out - g.n_out - ca.outside - cb.outside > r:
-            return False
-        if need_new - g.n_new - ca.first_time - cb.first_time > r:
-            return False
-        return len(uncovered - set(ca.groups) - set(cb.groups)) <= r
+    ranked = sorted((-v, a, b) for a, nb in table.items() for b, (v, _) in nb.items() if a < b)
 
     def best_pair(above: float) -> tuple[str, str] | None:
         """The best pair of two uninvited candidates worth more than ``above`` per place."""
-        nonlocal pair_pos
-        while pair_pos < len(ranked) and (
-            ranked[pair_pos][1] in g.inside or ranked[pair_pos][2] in g.inside
-        ):
-            pair_pos += 1
-        for v, a, b in ranked[pair_pos:]:
-            if v <= above:
-                return None
-            if allowed_pair(a, b):
+        nonlocal ranked
+        dead = 0
+        for neg, a, b in ranked:
+            if -neg <= above:
+                break
+            if a in g.inside or b in g.inside:
+                dead += 1
+            elif fits((a, b)):
                 return a, b
+        if dead > 256:  # drop pairs with an invitee for good, so later scans stay short
+            ranked = [t for t in ranked if t[1] not in g.inside and t[2] not in g.inside]
         return None
 
     def take(y: str) -> None:
         g.add(y)
+        avail[kind[y]] -= 1
         uncovered.difference_update(cands[y].groups)
         for z in table.get(y, {}):  # only these gains can grow: recompute them now
             if z not in g.inside:
@@ -402,6 +411,34 @@ def choose_invitees(
         tuple(sorted(wanted - set(covered))),
         notes,
     )
+
+
+def _slots_needed(d_out: int, d_new: int, unc: set, avail: Counter, limit: int) -> float:
+    """Places a greedy cover needs to meet the remaining outside / new / coverage deficits
+    from the uninvited candidates (counted by kind); more than ``limit`` means too many."""
+    counts = {k: v for k, v in avail.items() if v > 0}
+    order = sorted(counts, key=lambda k: (k[0], k[1], sorted(k[2])))
+    unc, used = set(unc), 0
+    while d_out > 0 or d_new > 0 or unc:
+        best, best_gain = None, 0
+        for k in order:
+            if counts[k] <= 0:
+                continue
+            gain = (k[0] and d_out > 0) + (k[1] and d_new > 0) + len(k[2] & unc)
+            if gain > best_gain:
+                best, best_gain = k, gain
+        if best is None:
+            return math.inf
+        served = [d for d, on in ((d_out, best[0]), (d_new, best[1])) if on and d > 0]
+        take = 1 if best[2] & unc or not served else min(counts[best], *served)
+        used += take
+        counts[best] -= take
+        d_out -= take * best[0]
+        d_new -= take * best[1]
+        unc -= best[2]
+        if used > limit:
+            return used
+    return used
 
 
 def _verify(g: _Greedy, n: int, need_out: int, need_new: int, q: Quotas) -> None:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from matchmaker import events
+from matchmaker.cli import app
 from matchmaker.errors import DataError, InfeasibleError
+from matchmaker.events import event_candidates, habit_list, plan_invitations, save_invitations
 from matchmaker.invite import (
     Candidate,
     Quotas,
@@ -199,3 +204,107 @@ def test_every_returned_list_respects_every_quota(n, capacity, seed, outside, ne
     if cap is not None:
         for s in ("s0", "s1", "s2"):
             assert sum(c.segment == s for c in chosen) <= cap
+
+
+# --- from the store: candidates, habit, plan, save, CLI --------------------------------
+
+EV_WS = {
+    "organizations": [
+        {"org_id": "A1", "name": "Optics", "kind": "company", "local": True, "chains": ("ph",)},
+        {"org_id": "A2", "name": "Germanium", "kind": "company", "local": False, "chains": ()},
+        {"org_id": "A3", "name": "Cameras", "kind": "company", "local": True, "chains": ("ph",)},
+        {"org_id": "A4", "name": "New Lens", "kind": "company", "local": False, "chains": ("ph",)},
+        {"org_id": "B1", "name": "Bank", "kind": "finance", "local": True, "chains": ("fin",)},
+    ],
+    "segments": [
+        {"segment_id": "m", "name": "Materials", "chain": "ph", "stage": "upstream"},
+        {"segment_id": "l", "name": "Lenses", "chain": "ph", "stage": "midstream"},
+        {"segment_id": "c", "name": "Cameras", "chain": "ph", "stage": "downstream"},
+    ],
+    "items": [
+        {"item_id": "i1", "org_id": "A2", "side": "offer", "type": "product", "title": "Ge",
+         "segment": "m"},
+        {"item_id": "i2", "org_id": "A1", "side": "offer", "type": "product", "title": "lens",
+         "segment": "l"},
+        {"item_id": "i3", "org_id": "A1", "side": "need", "type": "product", "title": "Ge",
+         "segment": "m"},
+        {"item_id": "i4", "org_id": "A1", "side": "need", "type": "product", "title": "x",
+         "segment": "l"},
+        {"item_id": "i5", "org_id": "A3", "side": "need", "type": "product", "title": "lens",
+         "segment": "c"},
+    ],
+    "events": [
+        {"event_id": "E1", "name": "One", "date": date(2025, 5, 1), "chains": ("ph",),
+         "capacity": None},
+        {"event_id": "E0", "name": "Fin", "date": date(2025, 5, 20), "chains": ("fin",),
+         "capacity": None},
+        {"event_id": "E2", "name": "Two", "date": date(2025, 9, 1), "chains": ("ph",),
+         "capacity": 3},
+    ],
+    "participants": [
+        {"event_id": "E1", "org_id": "A1", "status": "attended"},
+        {"event_id": "E1", "org_id": "A3", "status": "attended"},
+        {"event_id": "E1", "org_id": "A2", "status": "declined"},
+        {"event_id": "E0", "org_id": "B1", "status": "attended"},
+    ],
+}  # fmt: skip
+EV_PAIRS = [
+    ("A1", "A2", 0.9, "A2 supplies germanium"),
+    ("A1", "A3", 0.6, "A3 buys lenses"),
+    ("A3", "A4", 0.5, "A4 lenses for A3"),
+]
+
+
+@pytest.fixture
+def ev_ws(store):
+    store.upsert(EV_WS)
+    return store
+
+
+def _source(ids):
+    return [p for p in EV_PAIRS if p[0] in ids and p[1] in ids]
+
+
+def test_event_candidates_and_cover(ev_ws):
+    cands, cover = event_candidates(ev_ws, "E2")
+    assert cover == ["ph:upstream", "ph:midstream", "ph:downstream"]
+    by_id = {c.org_id: c for c in cands}
+    assert sorted(by_id) == ["A1", "A2", "A3", "A4"]  # B1 works in another chain
+    assert by_id["A1"] == C("A1", True, False, "l", ("ph:midstream", "ph:upstream"))
+    assert by_id["A2"] == C("A2", False, False, "m", ("ph:upstream",))  # declined = invited
+    assert by_id["A4"] == C("A4", False, True, None, ())
+
+
+def test_habit_is_the_last_earlier_event_sharing_a_chain(ev_ws):
+    assert habit_list(ev_ws, "E2", 10) == ("E1", ["A1", "A3"])
+    assert habit_list(ev_ws, "E2", 1) == ("E1", ["A1"])
+    assert habit_list(ev_ws, "E1", 10) == (None, [])
+
+
+def test_plan_and_save_invitations(ev_ws):
+    plan = plan_invitations(ev_ws, "E2", quotas=Quotas(min_new=0.3), pair_source=_source)
+    assert sorted(plan.invitation.ids) == ["A1", "A3", "A4"]
+    assert plan.habit_event == "E1"
+    chosen, habit = plan.comparison
+    assert (chosen["new_faces"], habit["new_faces"]) == (pytest.approx(1 / 3), 0.0)
+    assert chosen["valuable_pairs"] == 2 and habit["valuable_pairs"] == 1
+    ev_ws.upsert({"participants": [{"event_id": "E2", "org_id": "A1", "status": "registered"}]})
+    assert save_invitations(ev_ws, "E2", plan.invitation.ids) == 2
+    statuses = {p["org_id"]: p["status"] for p in ev_ws.rows("participants", event_id="E2")}
+    assert statuses == {"A1": "registered", "A3": "invited", "A4": "invited"}
+    with pytest.raises(DataError, match="no capacity"):
+        plan_invitations(ev_ws, "E1", pair_source=_source)
+
+
+def test_cli_invite(ev_ws, monkeypatch, tmp_path):
+    monkeypatch.setattr(events, "recommender_pairs", lambda store: _source)
+    run = CliRunner()
+    out = tmp_path / "list.csv"
+    res = run.invoke(app, ["--db", ev_ws.url, "invite", "E2", "--capacity", "2", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "A1\tOptics\texpected to meet A2 (0.90: A2 supplies germanium)" in res.output
+    assert "habit (attendees of E1)" in res.output
+    assert out.read_text().splitlines()[0] == "rank,org_id,name,reason"
+    res = run.invoke(app, ["--db", ev_ws.url, "invite", "E2", "--min-new", "0.9"])
+    assert res.exit_code == 2
+    assert "min_new needs 3 of 3 invitees first-time invitees; only 1" in res.output
