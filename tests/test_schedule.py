@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from typer.testing import CliRunner
 
-from matchmaker.errors import DataError
+from matchmaker import events
+from matchmaker.cli import app
+from matchmaker.errors import DataError, NotFoundError
 from matchmaker.schedule import agenda_html, make_schedule, write_agenda
 
 PAIRS = [
@@ -136,3 +140,90 @@ def test_outputs_csv_xlsx_and_escaped_html(tmp_path):
     assert "Baotou &amp; Sons" in page and "Day &lt;1&gt;" in page
     assert "No meetings scheduled." in page  # Z has none
     assert "Y not attending" in agenda_html(agenda)
+
+
+# --- from the store: requests, plan, save, CLI ----------------------------------------
+
+WS = {
+    "organizations": [
+        {"org_id": o, "name": f"Org {o}", "kind": "company"} for o in ("A", "B", "C", "D")
+    ],
+    "events": [{"event_id": "E", "name": "Day <b>", "date": date(2025, 9, 1)}],
+    "participants": [
+        {"event_id": "E", "org_id": "A", "status": "registered"},
+        {"event_id": "E", "org_id": "B", "status": "registered"},
+        {"event_id": "E", "org_id": "C", "status": "attended"},
+        {"event_id": "E", "org_id": "D", "status": "declined"},
+    ],
+    "meetings": [
+        {"event_id": "E", "org_a": "A", "org_b": "B", "slot": 3, "table": "T09",
+         "status": "accepted"},
+        {"event_id": "E", "org_a": "B", "org_b": "C", "slot": 1, "table": "T01",
+         "status": "proposed"},
+    ],
+}  # fmt: skip
+
+
+@pytest.fixture
+def ev(store):
+    store.upsert(WS)
+    return store
+
+
+def _pairs(ids):
+    return [p for p in PAIRS if p[0] in ids and p[1] in ids]
+
+
+def test_requests_round_trip(ev):
+    events.add_request(ev, "E", "A", "C")
+    events.add_request(ev, "E", "C", "A")
+    events.add_request(ev, "E", "B", "C", kind="avoid")
+    assert events.requests(ev, "E") == ([("A", "C"), ("C", "A")], [("B", "C")])
+    events.add_request(ev, "E", "A", "C", kind="avoid")  # replaces the request
+    assert events.requests(ev, "E") == ([("C", "A")], [("A", "C"), ("B", "C")])
+    assert events.remove_request(ev, "E", "A", "C") is True
+    assert events.remove_request(ev, "E", "A", "C") is False
+    with pytest.raises(DataError, match="kind"):
+        events.add_request(ev, "E", "A", "B", kind="maybe")
+    with pytest.raises(DataError, match="twice"):
+        events.add_request(ev, "E", "A", "A")
+    with pytest.raises(NotFoundError):
+        events.add_request(ev, "E", "A", "ZZ")
+
+
+def test_plan_and_save_agenda(ev):
+    events.add_request(ev, "E", "A", "C", kind="avoid")
+    agenda = events.plan_agenda(ev, "E", slots=2, tables=1, pair_source=_pairs)
+    assert agenda.attendees == ["A", "B", "C"]
+    assert ("A", "C") not in _placed(agenda)
+    assert _placed(agenda) == {
+        ("A", "B"): (1, "T01", "suggested"),
+        ("B", "C"): (2, "T01", "suggested"),
+    }
+    assert events.save_agenda(ev, "E", agenda) == (1, 1)  # A-B keeps its accepted meeting
+    rows = {(m["org_a"], m["org_b"]): (m["slot"], m["status"]) for m in ev.rows("meetings")}
+    assert rows == {("A", "B"): (3, "accepted"), ("B", "C"): (2, "proposed")}
+    with pytest.raises(DataError, match="nothing to schedule"):
+        events.plan_agenda(ev, "E", statuses=("no_show",), pair_source=_pairs)
+
+
+def test_cli_schedule(ev, monkeypatch, tmp_path):
+    monkeypatch.setattr(events, "recommender_pairs", lambda store: _pairs)
+    run = CliRunner()
+    db = ["--db", ev.url]
+    assert run.invoke(app, [*db, "schedule", "request", "E", "A", "C", "--avoid"]).exit_code == 0
+    assert run.invoke(app, [*db, "schedule", "request", "E", "C", "B"]).exit_code == 0
+    listed = run.invoke(app, [*db, "schedule", "requests", "E"]).output
+    assert listed.splitlines() == ["meet\tC\tB\tone-sided", "avoid\tA\tC"]
+    res = run.invoke(
+        app, [*db, "schedule", "make", "E", "--slots", "2", "--tables", "1", "--out",
+              str(tmp_path / "ag"), "--save"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "2 meetings for 3 attendees" in res.output
+    assert (tmp_path / "ag" / "agenda.html").exists()
+    assert "Day &lt;b&gt;: meeting agenda" in (tmp_path / "ag" / "agenda.html").read_text()
+    bad = run.invoke(app, [*db, "schedule", "make", "E", "--slots", "0"])
+    assert bad.exit_code == 2 and "slots must be >= 1" in bad.output
+    gone = run.invoke(app, [*db, "schedule", "withdraw", "E", "A", "B"])
+    assert gone.exit_code == 2
