@@ -150,3 +150,18 @@ def test_list_filters(ws):
     assert [s.deal.deal_id for s in deals.list_deals(ws, org_id="A2")] == ["D0001", "D0002"]
     with pytest.raises(DataError, match="unknown stage"):
         deals.list_deals(ws, stage="won")
+
+
+def test_pipeline_deals_are_the_recommenders_graded_outcomes(ws):
+    """What deals.py records is what the ranker reads (chain.graded_pairs over the deals
+    table the recommender loads): signed 3 > in progress 2 > intent 1, dropped 0."""
+    from matchmaker.chain import graded_pairs
+
+    deals.add_deal(ws, "A2", "A1", actor="li")
+    deals.add_deal(ws, "A1", "A3", actor="li")
+    assert graded_pairs(deals=ws.rows("deals")) == {("A1", "A2"): 1.0, ("A1", "A3"): 1.0}
+    deals.advance(ws, "D0001", actor="li")
+    assert graded_pairs(deals=ws.rows("deals"))[("A1", "A2")] == 2.0
+    deals.advance(ws, "D0001", actor="li")
+    deals.drop(ws, "D0002", actor="li")
+    assert graded_pairs(deals=ws.rows("deals")) == {("A1", "A2"): 3.0, ("A1", "A3"): 0.0}
