@@ -283,6 +283,8 @@ def allowed_mask(orgs: Sequence[Mapping], filters: Mapping) -> np.ndarray:
     }
     active = [(tests[key], filters[key]) for key in tests if key in filters]
     excluded = set(filters.get("exclude", ()))
+    if not active and not excluded:
+        return np.ones(len(orgs), dtype=bool)
     return np.array(
         [
             o["org_id"] not in excluded and all(test(o, value) for test, value in active)

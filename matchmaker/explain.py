@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
 __all__ = [
@@ -223,15 +222,58 @@ class Explainer:
         self.item_vectors = np.asarray(item_vectors, dtype=np.float32)
         self.item_types = list(item_types)
         self.met = met
-        self._lex: dict[int, object] = {}
+        texts = [item.text for item in ctx.items] or [""]
+        self.item_lex = normalize(ctx.vectorizer.transform(texts)).tocsr()[: len(ctx.items)]
 
-    def _lexical(self, positions: list[int]):
-        todo = [p for p in positions if p not in self._lex]
-        if todo:
-            rows = normalize(self.ctx.vectorizer.transform([self.ctx.items[p].text for p in todo]))
-            for i, p in enumerate(todo):
-                self._lex[p] = rows[i]
-        return sp.vstack([self._lex[p] for p in positions]).tocsr()
+    def _similar(self, left: list[int], right: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Semantic and lexical cosine of items ``left`` x items ``right``."""
+        sem = self.item_vectors[left] @ self.item_vectors[right].T
+        lex = (self.item_lex[left] @ self.item_lex[right].T).toarray()
+        return sem, lex
+
+    def matches(self, org_id: str, partners: list[str], direction: str) -> list:
+        """Per partner, its best item pair with ``org_id`` in ``direction``, or None.
+
+        Each match is ``(need_pos, offer_pos, semantic, lexical)`` (positions in
+        ``ctx.items``): the partner's item that best matches any of the organisation's
+        items of the other side (larger of semantic and lexical cosine; ties by item order),
+        and the organisation's item it matches best. One batched product for all partners.
+        """
+        types = ("technology",) if direction == "technology" else None
+        customers = direction == "customers"
+        if customers:
+            mine, theirs = self._side(org_id, "offer"), [self._side(p, "need") for p in partners]
+        else:
+            mine = self._side(org_id, "need")
+            theirs = [self._side(p, "offer", types) for p in partners]
+        flat = [pos for group in theirs for pos in group]
+        if not mine or not flat:
+            return [None] * len(partners)
+        sem, lex = self._similar(mine, flat)
+        best = np.maximum(sem, lex)
+        out, start = [], 0
+        for group in theirs:
+            if not group:
+                out.append(None)
+                continue
+            block = best[:, start : start + len(group)]
+            j = int(np.argmax(block.max(axis=0)))
+            i = int(np.argmax(block[:, j]))
+            col = start + j
+            mine_pos, their_pos = mine[i], group[j]
+            need, offer = (their_pos, mine_pos) if customers else (mine_pos, their_pos)
+            out.append((need, offer, float(sem[i, col]), float(lex[i, col])))
+            start += len(group)
+        return out
+
+    def partner_segments(self, org_id: str, partners: list[str], direction: str) -> list:
+        """Per partner, the segment of its matched item (its offer for suppliers and
+        technology, its need for customers); None when nothing matches."""
+        side = 0 if direction == "customers" else 1
+        return [
+            None if m is None else self.ctx.items[m[side]].segment
+            for m in self.matches(org_id, partners, direction)
+        ]
 
     def _side(self, org: str, side: str, types=None) -> list[int]:
         return [
@@ -239,21 +281,6 @@ class Explainer:
             for p in self.ctx.org_items.get(org, [])
             if self.ctx.items[p].side == side and (types is None or self.item_types[p] in types)
         ]
-
-    def match(self, buyer: str, supplier: str, types=None):
-        """The best (need of ``buyer``, offer of ``supplier``) item pair.
-
-        Returns ``(need_pos, offer_pos, semantic, lexical)`` with positions in ``ctx.items``
-        (the pair with the highest larger-of-the-two similarity; ties by item order), or
-        None when either side has no such item. ``types`` restricts the offers' type.
-        """
-        needs, offers = self._side(buyer, "need"), self._side(supplier, "offer", types)
-        if not needs or not offers:
-            return None
-        sem = self.item_vectors[needs] @ self.item_vectors[offers].T
-        lex = (self._lexical(needs) @ self._lexical(offers).T).toarray()
-        i, j = np.unravel_index(int(np.argmax(np.maximum(sem, lex))), sem.shape)
-        return needs[i], offers[j], float(sem[i, j]), float(lex[i, j])
 
     def chain_path(self, buyer: str, supplier: str, need_pos=None, offer_pos=None):
         """Segment ids upstream -> downstream: from the matched offer's segment to the
@@ -280,12 +307,17 @@ class Explainer:
         key = (a, b) if a < b else (b, a)
         return frozenset(key) in self.met, self.ctx.rel.pairs.get(key, 0.0) > 0
 
-    def suggestion(self, org_id, partner_id, direction, score, reciprocal, features=None):
-        """The full :class:`Suggestion`, reason sentence included."""
+    def suggestion(
+        self, org_id, partner_id, direction, score, reciprocal, features=None, found=False
+    ):
+        """The full :class:`Suggestion`, reason sentence included.
+
+        ``found`` is the pair's entry of :meth:`matches` when already computed.
+        """
         ctx = self.ctx
         buyer, supplier = (partner_id, org_id) if direction == "customers" else (org_id, partner_id)
-        types = ("technology",) if direction == "technology" else None
-        found = self.match(buyer, supplier, types)
+        if found is False:
+            found = self.matches(org_id, [partner_id], direction)[0]
         need_pos, offer_pos, sem, lex = found if found else (None, None, 0.0, 0.0)
         path = self.chain_path(buyer, supplier, need_pos, offer_pos)
         shared = self.shared_partners(org_id, partner_id)
@@ -308,7 +340,7 @@ class Explainer:
             need_title=need.title if need else None,
             chain_path=tuple(ctx.chain.name(s) for s in path),
             chain_distance=len(path) - 1 if path else None,
-            segment=(offer.segment if offer else None),
+            segment=(need if direction == "customers" else offer).segment if found else None,
             semantic_similarity=sem,
             lexical_similarity=lex,
             shared_partners=shared,

@@ -127,6 +127,7 @@ class Recommender:
         met = {frozenset((m["org_a"], m["org_b"])) for m in rows["meetings"]
                if m["status"] in MET_STATUSES}  # fmt: skip
         self.explainer = Explainer(ctx, vectors, item_types, met)
+        self._org_rows = [self.orgs[o] for o in ctx.org_ids]
         n = len(ctx.org_ids)
         self.has_offer = np.asarray(ctx.offer_lex.getnnz(axis=1) > 0)
         self.has_need = np.asarray(ctx.need_lex.getnnz(axis=1) > 0)
@@ -200,11 +201,9 @@ class Recommender:
 
     def _score(self, a: int, cols: np.ndarray, direction: str):
         """Per candidate: (direction, score, reciprocal, feature row), before novelty."""
-        from matchmaker.score import feature_matrix
-
         if len(cols) == 0:
             return [], np.zeros((0, 0))
-        X = feature_matrix(self.ctx, (np.full(len(cols), a, dtype=np.int64), cols))
+        X = pair_features(self.ctx, a, cols)
         raw = self.ranker.predict(X)
         value = raw if not self.ranker.fallback_ else raw / (1.0 + np.abs(raw))
         value = np.clip(value, 0.0, 1.0)
@@ -231,7 +230,7 @@ class Recommender:
         cols = self._candidates(
             a,
             direction,
-            allowed_mask([self.orgs[o] for o in self.ctx.org_ids], filters),
+            allowed_mask(self._org_rows, filters),
             max(50, POOL * k),
         )
         scored, X = self._score(a, cols, direction)
@@ -251,19 +250,40 @@ class Recommender:
         out.sort(key=lambda r: (-r[2], self.ctx.org_ids[r[0]]))
         return out[: max(50, POOL * k)]
 
-    def _segment(self, org_id: str, b: int, direction: str):
-        partner = self.ctx.org_ids[b]
-        buyer, supplier = (partner, org_id) if direction == "customers" else (org_id, partner)
-        types = ("technology",) if direction == "technology" else None
-        found = self.explainer.match(buyer, supplier, types)
-        return self.ctx.items[found[1]].segment if found else None
+    def _diverse(self, org_id: str, entries: list[tuple], k: int) -> list[tuple]:
+        """``entries`` re-ordered by MMR over their partners' chain segments, cut to ``k``."""
+        diversity = min(max(config.get("diversity"), 0.0), 1.0)
+        if diversity == 0 or len(entries) <= 1:
+            return entries[:k]
+        segments = [None] * len(entries)
+        for d in {e[1] for e in entries}:
+            pos = [i for i, e in enumerate(entries) if e[1] == d]
+            partners = [self.ctx.org_ids[entries[i][0]] for i in pos]
+            for i, seg in zip(
+                pos, self.explainer.partner_segments(org_id, partners, d), strict=True
+            ):
+                segments[i] = seg
+        keyed = [(i, e[2], segments[i]) for i, e in enumerate(entries)]
+        return [entries[i] for i in mmr(keyed, k, diversity)]
 
-    def _suggest(self, org_id: str, entry) -> Suggestion:
+    def _suggestions(self, org_id: str, entries: list[tuple]) -> list[Suggestion]:
+        """Suggestions (with reasons) for ranked entries, item matches batched per direction."""
         from matchmaker.score import FEATURES
 
-        b, d, score, recip, x = entry
-        features = dict(zip(FEATURES, (float(v) for v in x), strict=True))
-        return self.explainer.suggestion(org_id, self.ctx.org_ids[b], d, score, recip, features)
+        found: list = [None] * len(entries)
+        for d in {e[1] for e in entries}:
+            pos = [i for i, e in enumerate(entries) if e[1] == d]
+            partners = [self.ctx.org_ids[entries[i][0]] for i in pos]
+            for i, m in zip(pos, self.explainer.matches(org_id, partners, d), strict=True):
+                found[i] = m
+        out = []
+        for (b, d, score, recip, x), m in zip(entries, found, strict=True):
+            features = dict(zip(FEATURES, (float(v) for v in x), strict=True))
+            partner = self.ctx.org_ids[b]
+            out.append(
+                self.explainer.suggestion(org_id, partner, d, score, recip, features, found=m)
+            )
+        return out
 
     # --- public -------------------------------------------------------------------
 
@@ -287,11 +307,9 @@ class Recommender:
         DataError
             On a bad direction, ``k`` or filter.
         """
-        ranked = self._ranked(org_id, direction, k, filters)
-        diversity = min(max(config.get("diversity"), 0.0), 1.0)
-        keyed = [(i, r[2], self._segment(org_id, r[0], r[1])) for i, r in enumerate(ranked)]
-        order = mmr(keyed, k, diversity)
-        return [self._suggest(org_id, ranked[i]) for i in order]
+        with _one_thread():
+            ranked = self._ranked(org_id, direction, k, filters)
+            return self._suggestions(org_id, self._diverse(org_id, ranked, k))
 
     def recommend_all(
         self, k: int = 20, direction: str = "both", progress: bool = True, org_ids=None
@@ -308,16 +326,15 @@ class Recommender:
         ids = sorted(self.ctx.org_ids if org_ids is None else org_ids)
         ranked = {}
         for org_id in tqdm(ids, desc="recommending", unit="org", disable=not progress):
-            ranked[org_id] = self._ranked(org_id, direction, k, None)
+            with _one_thread():
+                ranked[org_id] = self._ranked(org_id, direction, k, None)
         lists = {o: [(self.ctx.org_ids[r[0]], r[2]) for r in rs] for o, rs in ranked.items()}
         kept = cap_exposure(lists, k, config.get("exposure_cap"))
-        diversity = min(max(config.get("diversity"), 0.0), 1.0)
         out = {}
         for org_id, partners in kept.items():
             by_id = {self.ctx.org_ids[r[0]]: r for r in ranked[org_id]}
-            entries = [by_id[p] for p in partners]
-            keyed = [(i, e[2], self._segment(org_id, e[0], e[1])) for i, e in enumerate(entries)]
-            out[org_id] = [self._suggest(org_id, entries[i]) for i in mmr(keyed, k, diversity)]
+            entries = self._diverse(org_id, [by_id[p] for p in partners], k)
+            out[org_id] = self._suggestions(org_id, entries)
         return out
 
     def pair_values(self, org_ids: Iterable[str], min_value: float = 0.0) -> list[PairValue]:
@@ -332,24 +349,60 @@ class Recommender:
         NotFoundError
             When an id is not in the workspace.
         """
-        ids = sorted(set(org_ids))
+        with _one_thread():
+            return self._pair_values(sorted(set(org_ids)), min_value)
+
+    def _pair_values(self, ids: list[str], min_value: float) -> list[PairValue]:
         rows = {o: self._org(o) for o in ids}
         novelty = min(max(config.get("novelty"), 0.0), 1.0)
         out = []
         for i, a in enumerate(ids):
             rest = np.array([rows[b] for b in ids[i + 1 :]], dtype=np.int64)
             scored, X = self._score(rows[a], rest, "both")
+            entries = []
             for pos, (d, score, recip) in enumerate(scored):
-                b = ids[i + 1 + pos]
-                met, partners = self.explainer.known(a, b)
+                met, partners = self.explainer.known(a, ids[i + 1 + pos])
                 if (met or partners) and novelty >= 1.0:
                     continue
                 value = score * (1.0 - novelty) if met or partners else score
-                if value <= min_value:
-                    continue
-                s = self._suggest(a, (rows[b], d, value, recip, X[pos]))
-                out.append(PairValue(a, b, float(value), s.reason))
+                if value > min_value:
+                    entries.append((int(rest[pos]), d, float(value), recip, X[pos]))
+            for s in self._suggestions(a, entries):
+                out.append(PairValue(a, s.partner_id, s.score, s.reason))
         return sorted(out, key=lambda p: (-p.value, p.a, p.b))
+
+
+def pair_features(ctx, a: int, cols: np.ndarray) -> np.ndarray:
+    """:func:`matchmaker.score.feature_matrix` of the pairs ``(a, c)`` for ``c`` in ``cols``.
+
+    Same values; only ``chain_out`` is computed here, in one sparse product for the whole
+    row, because the generic per-candidate loop of ``score._chain`` costs milliseconds per
+    candidate (tests check both give the same numbers).
+    """
+    from matchmaker.score import FEATURES, feature_matrix
+
+    rest = [f for f in FEATURES if f != "chain_out"]
+    X = np.zeros((len(cols), len(FEATURES)))
+    X[:, [FEATURES.index(f) for f in rest]] = feature_matrix(
+        ctx, (np.full(len(cols), a, dtype=np.int64), np.asarray(cols, dtype=np.int64)), rest
+    )
+    # chain_out(a, c) = max over segments s of need_reach[c, s] * offer_segments[a, s]
+    reach = ctx.need_reach[np.asarray(cols, dtype=np.int64)]
+    X[:, FEATURES.index("chain_out")] = _row_max(reach.multiply(ctx.offer_segments[a]))
+    return X
+
+
+_THREADS = []
+
+
+def _one_thread():
+    """Limit BLAS/OpenMP to one thread: a query is many small products, for which thread
+    start-up costs 10-30x the work on a busy machine (gradient-boosting predict above all)."""
+    from threadpoolctl import ThreadpoolController
+
+    if not _THREADS:
+        _THREADS.append(ThreadpoolController())
+    return _THREADS[0].limit(limits=1)
 
 
 class _Progress:

@@ -450,3 +450,15 @@ def test_cli_bad_input_exits_2(cli, args):
     result = cli(*args)
     assert result.exit_code == 2
     assert "error:" in result.output
+
+
+def test_pair_features_equal_the_scorers(ws):
+    from matchmaker.recommend import pair_features
+    from matchmaker.score import feature_matrix
+
+    ws.upsert({"relations": [{"org_a": "MINE", "org_b": "CATH", "kind": "supplier_of"}]})
+    ctx = Recommender(ws, Words()).ctx
+    for a in range(len(ctx.org_ids)):
+        cols = np.array([c for c in range(len(ctx.org_ids)) if c != a])
+        expected = feature_matrix(ctx, (np.full(len(cols), a), cols))
+        np.testing.assert_allclose(pair_features(ctx, a, cols), expected)
