@@ -46,11 +46,35 @@ def get_event(store: Store, event_id: str) -> dict:
     return store.get("events", event_id)
 
 
-def recommender_pairs(store: Store) -> PairSource:
-    """Pair values from the recommender (loads the embedding model once)."""
+def recommender_pairs(
+    store: Store, per_org: int = 30, recommender=None
+) -> Callable[[list[str]], list[tuple]]:
+    """A pair source backed by the recommender (loads the embedding model once).
+
+    For each organisation of the given ids, its ``per_org`` best partners among those ids
+    (direction ``both``, novelty and diversity settings applied) become pair rows
+    ``(a, b, value, reason)``; a pair found from both sides keeps its higher value. This
+    costs one query per organisation, so it scales to thousands of candidates where
+    scoring every pair would not.
+    """
     from matchmaker.recommend import Recommender
 
-    return Recommender(store).pair_values
+    rec = recommender or Recommender(store)
+
+    def source(ids: Iterable[str]) -> list[tuple]:
+        inside = sorted(set(ids))
+        keep = set(inside)
+        others = [o for o in rec.orgs if o not in keep]
+        best: dict[tuple[str, str], tuple[float, str]] = {}
+        for a in inside:
+            for sug in rec.recommend(a, "both", per_org, {"exclude": others}):
+                b = sug.partner_id
+                key = (a, b) if a < b else (b, a)
+                if sug.score > best.get(key, (-1.0, ""))[0]:
+                    best[key] = (float(sug.score), sug.reason)
+        return [(a, b, v, r) for (a, b), (v, r) in sorted(best.items())]
+
+    return source
 
 
 def _earlier(store: Store, event: dict) -> set[str]:

@@ -308,3 +308,22 @@ def test_cli_invite(ev_ws, monkeypatch, tmp_path):
     res = run.invoke(app, ["--db", ev_ws.url, "invite", "E2", "--min-new", "0.9"])
     assert res.exit_code == 2
     assert "min_new needs 3 of 3 invitees first-time invitees; only 1" in res.output
+
+
+def test_recommender_pairs_keeps_the_best_of_both_sides():
+    from types import SimpleNamespace as NS
+
+    class Rec:
+        def __init__(self):
+            self.orgs = {"A": {}, "B": {}, "C": {}, "Z": {}}
+            self.calls = []
+
+        def recommend(self, org, direction, k, filters):
+            self.calls.append((org, direction, k, tuple(filters["exclude"])))
+            found = {"A": [("B", 0.4, "A->B")], "B": [("A", 0.7, "B->A"), ("C", 0.2, "B->C")]}
+            return [NS(partner_id=p, score=v, reason=r) for p, v, r in found.get(org, [])]
+
+    rec = Rec()
+    source = events.recommender_pairs(None, per_org=5, recommender=rec)
+    assert source(["B", "A", "C"]) == [("A", "B", 0.7, "B->A"), ("B", "C", 0.2, "B->C")]
+    assert rec.calls[0] == ("A", "both", 5, ("Z",))
