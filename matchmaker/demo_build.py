@@ -191,6 +191,8 @@ class Builder(History):
         if special == "supplier":
             region, place, zh_prefix = "Suzhou, Jiangsu", "Suzhou", "苏州"
         generic = rng.choices(cat.GENERIC, weights=[4, 6, 1, 2])[0]
+        if trade[0].endswith("Technology") and generic[0].startswith("Technology"):
+            generic = cat.GENERIC[0]  # no "Technology Technology"
         name = f"{brand} {trade[0]} {generic[0]}"
         short = f"{brand} {trade[0]}"
         name_zh = f"{zh_prefix}{bzh}{trade[1]}{generic[1]}"

@@ -16,6 +16,7 @@ from matchmaker import demo_catalog as cat
 
 __all__ = ["ATTENDED", "INTENT_ORGS", "IN_PROGRESS", "SIGNED", "History", "cap_first", "wsample"]
 
+SHOWCASE_LAB = "Haiqing Institute of Energy and Storage"
 ATTENDED, SIGNED, IN_PROGRESS, DROPPED, INTENT_ORGS = 300, 9, 36, 4, 70
 NEW_FACES = [55, 45, 45, 50, 40, 40, 25]  # sums to ATTENDED
 REPEATS = [0, 8, 10, 14, 24, 28, 35]
@@ -68,9 +69,21 @@ class History:
             if o["kind"] == "company":
                 for s in o["segs"]:
                     by_seg[s].append(org_id)
-        taken = {frozenset((self.showcase["buyer"], self.showcase["supplier"]))}
+        buyer, supplier = self.showcase["buyer"], self.showcase["supplier"]
+        taken = {frozenset((buyer, supplier))}
         rel = self.tables["relations"]
         sources = ["2024 supply survey", "2023 chain mapping", "enterprise visit, 2024"]
+        # The showcase pair has a known life of its own (never with each other): the supplier
+        # sells to other pack makers, the buyer buys cells, both work with one institute.
+        lab = next(o for o, v in self.orgs.items() if v["name"] == SHOWCASE_LAB)
+        packs = rng.sample([o for o in by_seg["nev-pack"] if o != buyer], 3)
+        known = [(supplier, p, "supplier_of", sources[0]) for p in packs]
+        known.append((rng.choice(by_seg["nev-cell"]), buyer, "supplier_of", sources[0]))
+        known += [(lab, buyer, "partner", "joint lab agreement")]
+        known += [(lab, supplier, "partner", "joint lab agreement")]
+        for a, b, kind, source in known:
+            taken.add(frozenset((a, b)))
+            rel.append({"org_a": a, "org_b": b, "kind": kind, "source": source})
         while len(rel) < 320:
             u, d = rng.choice(self.links)
             a, b = rng.choice(by_seg[u]), rng.choice(by_seg[d])
