@@ -39,7 +39,7 @@ __all__ = ["DEMO_DIR", "DEMO_SEED", "SHOWCASE", "build", "generate", "main"]
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 DEMO_SEED = 2025
-SHOWCASE = {"buyer": "C0147", "supplier": "C0137", "need": "I00590", "offer": "I00542"}
+SHOWCASE = {"buyer": "C0147", "supplier": "C0137", "need": "I00565", "offer": "I00525"}
 
 
 def build(seed: int = DEMO_SEED) -> tuple[dict[str, list[dict]], dict[str, str]]:

@@ -131,6 +131,11 @@ class Builder(History):
         for u, d in self.links:
             self.tables["chain_links"].append({"upstream": u, "downstream": d})
 
+    def who(self, segment_id: str) -> str:
+        """Who buys from a segment's suppliers: "makers of X" or "X companies"."""
+        seg = self.segs[segment_id]
+        return f"makers of {seg['use']}" if seg["kind"] == "product" else f"{seg['use']} companies"
+
     # --- organisations -----------------------------------------------------------------
 
     def _org(self, org_id, name, kind, name_zh, region, local, tier, chains, desc, web, segs):
@@ -198,8 +203,8 @@ class Builder(History):
         name_zh = f"{zh_prefix}{bzh}{trade[1]}{generic[1]}"
         n_offers = min(len(seg["products"]), rng.choice([1, 1, 2, 2, 3]))
         prods = rng.sample(seg["products"], n_offers)
-        down_uses = [self.segs[d]["use"] for d in self.down_of[seg["id"]]][:3]
-        customers = " and ".join(down_uses) if down_uses else "end customers"
+        downs = [self.who(d) for d in self.down_of[seg["id"]]][:2]
+        customers = " and ".join(downs) if downs else "end customers"
         big = tier in ("hidden_unicorn", "unicorn", "leader")
         staff = rng.choice([1200, 2400, 5600, 12000] if big else [35, 60, 120, 180, 260, 450, 900])
         year = rng.randint(1996, 2022)
@@ -208,11 +213,10 @@ class Builder(History):
         ts = TIER_SENTENCE[tier]
         desc = rng.choice(
             [
-                f"{short} {verb} {seg['name'].lower()} in {place}. Main offers: {offers}. "
+                f"{short} {verb} {low(seg['name'])} in {place}. Main offers: {offers}. "
                 f"{ts}Founded in {year}; about {staff} employees.",
-                f"Founded in {year} in {place}, {short} supplies {offers} to makers of "
-                f"{customers}. {ts}",
-                f"{short} is a {place}-based {seg['name'].lower()} company with {staff} "
+                f"Founded in {year} in {place}, {short} supplies {offers} to {customers}. {ts}",
+                f"{short} is a {place}-based {low(seg['name'])} company with {staff} "
                 f"employees. {ts}We focus on {offers} for {customers}.",
             ]
         ).strip()
@@ -264,20 +268,20 @@ class Builder(History):
         rng, org = self.rng, self.orgs[org_id]
         p, P = prod["offer"], cap_first(prod["offer"])
         specs = ", ".join(rng.sample(prod["specs"], min(2, len(prod["specs"]))))
-        cert = rng.choice(cat.CERTS[seg["chain"]])
-        downs = [self.segs[d]["use"] for d in self.down_of[seg["id"]]] or ["end-user"]
-        down = rng.choice(downs)
+        cert = rng.choice(cat.CERTS.get(seg["id"]) or cat.CERTS[seg["chain"]])
+        downs = self.down_of[seg["id"]]
+        down = self.who(rng.choice(downs)) if downs else "end users"
         if seg["kind"] == "service":
-            title = rng.choice([P, f"We offer {p}", f"{P} for {down} companies"])
+            title = rng.choice([P, f"We offer {p}", f"{P} for {down}"])
             desc = rng.choice(
                 [f"We provide {p}: {specs}.",
-                 f"{org['short']} offers {p} to {down} companies; {specs}."]
+                 f"{org['short']} offers {p} to {down}; {specs}."]
             )  # fmt: skip
         else:
             title = rng.choice([P, f"{P}, OEM/ODM welcome", f"Supplying {p}", f"{P} in volume"])
             desc = rng.choice(
                 [f"We supply {p}: {specs}. {cert} certified; samples in {rng.randint(2, 6)} weeks.",
-                 f"{org['short']} makes {p} ({specs}) for makers of {down}. Quality: {cert}.",
+                 f"{org['short']} makes {p} ({specs}) for {down}. Quality: {cert}.",
                  f"Our {p} ship to customers in {rng.choice(AREAS)}; {specs}. {cert}, stable "
                  "capacity and engineering support on site."]
             )  # fmt: skip
@@ -302,6 +306,7 @@ class Builder(History):
     def _product_need(self, org_id: str, own: dict, up: dict, prod: dict) -> None:
         rng = self.rng
         q, use = prod["need"], own["use"]
+        intro = f"We make {use}" if own["kind"] == "product" else f"Our business is {use}"
         title = rng.choice(
             [f"Looking for {q}", f"Need a supplier of {q}", f"Sourcing {q} for our {use}",
              f"Second source wanted: {q}", f"Buying {q}"]
@@ -311,7 +316,7 @@ class Builder(History):
              "technical support on site needed", "stable delivery within 4 weeks"]
         )  # fmt: skip
         desc = rng.choice(
-            [f"We make {use} and are looking for {q}. Annual purchase about "
+            [f"{intro} and we are looking for {q}. Annual purchase about "
              f"{rng.choice([2, 5, 8, 15, 30, 60])} million CNY; {req}.",
              f"For a new {use} project we need a reliable source of {q}, {req}. Local suppliers "
              f"preferred, delivery to {cat.HOST_CITY}.",
@@ -345,7 +350,7 @@ class Builder(History):
             f"To expand capacity for {what} we are raising {amount} million CNY ({kind}); 2024 "
             f"revenue about {amount * rng.randint(2, 6)} million CNY."
         )
-        kws = ["financing", kind, own["name"].lower()]
+        kws = ["financing", kind, low(own["name"])]
         self._item(org_id, "need", "capital", own["id"], title, desc, kws, f"{kind} financing")
 
     # --- universities, institutes and finance -------------------------------------------
@@ -362,7 +367,7 @@ class Builder(History):
             org_id, local = f"U{n:03d}", region is None
             region = region or f"{cat.HOST_CITY}, {rng.choice(cat.LOCAL_DISTRICTS)}"
             chains = [self.segs[s]["chain"] for s in lab_segs]
-            fields = ", ".join(self.segs[s]["name"].lower() for s in lab_segs)
+            fields = ", ".join(low(self.segs[s]["name"]) for s in lab_segs)
             desc = (
                 f"{'University' if kind == 'university' else 'Research institute'} with labs in "
                 f"{theme}; works with industry on {fields}. Technology transfer office open to "
@@ -389,7 +394,7 @@ class Builder(History):
                 desc = (
                     f"The {theme} lab at {name} has developed {low(t['offer'])}. "
                     f"{rng.choice(trls)}; {rng.randint(1, 9)} invention "
-                    f"patents granted. Suitable for makers of {seg['use']}; open to licensing, "
+                    f"patent(s) granted. Suitable for {self.who(s)}; open to licensing, "
                     "joint development or a joint lab."
                 )
                 self._item(org_id, "offer", "technology", s, title, desc, t["kws"], t["offer"])
@@ -402,7 +407,7 @@ class Builder(History):
             equity = any(w in name for w in ("Capital", "Fund", "Venture"))
             desc = (
                 f"{'Equity investor' if equity else 'Financial institution'} serving "
-                f"{', '.join(cat.CHAINS[c][0].lower() for c in chains)} companies; part of the "
+                f"{', '.join(low(cat.CHAINS[c][0]) for c in chains)} companies; part of the "
                 "city's finance matchmaking service database."
             )
             segs = [s for s in self.segs if self.segs[s]["chain"] in chains]
@@ -411,17 +416,17 @@ class Builder(History):
             for sid in rng.sample(segs, rng.randint(3, 5)):
                 seg = self.segs[sid]
                 if equity:
-                    title = f"Equity investment in {seg['name'].lower()}"
+                    title = f"Equity investment in {low(seg['name'])}"
                     desc = (
-                        f"We invest 10-100 million CNY in Series A to pre-IPO companies making "
-                        f"{seg['use']}; board seat and introductions to chain leaders."
+                        f"We invest 10-100 million CNY (Series A to pre-IPO) in {self.who(sid)}; "
+                        "board seat and introductions to chain leaders."
                     )
-                    kws = ["equity investment", "venture capital", seg["name"].lower()]
+                    kws = ["equity investment", "venture capital", low(seg["name"])]
                 else:
-                    title = f"Technology loans for {seg['name'].lower()} companies"
+                    title = f"Technology loans for {low(seg['name'])} companies"
                     desc = (
-                        f"Credit lines of 5-50 million CNY for specialised SMEs making "
-                        f"{seg['use']}; intellectual-property pledge accepted, rates from 3.1%."
+                        f"Credit lines of 5-50 million CNY for {self.who(sid)}, specialised SMEs "
+                        "first; intellectual-property pledge accepted, rates from 3.1%."
                     )
-                    kws = ["loan", "credit line", "IP pledge", seg["name"].lower()]
+                    kws = ["loan", "credit line", "IP pledge", low(seg["name"])]
                 self._item(org_id, "offer", "capital", sid, title, desc, kws, "financing")

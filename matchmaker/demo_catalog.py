@@ -67,7 +67,7 @@ SEGMENTS = [
       "humidity, temperature and odour sensors | appliance environment sensor | humidity sensor;temperature sensor;gas sensor | +/-2% RH;I2C output",
       "mmWave presence sensors for air conditioners | human presence radar for smart AC | mmWave radar;presence detection;60 GHz | detects breathing at 5 m"],
      ["Low-power mmWave sensing for occupancy-aware appliances | radar-based occupancy sensing | mmWave;occupancy;low power;radar",
-      "Matter/Thread interoperability stack | cross-brand smart home connectivity | Matter;Thread;interoperability"]),
+      "Interoperability stack for Matter and Thread | cross-brand smart home connectivity | Matter;Thread;interoperability"]),
     ("home-fridge", "midstream", "Refrigerators and freezers", "refrigerators", "Household and commercial refrigerators, freezers and wine coolers.", [("Refrigeration", "制冷"), ("Electrical Appliances", "电器")], "product",
      ["French-door refrigerators with dual inverter cooling | multi-door smart refrigerator | refrigerator;French door;inverter;fresh keeping | energy class A+++;OEM/ODM",
       "commercial display freezers for supermarkets | supermarket display cooler | display freezer;commercial refrigeration;cold chain | R290 refrigerant;24/7 duty"],
@@ -368,11 +368,25 @@ equip-integrate>nev-cell ai-cloud>ai-software equip-casting>marine-engine health
 
 CERTS = {
     "home": ["ISO 9001", "CCC", "CE and UL listings", "ISO 14001"],
-    "nev": ["IATF 16949", "ISO 26262 process", "UN38.3", "IATF 16949 and ISO 14001"],
+    "nev": ["IATF 16949", "ISO 9001", "IATF 16949 and ISO 14001"],
     "ai": ["ISO 9001", "ISO 14001", "IATF 16949", "ISO 9001 and ISO 14001"],
     "health": ["ISO 13485", "ISO 9001", "NMPA registered", "ISO 13485 and ISO 14001"],
-    "equip": ["ISO 9001", "CE", "SIL 2 functional safety", "ISO 9001 and ISO 45001"],
+    "equip": ["ISO 9001", "CE", "ISO 9001 and ISO 45001", "ISO 14001"],
     "marine": ["CCS type approval", "DNV type approval", "ISO 14001", "ISO 9001"],
+    # segments whose makers hold other certificates than their chain's
+    "nev-bms": ["ISO 26262 process", "IATF 16949"],
+    "nev-adas": ["ISO 26262 process", "IATF 16949", "ASPICE CL2"],
+    "nev-cell": ["IATF 16949", "UN38.3"],
+    "nev-pack": ["IATF 16949", "UN38.3", "GB 38031"],
+    "ai-chip": ["AEC-Q100 qualified", "ISO 9001"],
+    "ai-power": ["AEC-Q101 qualified", "IATF 16949"],
+    "equip-plc": ["SIL 2 functional safety", "CE"],
+    "health-api": ["GMP", "ISO 14001"],
+    "health-drug": ["GMP", "EU GMP"],
+    "health-bio": ["ISO 13485", "ISO 9001"],
+    "marine-algae": ["HACCP", "ISO 22000"],
+    "marine-bioprod": ["HACCP", "ISO 22716 cosmetics GMP"],
+    "marine-drug": ["GMP", "ISO 9001"],
 }
 
 # pinyin syllable, Chinese character (brand names are two of these)
