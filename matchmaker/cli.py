@@ -567,5 +567,50 @@ def recommend(
         typer.echo(f"    {s.reason}")
 
 
+# --- evaluate (ranker quality on real supplier links; owner: evaluate.py) ------------
+
+evaluate_app = typer.Typer(help="Quality of the ranker on real supplier links (chainkg).")
+app.add_typer(evaluate_app, name="evaluate")
+
+
+@evaluate_app.command("links")
+@handle_errors
+def evaluate_links_command(
+    chainkg: Annotated[
+        Path | None, typer.Option(help="chainkg folder (default ../shared/datasets/chainkg).")
+    ] = None,
+    train: Annotated[Path | None, typer.Option(help="Training pairs CSV.")] = None,
+    test: Annotated[Path | None, typer.Option(help="Test pairs CSV.")] = None,
+    top: Annotated[int, typer.Option(help="Recommendations per query written to --out.")] = 100,
+    out: Annotated[Path | None, typer.Option(help="RECS.csv: query,candidate,rank,score.")] = None,
+    folds: Annotated[
+        int | None, typer.Option(help="Cross-validate over one file instead (e.g. 5).")
+    ] = None,
+    pairs: Annotated[
+        Path | None,
+        typer.Option(help="The one file of --folds (default: --train, else links_dev.csv)."),
+    ] = None,
+    embedding: Annotated[
+        bool, typer.Option(help="Embedding baseline and semantic features (bundled model).")
+    ] = True,
+    seed: Annotated[int, typer.Option(help="Seed of sampling, folds and the random baseline.")] = 0,
+) -> None:
+    """Train on known supplier links, rank partners, print one JSON object of metrics."""
+    import json
+
+    from matchmaker import evaluate as ev
+
+    embedder = ev.cached_embedder() if embedding else None
+    if folds is not None:
+        if test is not None or out is not None:
+            raise DataError("--folds takes one file (--pairs or --train); not --test or --out")
+        result = ev.cross_validate(pairs or train, chainkg, folds, embedder, seed)
+    else:
+        if train is None or test is None:
+            raise DataError("give --train TRAIN.csv and --test TEST.csv, or --folds N")
+        result = ev.evaluate_links(train, test, chainkg, top, out, embedder, seed)
+    typer.echo(json.dumps(result, ensure_ascii=False))
+
+
 def run() -> None:  # pragma: no cover - console entry for `python -m matchmaker`
     sys.exit(app())

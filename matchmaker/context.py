@@ -38,6 +38,8 @@ __all__ = [
 
 CHAIN_DEPTH = 3  # chain_in/chain_out look this many supply links upstream
 CATEGORY_SMOOTHING = 1.0  # pseudo-count of the category-affinity estimate
+COMMON_GRAMS = 0.2  # share of texts above which an n-gram is dropped (large workspaces)
+MIN_DOCS_FOR_MAX_DF = 200
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,9 @@ class ScoringContext:
         (``category_names``), used by ``category_affinity``.
     rel : Relations
         The known relations and deals.
+    neighbour_cache : dict
+        Each organisation's most profile-similar organisations, filled on demand by
+        :func:`matchmaker.features.neighbour_matrix`.
     """
 
     org_ids: list[str]
@@ -134,6 +139,7 @@ class ScoringContext:
     categories: sp.csr_matrix
     category_names: list[str]
     rel: Relations
+    neighbour_cache: dict = dataclasses.field(default_factory=dict)
 
     def with_relations(self, pairs: Mapping[tuple[str, str], float]) -> ScoringContext:
         """A copy whose relation graph holds only ``pairs`` (``{(a, b): grade}``)."""
@@ -246,20 +252,29 @@ def build_context(
         org_items.setdefault(row["org_id"], []).append(len(refs))
         refs.append(
             ItemRef(
-                row["item_id"], row["org_id"], row["side"], row["title"],
-                row.get("segment") or None, item_text(row),
+                row["item_id"],
+                row["org_id"],
+                row["side"],
+                row["title"],
+                row.get("segment") or None,
+                item_text(row),
             )
-        )  # fmt: skip
-    offer_txt = [" ".join(refs[i].text for i in org_items.get(o, []) if refs[i].side == "offer")
-                 for o in org_ids]  # fmt: skip
-    need_txt = [" ".join(refs[i].text for i in org_items.get(o, []) if refs[i].side == "need")
-                for o in org_ids]  # fmt: skip
+        )
+    offer_txt = [
+        " ".join(refs[i].text for i in org_items.get(o, []) if refs[i].side == "offer")
+        for o in org_ids
+    ]
+    need_txt = [
+        " ".join(refs[i].text for i in org_items.get(o, []) if refs[i].side == "need")
+        for o in org_ids
+    ]
     profile_txt = [f"{_org_text(o)} {t}".strip() for o, t in zip(orgs, offer_txt, strict=True)]
-    vectorizer = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True)
-    if any(profile_txt) or any(need_txt):
-        vectorizer.fit([t for t in profile_txt + need_txt if t] or ["-"])
-    else:
-        vectorizer.fit(["-"])
+    docs = [t for t in profile_txt + need_txt if t] or ["-"]
+    # In a large workspace, grams found in more than COMMON_GRAMS of the texts (such as
+    # "Co., Ltd" or 股份有限公司) carry no signal and make every pair similar: dropped.
+    max_df = COMMON_GRAMS if len(docs) >= MIN_DOCS_FOR_MAX_DF else 1.0
+    vectorizer = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True, max_df=max_df)
+    vectorizer.fit(docs)
     lex = [normalize(vectorizer.transform(t)).tocsr() for t in (profile_txt, offer_txt, need_txt)]
 
     vecs = dict(vectors or {})
@@ -289,8 +304,9 @@ def build_context(
                     reach[r, seg_index[up]] = max(reach[r, seg_index[up]], 1.0 / (1 + d))
 
     if categories is None:
-        categories = {o: {refs[p].segment for p in ps if refs[p].segment}
-                      for o, ps in org_items.items()}  # fmt: skip
+        categories = {
+            o: {refs[p].segment for p in ps if refs[p].segment} for o, ps in org_items.items()
+        }
     cat_names = sorted({c for cs in categories.values() for c in cs})
     cat_index = {c: i for i, c in enumerate(cat_names)}
     cat = sp.lil_matrix((n, len(cat_names)))
@@ -299,14 +315,27 @@ def build_context(
             for c in cs:
                 cat[index[o], cat_index[c]] = 1.0
     ctx = ScoringContext(
-        org_ids=org_ids, index=index, names=[o.get("name") or o["org_id"] for o in orgs],
-        kinds=[o.get("kind") or "company" for o in orgs], items=refs, org_items=org_items,
-        vectorizer=vectorizer, profile_lex=lex[0], offer_lex=lex[1], need_lex=lex[2],
-        profile_vec=vecs.get("profile"), offer_vec=vecs.get("offer"), need_vec=vecs.get("need"),
-        chain=chain, segment_ids=seg_ids, offer_segments=offer_seg.tocsr(),
-        need_reach=reach.tocsr(), categories=_rownorm(cat.tocsr(), "l1"),
-        category_names=cat_names, rel=None,  # type: ignore[arg-type]
-    )  # fmt: skip
+        org_ids=org_ids,
+        index=index,
+        names=[o.get("name") or o["org_id"] for o in orgs],
+        kinds=[o.get("kind") or "company" for o in orgs],
+        items=refs,
+        org_items=org_items,
+        vectorizer=vectorizer,
+        profile_lex=lex[0],
+        offer_lex=lex[1],
+        need_lex=lex[2],
+        profile_vec=vecs.get("profile"),
+        offer_vec=vecs.get("offer"),
+        need_vec=vecs.get("need"),
+        chain=chain,
+        segment_ids=seg_ids,
+        offer_segments=offer_seg.tocsr(),
+        need_reach=reach.tocsr(),
+        categories=_rownorm(cat.tocsr(), "l1"),
+        category_names=cat_names,
+        rel=None,  # type: ignore[arg-type]
+    )
     ctx.rel = _relations(ctx, graded_pairs(relations, deals))
     return ctx
 

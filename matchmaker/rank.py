@@ -27,6 +27,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from matchmaker import config
 from matchmaker.errors import DataError, ModelError
@@ -78,6 +79,9 @@ class PairRanker:
     min_positives : int, optional
         Fewest positives needed to learn; default the setting ``min_training_pairs``.
     max_iter, learning_rate, max_leaf_nodes : gradient-boosting parameters.
+    n_threads : int or None
+        Threads for fitting and scoring (None: all cores). One by default: on a shared
+        machine OpenMP threads that wait on each other are many times slower.
     random_state : int
         Seed; two fits with the same data and seed are identical.
 
@@ -101,6 +105,7 @@ class PairRanker:
         max_iter=200,
         learning_rate=0.05,
         max_leaf_nodes=15,
+        n_threads=1,
         random_state=0,
     ):
         self.model = model
@@ -109,6 +114,7 @@ class PairRanker:
         self.max_iter = max_iter
         self.learning_rate = learning_rate
         self.max_leaf_nodes = max_leaf_nodes
+        self.n_threads = n_threads
         self.random_state = random_state
 
     def _estimator(self):
@@ -162,7 +168,8 @@ class PairRanker:
         if sample_weight is not None:
             weight = weight * np.asarray(sample_weight, dtype=np.float64)
         step = "logisticregression__" if self.model == "logistic" else ""
-        estimator.fit(X, (y > 0).astype(int), **{f"{step}sample_weight": weight})
+        with threadpool_limits(self.n_threads):
+            estimator.fit(X, (y > 0).astype(int), **{f"{step}sample_weight": weight})
         self.estimator_ = estimator
         self.fallback_ = False
         self.message_ = (
@@ -187,7 +194,8 @@ class PairRanker:
             raise DataError(f"X has shape {X.shape}; want (n, {len(self.features_)}) columns")
         if self.fallback_:
             return X @ self.weights_
-        return self.estimator_.predict_proba(X)[:, 1]
+        with threadpool_limits(self.n_threads):
+            return self.estimator_.predict_proba(X)[:, 1]
 
     def save(self, path: str | Path | None = None, data_fingerprint: str = "") -> Path:
         """Pickle the fitted ranker to ``path`` (default: ``<models_dir>/rankers/ranker.pkl``)

@@ -45,10 +45,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 import numpy as np
-import scipy.sparse as sp
 
 from matchmaker.context import ScoringContext, build_context
 from matchmaker.errors import DataError, NotFoundError
+from matchmaker.features import BLOCK, NEIGHBOURS, PAIRWISE
 
 __all__ = [
     "FEATURES",
@@ -72,132 +72,8 @@ __all__ = [
     "score_pairs",
 ]
 
-NEIGHBOURS = 20  # how many text-similar organisations neighbour_partners looks at
 _BLOCK_CELLS = 4_000_000  # dense cells computed at once (rows x columns)
-
-
-def _dense(m) -> np.ndarray:
-    return np.asarray(m.toarray() if sp.issparse(m) else m, dtype=np.float64)
-
-
-def _cos(left, right, rows, cols) -> np.ndarray:
-    if left is None or right is None:
-        return np.zeros((len(rows), len(cols)))
-    return _dense(left[rows] @ right[cols].T)
-
-
-def _f_need_offer_lex(ctx, rows, cols):
-    return _cos(ctx.need_lex, ctx.offer_lex, rows, cols)
-
-
-def _f_offer_need_lex(ctx, rows, cols):
-    return _cos(ctx.offer_lex, ctx.need_lex, rows, cols)
-
-
-def _f_profile_lex(ctx, rows, cols):
-    return _cos(ctx.profile_lex, ctx.profile_lex, rows, cols)
-
-
-def _f_need_offer_sem(ctx, rows, cols):
-    return _cos(ctx.need_vec, ctx.offer_vec, rows, cols)
-
-
-def _f_offer_need_sem(ctx, rows, cols):
-    return _cos(ctx.offer_vec, ctx.need_vec, rows, cols)
-
-
-def _f_profile_sem(ctx, rows, cols):
-    return _cos(ctx.profile_vec, ctx.profile_vec, rows, cols)
-
-
-def _chain(reach, offers, rows, cols) -> np.ndarray:
-    """max over segments s of reach[a, s] * offers[b, s]."""
-    out = np.zeros((len(rows), len(cols)))
-    sub = offers[cols].tocsc()
-    for i, r in enumerate(rows):
-        vec = reach[r]
-        if vec.nnz == 0:
-            continue
-        hit = sub[:, vec.indices].multiply(vec.data).tocsr()
-        if hit.nnz:
-            out[i] = _dense(hit.max(axis=1)).ravel()
-    return out
-
-
-def _f_chain_in(ctx, rows, cols):
-    return _chain(ctx.need_reach, ctx.offer_segments, rows, cols)
-
-
-def _f_chain_out(ctx, rows, cols):
-    # a supplies b: a's offers upstream of b's needs; computed from b's side, transposed.
-    return _chain(ctx.need_reach, ctx.offer_segments, cols, rows).T
-
-
-def _f_common(ctx, rows, cols):
-    adj = ctx.rel.binary
-    return _dense(adj[rows] @ adj[:, cols])
-
-
-def _f_adamic_adar(ctx, rows, cols):
-    adj = ctx.rel.binary
-    return _dense(adj[rows] @ sp.diags(ctx.rel.inv_log_degree) @ adj[:, cols])
-
-
-def _f_resource_allocation(ctx, rows, cols):
-    adj = ctx.rel.binary
-    return _dense(adj[rows] @ sp.diags(ctx.rel.inv_degree) @ adj[:, cols])
-
-
-def _f_partner_sim(ctx, rows, cols):
-    return _dense(ctx.rel.partner_centroid[rows] @ ctx.profile_lex[cols].T)
-
-
-def _f_partner_sim_rev(ctx, rows, cols):
-    return _dense(ctx.profile_lex[rows] @ ctx.rel.partner_centroid[cols].T)
-
-
-def _f_neighbour_partners(ctx, rows, cols):
-    sims = _dense(ctx.profile_lex[rows] @ ctx.profile_lex.T)
-    sims[np.arange(len(rows)), rows] = 0.0  # an organisation is not its own neighbour
-    k = min(NEIGHBOURS, sims.shape[1])
-    if k < sims.shape[1]:
-        # keep the k largest per row; ties broken by index (stable sort of -sims)
-        order = np.argsort(-sims, axis=1, kind="stable")[:, k:]
-        np.put_along_axis(sims, order, 0.0, axis=1)
-    return _dense(sp.csr_matrix(sims) @ ctx.rel.binary[:, cols])
-
-
-def _f_category(ctx, rows, cols):
-    return _dense(ctx.categories[rows] @ ctx.rel.category_affinity @ ctx.categories[cols].T)
-
-
-def _f_degree_a(ctx, rows, cols):
-    return np.repeat(np.log1p(ctx.rel.degree[rows])[:, None], len(cols), axis=1)
-
-
-def _f_degree_b(ctx, rows, cols):
-    return np.repeat(np.log1p(ctx.rel.degree[cols])[None, :], len(rows), axis=0)
-
-
-_ROWS = {
-    "need_offer_lexical": _f_need_offer_lex,
-    "offer_need_lexical": _f_offer_need_lex,
-    "profile_lexical": _f_profile_lex,
-    "need_offer_semantic": _f_need_offer_sem,
-    "offer_need_semantic": _f_offer_need_sem,
-    "profile_semantic": _f_profile_sem,
-    "chain_in": _f_chain_in,
-    "chain_out": _f_chain_out,
-    "common_partners": _f_common,
-    "adamic_adar": _f_adamic_adar,
-    "resource_allocation": _f_resource_allocation,
-    "partner_similarity": _f_partner_sim,
-    "partner_similarity_rev": _f_partner_sim_rev,
-    "neighbour_partners": _f_neighbour_partners,
-    "category_affinity": _f_category,
-    "degree_a": _f_degree_a,
-    "degree_b": _f_degree_b,
-}
+_ROWS = BLOCK
 FEATURES: tuple[str, ...] = tuple(_ROWS)
 
 
@@ -281,13 +157,18 @@ def feature_matrix(ctx: ScoringContext, pairs, features=None) -> np.ndarray:
     if len(ia) == 0:
         return out
     n = len(ctx.org_ids)
-    order = np.argsort(ia, kind="stable")
     uniq = np.unique(ia)
+    if len(ia) * 8 < len(uniq) * n:  # scattered pairs: compute each pair on its own
+        for j, name in enumerate(features):
+            out[:, j] = PAIRWISE[name](ctx, ia, ib)
+        return out
+    order = np.argsort(ia, kind="stable")
+    sorted_ia = ia[order]
     block = max(1, _BLOCK_CELLS // max(n, 1))
     for start in range(0, len(uniq), block):
         rows = uniq[start : start + block]
-        lo = np.searchsorted(ia[order], rows[0], side="left")
-        hi = np.searchsorted(ia[order], rows[-1], side="right")
+        lo = np.searchsorted(sorted_ia, rows[0], side="left")
+        hi = np.searchsorted(sorted_ia, rows[-1], side="right")
         sel = order[lo:hi]
         bs = ib[sel]
         cols = np.unique(bs)
@@ -296,7 +177,7 @@ def feature_matrix(ctx: ScoringContext, pairs, features=None) -> np.ndarray:
         r_pos = np.searchsorted(rows, ia[sel])
         c_pos = np.searchsorted(cols, bs)
         for j, name in enumerate(features):
-            out[sel, j] = _ROWS[name](ctx, rows, cols)[r_pos, c_pos]
+            out[sel, j] = BLOCK[name](ctx, rows, cols)[r_pos, c_pos]
     return out
 
 

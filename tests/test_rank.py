@@ -37,14 +37,14 @@ def test_fallback_threshold_from_setting(monkeypatch):
     X, y = _separable()
     assert PairRanker().fit(X, y).fallback_ is True
     monkeypatch.setenv("MATCHMAKER_MIN_TRAINING_PAIRS", "10")
-    assert PairRanker().fit(X, y).fallback_ is False
+    assert PairRanker(max_iter=10).fit(X, y).fallback_ is False
 
 
 @pytest.mark.parametrize("model", ["gbm", "logistic"])
 def test_learns_and_is_deterministic(model):
     X, y = _separable()
-    a = PairRanker(model=model, min_positives=10, random_state=3).fit(X, y)
-    b = PairRanker(model=model, min_positives=10, random_state=3).fit(X, y)
+    a = PairRanker(model=model, min_positives=10, max_iter=30, random_state=3).fit(X, y)
+    b = PairRanker(model=model, min_positives=10, max_iter=30, random_state=3).fit(X, y)
     assert a.fallback_ is False and "learned" in a.message_
     Xt, yt = _separable(seed=2)
     pa = a.predict(Xt)
@@ -78,13 +78,16 @@ def test_predict_before_fit():
 
 def test_save_and_load(tmp_path):
     X, y = _separable()
-    ranker = PairRanker(min_positives=10).fit(X, y)
+    ranker = PairRanker(min_positives=10, max_iter=10).fit(X, y)
     path = ranker.save(tmp_path / "r.pkl", data_fingerprint="abc")
     meta = json.loads(path.with_suffix(".json").read_text())
     assert meta["features"] == list(FEATURES)
     assert meta["training_data_fingerprint"] == "abc"
     assert (meta["positives"], meta["negatives"], meta["fallback"]) == (
-        int((y > 0).sum()), int((y == 0).sum()), False)  # fmt: skip
+        int((y > 0).sum()),
+        int((y == 0).sum()),
+        False,
+    )
     assert "fitted_at" in meta
     assert np.array_equal(PairRanker.load(path).predict(X), ranker.predict(X))
     (tmp_path / "bad.pkl").write_bytes(b"junk")
@@ -94,7 +97,7 @@ def test_save_and_load(tmp_path):
 
 def test_default_save_path_under_models_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("MATCHMAKER_MODELS_DIR", str(tmp_path))
-    path = PairRanker(min_positives=1).fit(*_separable()).save()
+    path = PairRanker(min_positives=1, max_iter=10).fit(*_separable()).save()
     assert path == tmp_path / "rankers" / "ranker.pkl" and path.with_suffix(".json").exists()
 
 

@@ -80,16 +80,24 @@ def test_neighbour_partners():
 
 
 def _item(item_id, org, side, title, segment=None):
-    return {"item_id": item_id, "org_id": org, "side": side, "type": "product",
-            "title": title, "segment": segment}  # fmt: skip
+    return {
+        "item_id": item_id,
+        "org_id": org,
+        "side": side,
+        "type": "product",
+        "title": title,
+        "segment": segment,
+    }
 
 
 @pytest.fixture
 def chain_ctx():
     # chain s0 -> s1 -> s2 -> s3, and far -> s0 (4 links above s3: beyond CHAIN_DEPTH)
     segs = [{"segment_id": s, "name": s} for s in ("far", "s0", "s1", "s2", "s3")]
-    links = [{"upstream": u, "downstream": d} for u, d in
-             [("far", "s0"), ("s0", "s1"), ("s1", "s2"), ("s2", "s3")]]  # fmt: skip
+    links = [
+        {"upstream": u, "downstream": d}
+        for u, d in [("far", "s0"), ("s0", "s1"), ("s1", "s2"), ("s2", "s3")]
+    ]
     items = [
         _item("a1", "A", "need", "abc", "s3"),
         _item("b1", "B", "offer", "abc", "s1"),  # 2 links upstream of A's need
@@ -103,19 +111,25 @@ def chain_ctx():
 
 def test_chain_in_and_out(chain_ctx):
     got = _scores(score.chain_in, chain_ctx, [("A", "B"), ("A", "C"), ("A", "D"), ("B", "A")])
-    assert got == {("A", "B"): pytest.approx(1 / 3), ("A", "C"): 1.0, ("A", "D"): 0.0,
-                   ("B", "A"): 0.0}  # fmt: skip
+    assert got == {
+        ("A", "B"): pytest.approx(1 / 3),
+        ("A", "C"): 1.0,
+        ("A", "D"): 0.0,
+        ("B", "A"): 0.0,
+    }
     out = _scores(score.chain_out, chain_ctx, [("B", "A"), ("B", "E"), ("C", "E")])
-    assert out == {("B", "A"): pytest.approx(1 / 3), ("B", "E"): pytest.approx(1 / 2),
-                   ("C", "E"): 0.0}  # fmt: skip
+    assert out == {
+        ("B", "A"): pytest.approx(1 / 3),
+        ("B", "E"): pytest.approx(1 / 2),
+        ("C", "E"): 0.0,
+    }
     assert chain_ctx.chain_match("A", "B") == ["s1", "s2", "s3"]
     assert chain_ctx.chain_match("A", "D") is None
 
 
 def test_need_offer_lexical(chain_ctx):
     got = _scores(score.need_offer_lexical, chain_ctx, [("A", "B"), ("A", "C"), ("E", "C")])
-    assert got == {("A", "B"): pytest.approx(1.0), ("A", "C"): 0.0,
-                   ("E", "C"): pytest.approx(1.0)}  # fmt: skip
+    assert got == {("A", "B"): pytest.approx(1.0), ("A", "C"): 0.0, ("E", "C"): pytest.approx(1.0)}
     rev = _scores(score.offer_need_lexical, chain_ctx, [("B", "A"), ("C", "A")])
     assert rev == {("B", "A"): pytest.approx(1.0), ("C", "A"): 0.0}
     need, offer, sim = chain_ctx.best_items("A", "B")
@@ -147,7 +161,7 @@ def test_semantic_features_use_vectors():
     orgs = _orgs({"A": "a", "B": "b"})
     vec = np.array([[1.0, 0.0], [0.6, 0.8]], dtype=np.float32)
     ctx = build_context(orgs, vectors={"profile": vec})
-    (_, _, s), = score.score_pairs(ctx, [("A", "B")], "profile_semantic")  # fmt: skip
+    ((_, _, s),) = score.score_pairs(ctx, [("A", "B")], "profile_semantic")
     assert s == pytest.approx(0.6)
 
 
@@ -186,3 +200,15 @@ def test_build_context_errors(kwargs, match):
 def test_empty_pairs(ctx):
     assert feature_matrix(ctx, []).shape == (0, len(FEATURES))
     assert list(score.common_partners(ctx, [])) == []
+
+
+@pytest.mark.parametrize("fixture", ["ctx", "chain_ctx"])
+def test_block_and_pairwise_agree(fixture, request):
+    from matchmaker.features import BLOCK, PAIRWISE
+
+    c = request.getfixturevalue(fixture)
+    n = len(c.org_ids)
+    ia, ib = (a.ravel() for a in np.meshgrid(np.arange(n), np.arange(n), indexing="ij"))
+    for name in FEATURES:
+        block = BLOCK[name](c, np.arange(n), np.arange(n)).ravel()
+        assert PAIRWISE[name](c, ia, ib) == pytest.approx(block), name
