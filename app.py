@@ -24,6 +24,7 @@ PAGES = {
     ],
     "nav.section.matching": [
         ("suggestions", "nav.suggestions", ":material/join_inner:"),
+        ("events", "nav.events", ":material/event:"),
     ],
     "nav.section.follow_up": [
         ("deals", "nav.deals", ":material/handshake:"),

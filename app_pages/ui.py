@@ -293,3 +293,16 @@ def actor() -> str:
     """Who is using the app (the sidebar's name field), recorded in deal histories."""
     st.session_state.setdefault(ACTOR_KEY, t("deals.default_actor", lang()))
     return st.session_state[ACTOR_KEY]
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _pairs(url: str, data: tuple, model: str, ids: tuple, _rec) -> list:
+    return list(_rec.pair_values(ids))
+
+
+def pair_source():
+    """``org_ids -> pair values`` from the shared recommender, cached per set of ids until the
+    data changes (the pair source :mod:`matchmaker.events` planners take)."""
+    rec = recommender()
+    key = (resolve_url(), stamp(), config.get("embedding_model"))
+    return lambda ids: _pairs(*key, tuple(sorted(set(ids))), rec)

@@ -39,12 +39,16 @@ __all__ = [
     "event_names",
     "export_bytes",
     "import_files",
+    "invitation_frame",
     "live_deal_pairs",
     "load_demo",
+    "new_event",
     "org_label",
+    "org_list_frame",
     "org_names",
     "org_profile",
     "organizations",
+    "participants_frame",
     "report_xlsx",
     "segments",
     "suggestion_frame",
@@ -448,6 +452,108 @@ def report_xlsx(store: Store, event_id: str | None = None, chain: str | None = N
 
     with tempfile.TemporaryDirectory(prefix="matchmaker-report-") as tmp:
         return export_xlsx(store, Path(tmp) / "report.xlsx", event_id, chain).read_bytes()
+
+
+# --- events --------------------------------------------------------------------------
+
+
+def new_event(
+    store: Store,
+    name: str,
+    day: date,
+    *,
+    chains: tuple[str, ...] | list[str] = (),
+    venue: str | None = None,
+    capacity: int | None = None,
+    event_id: str | None = None,
+) -> str:
+    """Create an event (one of the few writes the app makes itself); return its id.
+
+    ``event_id`` defaults to the next free ``EV<number>`` after the largest one in use.
+
+    Raises
+    ------
+    DataError
+        An empty name, a capacity below 1, or an id already used.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise DataError("an event needs a name; got an empty one")
+    if capacity is not None and capacity < 1:
+        raise DataError(f"capacity must be 1 or more; got {capacity}")
+    taken = store.ids("events")
+    if not event_id:
+        numbers = [int(e[2:]) for e in taken if e.startswith("EV") and e[2:].isdigit()]
+        event_id = f"EV{max(numbers, default=0) + 1:04d}"
+    if event_id in taken:
+        raise DataError(f"event id {event_id!r} is already used")
+    row = {
+        "event_id": event_id,
+        "name": name,
+        "date": day,
+        "chains": tuple(chains),
+        "venue": venue or None,
+        "capacity": capacity,
+    }
+    store.upsert({"events": [row]})
+    return event_id
+
+
+def invitation_frame(store: Store, invitation, candidates: list) -> pd.DataFrame:
+    """An invitation list as a table: who, local or not, first time, segment, why.
+
+    Parameters
+    ----------
+    invitation : matchmaker.invite.Invitation
+    candidates : list of matchmaker.invite.Candidate
+        The event's candidates (for the local / first-time / segment columns).
+    """
+    names = org_names(store)
+    info = {c.org_id: c for c in candidates}
+    rows = []
+    for i, inv in enumerate(invitation.invitees, start=1):
+        c = info.get(inv.org_id)
+        rows.append(
+            {
+                "rank": i,
+                "org_id": inv.org_id,
+                "name": names.get(inv.org_id, ""),
+                "local": c.local if c else None,
+                "first_time": c.first_time if c else None,
+                "segment": c.segment if c else None,
+                "partners": ", ".join(org_label(p.org_id, names) for p in inv.partners),
+                "reason": inv.reason,
+            }
+        )
+    columns = ["rank", "org_id", "name", "local", "first_time", "segment", "partners", "reason"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def org_list_frame(store: Store, org_ids: list[str], candidates: list) -> pd.DataFrame:
+    """Organisations as a table with their local / first-time / segment attributes."""
+    names = org_names(store)
+    info = {c.org_id: c for c in candidates}
+    rows = [
+        {
+            "org_id": o,
+            "name": names.get(o, ""),
+            "local": info[o].local if o in info else None,
+            "first_time": info[o].first_time if o in info else None,
+            "segment": info[o].segment if o in info else None,
+        }
+        for o in org_ids
+    ]
+    return pd.DataFrame(rows, columns=["org_id", "name", "local", "first_time", "segment"])
+
+
+def participants_frame(store: Store, event_id: str) -> pd.DataFrame:
+    """The participants of an event with their names and statuses, by org id."""
+    names = org_names(store)
+    rows = [
+        {"org_id": p["org_id"], "name": names.get(p["org_id"], ""), "status": p["status"]}
+        for p in store.rows("participants", event_id=event_id)
+    ]
+    return pd.DataFrame(rows, columns=["org_id", "name", "status"])
 
 
 # --- import / export of uploaded files ------------------------------------------------

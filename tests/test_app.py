@@ -437,3 +437,42 @@ def test_record_a_new_deal(tiny_db):
     at.button(key="deals_create").click().run()
     assert not at.exception and not at.error
     assert tiny_db.get("deals", "D0002")["title"] == "Lithium supply"
+
+
+# --- events ------------------------------------------------------------------------------
+
+
+def test_create_event_build_list_with_outside_quota_and_save(tiny_db):
+    at = open_page("events")
+    at.text_input(key="ev_new_name").set_value("NEV supply day")
+    at.multiselect(key="ev_new_chains").set_value(["nev"])
+    at.number_input(key="ev_new_capacity").set_value(2)
+    at.button(key="ev_create").click().run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="ev_event").value == "EV0001"
+    assert tiny_db.get("events", "EV0001")["chains"] == ("nev",)
+
+    at.slider(key="ev_min_outside").set_value(0.5)
+    at.slider(key="ev_min_new").set_value(0.0)
+    at.button(key="ev_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    chosen = frame(at, "#", "Why")
+    assert len(chosen) == 2 and "C2" in chosen["Id"].tolist()  # C2: the only outside org
+    assert "Re-invite last time's attendees (E1)" in texts(at)
+    assert frame(at, "Id", "First time")["Id"].tolist()  # the habit list is shown
+    assert "From outside the city: 50% (quota 50%)" in [s.value for s in at.success]
+    at.button(key="ev_save").click().run()
+    assert not at.exception and not at.error
+    invited = tiny_db.rows("participants", event_id="EV0001")
+    assert sorted(p["org_id"] for p in invited) == sorted(chosen["Id"])
+    assert {p["status"] for p in invited} == {"invited"}
+
+
+def test_quota_no_list_can_meet_is_a_message(tiny_db):
+    at = open_page("events")
+    at.selectbox(key="ev_event").set_value("E1").run()
+    at.number_input(key="ev_capacity_E1").set_value(3)
+    at.slider(key="ev_min_outside").set_value(1.0)
+    at.button(key="ev_run").click().run()
+    assert not at.exception
+    assert "min_outside" in at.error[0].value and "short by 2" in at.error[0].value

@@ -1,0 +1,188 @@
+"""Events: create an event, build its invitation list under quotas, compare it with
+re-inviting last time's attendees, edit, save and export it."""
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import ui
+from matchmaker import events, invite, views
+
+st.title(ui.tr("ev.title"))
+st.session_state.setdefault("ev_plan", None)
+
+event_names = ui.view("event_names")
+chains = ui.view("chain_ids")
+
+with st.expander(ui.tr("ev.new"), expanded=not event_names), st.form("ev_new_form"):
+    n1, n2 = st.columns([2, 1])
+    name = n1.text_input(ui.tr("ev.name"), key="ev_new_name")
+    day = n2.date_input(
+        ui.tr("col.date"), value=date.today() + timedelta(days=30), key="ev_new_date"
+    )
+    n3, n4, n5 = st.columns([2, 2, 1])
+    new_chains = n3.multiselect(ui.tr("col.chains"), chains, key="ev_new_chains")
+    venue = n4.text_input(ui.tr("ev.venue"), key="ev_new_venue")
+    capacity = n5.number_input(ui.tr("ev.capacity"), 2, 1000, 60, key="ev_new_capacity")
+    if st.form_submit_button(ui.tr("ev.create"), key="ev_create"):
+        with ui.core_errors():
+            made = ui.write(
+                views.new_event,
+                name,
+                day,
+                chains=new_chains,
+                venue=venue,
+                capacity=int(capacity),
+            )
+            st.session_state["ev_event"] = made
+            ui.flash(ui.tr("ev.created", event=made))
+            st.rerun()
+
+if not event_names:
+    st.stop()
+
+event_id = st.selectbox(
+    ui.tr("common.event"),
+    list(event_names),
+    key="ev_event",
+    format_func=lambda e: f"{e} · {event_names[e]}",
+)
+event = ui.cached(events.get_event, event_id)
+participants = ui.view("participants_frame", event_id)
+st.caption(
+    ui.tr(
+        "ev.facts",
+        chains=", ".join(event["chains"]) or "-",
+        venue=event["venue"] or "-",
+        capacity=event["capacity"] or "-",
+        n=len(participants),
+    )
+)
+
+st.subheader(ui.tr("ev.build"))
+names = ui.view("org_names")
+with st.form("ev_quota_form"):
+    q1, q2, q3, q4 = st.columns(4)
+    capacity_in = q1.number_input(
+        ui.tr("ev.capacity"), 2, 1000, int(event["capacity"] or 60), key=f"ev_capacity_{event_id}"
+    )
+    min_outside = q2.slider(ui.tr("ev.min_outside"), 0.0, 1.0, 0.3, 0.05, key="ev_min_outside")
+    min_new = q3.slider(ui.tr("ev.min_new"), 0.0, 1.0, 0.2, 0.05, key="ev_min_new")
+    per_segment = q4.number_input(ui.tr("ev.max_per_segment"), 0, 1000, 0, key="ev_max_segment")
+    m1, m2, m3 = st.columns([2, 2, 1])
+    fmt = lambda o: f"{names.get(o, o)} ({o})"  # noqa: E731
+    must = m1.multiselect(ui.tr("ev.must"), list(names), key="ev_must", format_func=fmt)
+    exclude = m2.multiselect(ui.tr("ev.exclude"), list(names), key="ev_exclude", format_func=fmt)
+    partners = m3.number_input(ui.tr("ev.partners"), 1, 10, 3, key="ev_partners")
+    build = st.form_submit_button(ui.tr("ev.run"), key="ev_run", type="primary")
+
+if build:
+    quotas = invite.Quotas(
+        min_outside=min_outside,
+        min_new=min_new,
+        max_per_segment=int(per_segment) or None,
+        must=tuple(must),
+        exclude=tuple(exclude),
+    )
+    st.session_state["ev_plan"] = None
+    with ui.core_errors():
+        source = ui.pair_source()
+        with st.spinner(ui.tr("ev.building"), show_time=True):
+            plan = ui.read(
+                events.plan_invitations, event_id, int(capacity_in), quotas, int(partners), source
+            )
+        st.session_state["ev_plan"] = {
+            "event": event_id,
+            "plan": plan,
+            "quotas": quotas,
+            "places": int(capacity_in),
+            "partners": int(partners),
+        }
+        st.session_state["ev_remove"] = []
+        st.session_state["ev_add"] = []
+
+stored = st.session_state["ev_plan"]
+if stored and stored["event"] == event_id:
+    plan, quotas, places = stored["plan"], stored["quotas"], stored["places"]
+    cands, cover = ui.cached(events.event_candidates, event_id)
+    rows = {r["list"]: r for r in plan.comparison}
+    for note in plan.invitation.notes:
+        st.info(note)
+
+    left, right = st.columns(2)
+    for col, key, title in (
+        (left, "chosen", ui.tr("ev.chosen")),
+        (right, "habit", ui.tr("ev.habit", event=plan.habit_event or "-")),
+    ):
+        with col:
+            st.markdown(f"**{title}**")
+            row = rows.get(key)
+            if row:
+                a, b, c, d = st.columns(4)
+                a.metric(ui.tr("ev.size"), row["size"])
+                b.metric(ui.tr("ev.outside"), f"{row['outside']:.0%}")
+                c.metric(ui.tr("ev.new_faces"), f"{row['new_faces']:.0%}")
+                d.metric(ui.tr("ev.coverage"), f"{row['chain_coverage']:.0%}")
+                st.caption(ui.tr("ev.value", value=row["value"], pairs=row["valuable_pairs"]))
+    with left:
+        ui.table(
+            views.invitation_frame(ui.store(), plan.invitation, cands), key="ev_chosen", height=320
+        )
+    with right:
+        habit_ids = ui.cached(events.habit_list, event_id, places)[1]
+        ui.table(ui.read(views.org_list_frame, habit_ids, cands), key="ev_habit", height=320)
+
+    st.subheader(ui.tr("ev.review"))
+    chosen = plan.invitation.ids
+    e1, e2 = st.columns(2)
+    remove = e1.multiselect(ui.tr("ev.remove"), chosen, key="ev_remove", format_func=fmt)
+    others = [o for o in names if o not in set(chosen)]
+    add = e2.multiselect(ui.tr("ev.add"), others, key="ev_add", format_func=fmt)
+    final = [o for o in chosen if o not in set(remove)] + list(add)
+    check = invite.compare_lists(
+        cands, ui.pair_source()(final), {"final": final}, cover, stored["partners"]
+    )[0]
+    need_out = quotas.min_outside
+    need_new = quotas.min_new
+    checks = [
+        (ui.tr("ev.check_size", n=len(final), places=places), len(final) <= places),
+        (
+            ui.tr("ev.check_outside", share=check["outside"], need=need_out),
+            check["outside"] + 1e-9 >= need_out,
+        ),
+        (
+            ui.tr("ev.check_new", share=check["new_faces"], need=need_new),
+            check["new_faces"] + 1e-9 >= need_new,
+        ),
+    ]
+    for text, ok in checks:
+        (st.success if ok else st.warning)(text)
+
+    s1, s2 = st.columns(2)
+    if s1.button(ui.tr("ev.save", n=len(final)), key="ev_save", type="primary"):
+        with ui.core_errors():
+            added = ui.write(events.save_invitations, event_id, final)
+            ui.flash(ui.tr("ev.saved", n=added, event=event_id))
+            st.rerun()
+    final_frame = ui.read(views.org_list_frame, final, cands)
+    reasons = {i.org_id: i.reason for i in plan.invitation.invitees}
+    final_frame["reason"] = final_frame["org_id"].map(
+        lambda o: reasons.get(o, ui.tr("ev.added_by_hand"))
+    )
+    s2.download_button(
+        ui.tr("common.download_xlsx"),
+        ui.xlsx_bytes(
+            {
+                "invitations": final_frame,
+                "comparison": pd.DataFrame(plan.comparison),
+                "reinvite_last": ui.read(views.org_list_frame, habit_ids, cands),
+            }
+        ),
+        file_name=f"invitations-{event_id}.xlsx",
+        key="ev_download",
+        icon=":material/download:",
+    )
+
+st.subheader(ui.tr("ev.participants", n=len(participants)))
+ui.table(participants, key="ev_participants", values=("status",), height=240)
