@@ -25,6 +25,7 @@ PAGES = {
     "nav.section.matching": [
         ("suggestions", "nav.suggestions", ":material/join_inner:"),
         ("events", "nav.events", ":material/event:"),
+        ("agenda", "nav.agenda", ":material/table_restaurant:"),
     ],
     "nav.section.follow_up": [
         ("deals", "nav.deals", ":material/handshake:"),

@@ -55,6 +55,6 @@ if st.session_state["io_export"] is not None:
 with st.expander(ui.tr("io.counts")):
     counts = ui.view("workspace_counts")
     st.dataframe(
-        {ui.tr("col.table"): [ui.val(k) for k in counts], ui.tr("col.rows"): list(counts.values())},
+        {ui.tr("io.table"): [ui.val(k) for k in counts], ui.tr("col.rows"): list(counts.values())},
         hide_index=True,
     )

@@ -4,7 +4,7 @@ their reasons; mark interest (records an intent) and export the list."""
 import streamlit as st
 
 from app_pages import ui
-from matchmaker import deals, views
+from matchmaker import deals, events, views
 from matchmaker.explain import DIRECTIONS
 from matchmaker.schema import ORG_KINDS, TIERS
 
@@ -40,6 +40,13 @@ with st.expander(ui.tr("suggest.filters"), expanded=False):
     tiers = f3.multiselect(ui.tr("common.tier"), TIERS, key="sug_tiers", format_func=ui.val)
     chains = f1.multiselect(ui.tr("common.chain"), ui.view("chain_ids"), key="sug_chains")
     k = f2.slider(ui.tr("suggest.k"), 3, 30, 10, key="sug_k")
+    event_names = ui.view("event_names")
+    event_id = f3.selectbox(
+        ui.tr("suggest.event"),
+        [None, *event_names],
+        key="sug_event",
+        format_func=lambda e: event_names[e] if e else "-",
+    )
 
 filters = {}
 if location is not None:
@@ -107,7 +114,8 @@ for rank, s in enumerate(suggestions, start=1):
         st.markdown("\n".join(f"- {line}" for line in lines))
         st.caption(s.reason)
         has_deal = frozenset((s.org_id, s.partner_id)) in live
-        if st.button(
+        b1, b2, _ = st.columns([1, 1, 2])
+        if b1.button(
             ui.tr("suggest.has_deal") if has_deal else ui.tr("suggest.interest"),
             key=f"sug_interest_{s.partner_id}",
             disabled=has_deal,
@@ -123,4 +131,15 @@ for rank, s in enumerate(suggestions, start=1):
                     title=s.offer_title or s.need_title,
                 )
                 ui.flash(ui.tr("suggest.interest_done", deal=made.deal_id, partner=s.partner_name))
+                st.rerun()
+        if b2.button(
+            ui.tr("suggest.request"),
+            key=f"sug_request_{s.partner_id}",
+            disabled=event_id is None,
+            help=None if event_id else ui.tr("suggest.request_help"),
+            icon=":material/event_available:",
+        ):
+            with ui.core_errors():
+                ui.write(events.add_request, event_id, s.org_id, s.partner_id, "meet", s.reason)
+                ui.flash(ui.tr("suggest.request_done", partner=s.partner_name, event=event_id))
                 st.rerun()

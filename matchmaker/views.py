@@ -31,6 +31,8 @@ from matchmaker.store import Store
 __all__ = [
     "ChainMap",
     "OrgProfile",
+    "agenda_files",
+    "agenda_grid",
     "chain_ids",
     "chain_map",
     "data_stamp",
@@ -50,6 +52,7 @@ __all__ = [
     "organizations",
     "participants_frame",
     "report_xlsx",
+    "request_frame",
     "segments",
     "suggestion_frame",
     "workspace_counts",
@@ -554,6 +557,44 @@ def participants_frame(store: Store, event_id: str) -> pd.DataFrame:
         for p in store.rows("participants", event_id=event_id)
     ]
     return pd.DataFrame(rows, columns=["org_id", "name", "status"])
+
+
+def agenda_grid(agenda, names: dict[str, str]) -> pd.DataFrame:
+    """The agenda as a grid: one row per slot, one column per table, cells "A & B"."""
+    rows = agenda.by_table(names)
+    if not rows:
+        return pd.DataFrame(columns=["slot"])
+    frame = pd.DataFrame(rows)
+    frame["meeting"] = frame["name_a"] + " & " + frame["name_b"]
+    grid = frame.pivot_table(index="slot", columns="table", values="meeting", aggfunc="first")
+    return grid.reindex(sorted(grid.columns), axis=1).fillna("").reset_index()
+
+
+def agenda_files(agenda, names: dict[str, str], title: str = "") -> dict[str, bytes]:
+    """The agenda's downloads (:func:`matchmaker.schedule.write_agenda`) as bytes by kind:
+    ``by_org`` and ``by_table`` (CSV), ``xlsx`` and ``html`` (printable)."""
+    from matchmaker.schedule import write_agenda
+
+    with tempfile.TemporaryDirectory(prefix="matchmaker-agenda-") as tmp:
+        paths = write_agenda(agenda, tmp, names, title)
+        return {kind: path.read_bytes() for kind, path in paths.items()}
+
+
+def request_frame(store: Store, event_id: str) -> pd.DataFrame:
+    """The event's meeting requests and do-not-meet marks with names, by requester."""
+    names = org_names(store)
+    rows = [
+        {
+            "org_id": r["org_id"],
+            "name": names.get(r["org_id"], ""),
+            "other_id": r["other_id"],
+            "other_name": names.get(r["other_id"], ""),
+            "kind": r["kind"],
+            "note": r["note"],
+        }
+        for r in store.rows("meeting_requests", event_id=event_id)
+    ]
+    return pd.DataFrame(rows, columns=["org_id", "name", "other_id", "other_name", "kind", "note"])
 
 
 # --- import / export of uploaded files ------------------------------------------------

@@ -476,3 +476,42 @@ def test_quota_no_list_can_meet_is_a_message(tiny_db):
     at.button(key="ev_run").click().run()
     assert not at.exception
     assert "min_outside" in at.error[0].value and "short by 2" in at.error[0].value
+
+
+# --- agenda ------------------------------------------------------------------------------
+
+
+def test_request_then_schedule_view_and_save_the_agenda(tiny_db):
+    at = open_page("suggestions")
+    at.selectbox(key="sug_org").set_value("C1").run()
+    at.radio(key="sug_direction").set_value("suppliers").run()
+    assert at.button(key="sug_request_C3").disabled  # no event chosen yet
+    at.selectbox(key="sug_event").set_value("E1").run()
+    at.button(key="sug_request_C2").click().run()
+    assert not at.exception and not at.error
+    request = tiny_db.rows("meeting_requests", event_id="E1")
+    assert [(r["org_id"], r["other_id"], r["kind"]) for r in request] == [("C1", "C2", "meet")]
+
+    at.switch_page("app_pages/agenda.py").run()
+    at.selectbox(key="ag_event").set_value("E1").run()
+    assert frame(at, "Whom", "Kind")["Whom"].tolist() == ["C2"]
+    at.multiselect(key="ag_statuses").set_value(["attended"])
+    at.number_input(key="ag_slots").set_value(2)
+    at.number_input(key="ag_tables").set_value(1)
+    at.button(key="ag_run").click().run()
+    assert not at.exception and not at.error
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Meetings"] == "1" and metrics["Attendees"] == "2"
+    mine = frame(at, "Slot", "Partner name")
+    assert mine[["Slot", "Table", "Partner name", "Kind"]].values.tolist() == [
+        [1, "T01", "Inland Cells", "requested"]
+    ]
+    grid = frame(at, "Slot", "T01")
+    assert grid["T01"].tolist() == ["Harbour Motors & Inland Cells"]
+    assert at.download_button(key="ag_xlsx") and at.download_button(key="ag_html")
+    at.button(key="ag_save").click().run()
+    assert not at.exception and not at.error
+    saved = tiny_db.rows("meetings", event_id="E1")
+    assert [(m["org_a"], m["org_b"], m["slot"], m["status"]) for m in saved] == [
+        ("C1", "C2", 1, "proposed")
+    ]
