@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 
 import pytest
@@ -327,3 +328,26 @@ def test_recommender_pairs_keeps_the_best_of_both_sides():
     source = events.recommender_pairs(None, per_org=5, recommender=rec)
     assert source(["B", "A", "C"]) == [("A", "B", 0.7, "B->A"), ("B", "C", 0.2, "B->C")]
     assert rec.calls[0] == ("A", "both", 5, ("Z",))
+
+
+@pytest.mark.slow
+def test_cli_invite_then_schedule_end_to_end_with_the_real_recommender(sqlite_store, tmp_path):
+    """No stand-ins: the bundled model scores the pairs, the list is saved, the invitees
+    get an agenda."""
+    sqlite_store.upsert(EV_WS)
+    run = CliRunner()
+    db = ["--db", sqlite_store.url]
+    res = run.invoke(app, [*db, "invite", "E2", "--min-outside", "0.3", "--save"])
+    assert res.exit_code == 0, res.output
+    ranks = re.findall(r"(\d+)\. (A\d|B\d)\t", res.output)  # model loading may share a line
+    assert [r for r, _ in ranks] == ["1", "2", "3"]
+    assert "habit (attendees of E1)" in res.output
+    invited = events.attendees(sqlite_store, "E2", ("invited",))
+    assert len(invited) == 3 and any(o in invited for o in ("A2", "A4"))  # one from outside
+    res = run.invoke(
+        app, [*db, "schedule", "make", "E2", "--status", "invited", "--slots", "2",
+              "--tables", "2", "--min-meetings", "1", "--out", str(tmp_path), "--save"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "under the floor" not in res.output
+    assert {m["status"] for m in sqlite_store.rows("meetings", event_id="E2")} == {"proposed"}
