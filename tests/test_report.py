@@ -138,3 +138,25 @@ def test_table_format_and_xlsx_export(ws, tmp_path):
     assert values["deals_signed"] == 1 and values["orgs_with_deal"] == 3
     with pytest.raises(DataError, match="xlsx"):
         report.export_xlsx(ws, tmp_path / "report.csv")
+
+
+def test_demo_workspace_shows_the_bureau_history(sqlite_store):
+    """`report funnel` on the demo: 7 events, 300 attended, 100+ from outside, 9 signed,
+    36 in progress (the half-year report's figures)."""
+    from matchmaker.demo import DEMO_DIR
+    from matchmaker.ingest import import_workspace
+
+    import_workspace(sqlite_store, DEMO_DIR)
+    got = report.funnel(sqlite_store)
+    assert (got["events"], got["attended"]) == (7, 300)
+    assert got["attended_external"] >= 100
+    assert (got["deals"]["signed"], got["deals"]["in_progress"]) == (9, 36)
+    assert got == {
+        "events": 7,
+        "invited": 390,
+        "attended": 300,
+        "attended_external": 120,
+        "meetings_held": 402,
+        "deals": {"intent": 36, "in_progress": 36, "signed": 9, "dropped": 4},
+        "orgs_with_deal": 70,
+    }
