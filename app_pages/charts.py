@@ -10,6 +10,7 @@ from matchmaker.views import ChainMap
 
 GAP_COLOUR = "#d62728"
 OK_COLOUR = "#1f77b4"
+LINK_COLOUR = "#9aa5b1"
 
 
 def chain_figure(chain: ChainMap, lang: str) -> go.Figure:
@@ -19,6 +20,19 @@ def chain_figure(chain: ChainMap, lang: str) -> go.Figure:
     fig = go.Figure()
     for up, down in chain.links:
         (x0, y0), (x1, y1) = pos[up], pos[down]
+        if x0 == x1:  # a link inside one stage: bend it to the right of the column
+            bend = (x0 + 0.3, (y0 + y1) / 2)
+            fig.add_trace(
+                go.Scatter(
+                    x=[x0, bend[0]],
+                    y=[y0, bend[1]],
+                    mode="lines",
+                    hoverinfo="skip",
+                    line={"color": LINK_COLOUR, "width": 1},
+                    showlegend=False,
+                )
+            )
+            x0, y0 = bend
         fig.add_annotation(
             x=x1,
             y=y1,
@@ -32,9 +46,8 @@ def chain_figure(chain: ChainMap, lang: str) -> go.Figure:
             arrowhead=2,
             arrowsize=1.2,
             arrowwidth=1,
-            arrowcolor="#9aa5b1",
+            arrowcolor=LINK_COLOUR,
             standoff=14,
-            startstandoff=14,
             text="",
         )
     for gap, colour, label in (

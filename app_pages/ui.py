@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
+import logging
 import threading
 
 import pandas as pd
@@ -22,6 +23,7 @@ from matchmaker.errors import MatchmakerError, ValidationError
 from matchmaker.i18n import LANGUAGES, column_labels, t, value_label
 from matchmaker.store import Store, resolve_url
 
+_log = logging.getLogger("matchmaker.app")
 LANG_KEY = "app_lang"
 STAMP_KEY = "app_stamp"
 
@@ -148,6 +150,9 @@ def core_errors():
         table(problems, key="problems")
     except MatchmakerError as exc:
         st.error(tr("app.error", error=exc))
+    except Exception as exc:  # a bug, not bad input: a message here, the traceback in the log
+        _log.exception("unexpected error in a page")
+        st.error(tr("app.unexpected", error=f"{type(exc).__name__}: {exc}"))
 
 
 def localise(frame: pd.DataFrame, values: tuple[str, ...] = ()) -> pd.DataFrame:

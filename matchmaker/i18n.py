@@ -40,6 +40,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "工作区为空。请加载演示数据，或在“导入 / 导出”页面导入自己的数据。",
     ),
     "app.error": ("Error: {error}", "错误：{error}"),
+    "app.unexpected": (
+        "Something went wrong ({error}). The details are in the server log.",
+        "出现意外错误（{error}），详细信息已记录在服务器日志中。",
+    ),
     "nav.section.workspace": ("Workspace", "工作区"),
     "nav.section.matching": ("Matching", "对接"),
     "nav.section.follow_up": ("Follow-up", "跟踪"),
