@@ -90,7 +90,7 @@ def chain_figure(chain: ChainMap, lang: str) -> go.Figure:
     fig.update_layout(
         height=max(320, 90 * rows),
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "y": 1.08},
+        legend={"orientation": "h", "y": -0.02, "yanchor": "top"},
         plot_bgcolor="white",
         xaxis={
             "tickvals": list(range(len(STAGES))),
