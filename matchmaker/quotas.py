@@ -1,0 +1,151 @@
+"""Invitation quotas: the candidate attributes they read and the feasibility checks.
+
+Used by :mod:`matchmaker.invite`; every refusal is an :class:`InfeasibleError` naming the
+constraint and the shortfall.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from matchmaker.errors import DataError, InfeasibleError
+
+__all__ = [
+    "Candidate",
+    "Quotas",
+    "check_quotas",
+    "need_count",
+    "slots_needed",
+    "verify_quotas",
+]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An organisation that may be invited.
+
+    ``local``: True inside the city, False outside, None unknown (not counted as outside).
+    ``first_time``: never invited to an earlier event. ``segment``: its main chain segment
+    (for ``max_per_segment``). ``groups``: the coverage groups it covers.
+    """
+
+    org_id: str
+    local: bool | None = None
+    first_time: bool = False
+    segment: str | None = None
+    groups: tuple[str, ...] = ()
+
+    @property
+    def outside(self) -> bool:
+        return self.local is False
+
+
+@dataclass(frozen=True)
+class Quotas:
+    """Organiser quotas; shares are 0..1 of the list's size."""
+
+    min_outside: float = 0.0
+    min_new: float = 0.0
+    max_per_segment: int | None = None
+    must: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+def need_count(share: float, n: int, name: str) -> int:
+    """Invitees a minimum ``share`` of ``n`` places asks for (rounded up)."""
+    if not 0.0 <= share <= 1.0:
+        raise DataError(f"{name} must be between 0 and 1; got {share}")
+    return math.ceil(share * n - 1e-9)
+
+
+def check_quotas(
+    cands: dict[str, Candidate], q: Quotas, n: int, need_out: int, need_new: int
+) -> None:
+    """Refuse up front what no list can meet, naming the constraint and the shortfall."""
+    cap = q.max_per_segment
+    by_seg: dict[str | None, list[Candidate]] = defaultdict(list)
+    for c in cands.values():
+        by_seg[c.segment].append(c)
+
+    def reachable(pred) -> int:
+        total = 0
+        for seg, members in by_seg.items():
+            m = sum(1 for c in members if pred(c))
+            total += m if cap is None or seg is None else min(m, cap)
+        return total
+
+    if cap is not None:
+        for seg, members in by_seg.items():
+            forced = sum(c.org_id in q.must for c in members)
+            if seg is not None and forced > cap:
+                raise InfeasibleError(
+                    f"max_per_segment {cap}: the must-invite list puts {forced} in segment "
+                    f"{seg} ({forced - cap} too many)"
+                )
+        room = reachable(lambda c: True)
+        if room < n:
+            raise InfeasibleError(
+                f"max_per_segment {cap} leaves at most {room} invitable candidates for "
+                f"{n} places (short by {n - room})"
+            )
+    for need, pred, name, what in (
+        (need_out, lambda c: c.outside, "min_outside", "from outside the city"),
+        (need_new, lambda c: c.first_time, "min_new", "first-time invitees"),
+    ):
+        have = reachable(pred)
+        if need > have:
+            raise InfeasibleError(
+                f"{name} needs {need} of {n} invitees {what}; only {have} candidates are "
+                f"(short by {need - have})"
+            )
+
+
+def slots_needed(d_out: int, d_new: int, unc: set, avail: Counter, limit: int) -> float:
+    """Places a greedy cover needs to meet the remaining outside / new / coverage deficits
+    from the uninvited candidates (counted by kind); more than ``limit`` means too many."""
+    counts = {k: v for k, v in avail.items() if v > 0}
+    order = sorted(counts, key=lambda k: (k[0], k[1], sorted(k[2])))
+    unc, used = set(unc), 0
+    while d_out > 0 or d_new > 0 or unc:
+        best, best_gain = None, 0
+        for k in order:
+            if counts[k] <= 0:
+                continue
+            gain = (k[0] and d_out > 0) + (k[1] and d_new > 0) + len(k[2] & unc)
+            if gain > best_gain:
+                best, best_gain = k, gain
+        if best is None:
+            return math.inf
+        served = [d for d, on in ((d_out, best[0]), (d_new, best[1])) if on and d > 0]
+        take = 1 if best[2] & unc or not served else min(counts[best], *served)
+        used += take
+        counts[best] -= take
+        d_out -= take * best[0]
+        d_new -= take * best[1]
+        unc -= best[2]
+        if used > limit:
+            return used
+    return used
+
+
+def verify_quotas(
+    chosen: int, n_out: int, n_new: int, n: int, need_out: int, need_new: int, q: Quotas
+) -> None:
+    """Raise :class:`InfeasibleError` when a built list misses a quota, saying by how much."""
+    if chosen < n:
+        raise InfeasibleError(
+            f"the quotas together leave only {chosen} invitable candidates for {n} "
+            f"places (short by {n - chosen})"
+        )
+    if n_out < need_out:
+        raise InfeasibleError(
+            f"min_outside {q.min_outside} needs {need_out} from outside the city; together "
+            f"with the other quotas only {n_out} fit (short by {need_out - n_out})"
+        )
+    if n_new < need_new:
+        raise InfeasibleError(
+            f"min_new {q.min_new} needs {need_new} first-time invitees; together with the "
+            f"other quotas only {n_new} fit (short by {need_new - n_new})"
+        )
