@@ -23,6 +23,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from matchmaker.errors import DataError
 from matchmaker.schema import ORG_KINDS, TIERS
@@ -35,6 +36,9 @@ __all__ = [
     "cap_exposure",
     "check_filters",
     "mmr",
+    "pair_features",
+    "retrieval_lexical",
+    "row_max",
 ]
 
 FILTER_KEYS = ("kinds", "tiers", "regions", "local", "chains", "exclude", "min_score")
@@ -292,3 +296,40 @@ def allowed_mask(orgs: Sequence[Mapping], filters: Mapping) -> np.ndarray:
         ],
         dtype=bool,
     )
+
+
+def pair_features(ctx, a: int, cols: np.ndarray) -> np.ndarray:
+    """:func:`matchmaker.score.feature_matrix` of the pairs ``(a, c)`` for ``c`` in ``cols``.
+
+    Same values; only ``chain_out`` is computed here, in one sparse product for the whole
+    row, because the generic per-candidate loop of ``score._chain`` costs milliseconds per
+    candidate (tests check both give the same numbers).
+    """
+    from matchmaker.score import FEATURES, feature_matrix
+
+    rest = [f for f in FEATURES if f != "chain_out"]
+    X = np.zeros((len(cols), len(FEATURES)))
+    X[:, [FEATURES.index(f) for f in rest]] = feature_matrix(
+        ctx, (np.full(len(cols), a, dtype=np.int64), np.asarray(cols, dtype=np.int64)), rest
+    )
+    # chain_out(a, c) = max over segments s of need_reach[c, s] * offer_segments[a, s]
+    reach = ctx.need_reach[np.asarray(cols, dtype=np.int64)]
+    X[:, FEATURES.index("chain_out")] = row_max(reach.multiply(ctx.offer_segments[a]))
+    return X
+
+
+def row_max(m) -> np.ndarray:
+    """Row-wise max of a sparse matrix as a dense float32 vector (0 for empty rows)."""
+    return np.asarray(m.tocsr().max(axis=1).todense(), dtype=np.float32).ravel()
+
+
+def retrieval_lexical(matrix, max_share: float = 0.02, floor: int = 200):
+    """TF-IDF rows for retrieval only: n-grams shared by more than ``max_share`` of rows
+    (and more than ``floor``) are dropped, as they say little and cost the most."""
+    df = matrix.getnnz(axis=0)
+    common = df > max(floor, int(max_share * matrix.shape[0]))
+    if not common.any():
+        return matrix
+    kept = (matrix @ sp.diags((~common).astype(np.float64))).tocsr()
+    kept.eliminate_zeros()
+    return kept

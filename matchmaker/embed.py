@@ -37,6 +37,7 @@ __all__ = [
     "file_sha256",
     "load_embedder",
     "normalise",
+    "org_vectors",
     "text_hash",
     "verify_weights",
 ]
@@ -290,3 +291,39 @@ class CachedEmbedder:
             for h, v in zip(missing, new, strict=True):
                 out[positions[h]] = v
         return out
+
+
+def org_vectors(orgs, items, item_vectors, embedder, progress: bool = False) -> dict:
+    """Organisation vectors for :func:`matchmaker.score.build_context` (sorted org ids).
+
+    ``offer`` and ``need``: the normalised sum of the organisation's items' vectors
+    (``items`` rows in the order of ``item_vectors``); ``profile``: the normalised sum of its
+    name-and-description vector (embedded by ``embedder``) and its offer vector. Only items
+    and short profiles reach the model, never long concatenations, and the sum of unit
+    vectors points where the concatenation's embedding would.
+
+    Returns
+    -------
+    dict
+        ``{"profile" | "offer" | "need": ndarray (n_orgs, dim)}``, zero rows when empty.
+    """
+    import scipy.sparse as sp
+
+    ids = sorted(o["org_id"] for o in orgs)
+    index = {o: i for i, o in enumerate(ids)}
+    by_id = {o["org_id"]: o for o in orgs}
+    fields = ("name", "name_zh", "description")
+    texts = [" ".join(filter(None, (by_id[o].get(f) for f in fields))) for o in ids]
+    item_vectors = np.asarray(item_vectors, dtype=np.float32).reshape(len(items), embedder.dim)
+    out = {}
+    for side in ("offer", "need"):
+        pos = [p for p, i in enumerate(items) if i["side"] == side]
+        owner = [index[items[p]["org_id"]] for p in pos]
+        member = sp.csr_matrix((np.ones(len(pos)), (owner, pos)), shape=(len(ids), len(items)))
+        out[side] = normalise(member @ item_vectors)
+    profile = np.zeros((len(ids), embedder.dim), dtype=np.float32)
+    present = [i for i, t in enumerate(texts) if t]
+    if present:
+        profile[present] = embedder.encode([texts[i] for i in present], progress)
+    out["profile"] = normalise(profile + out["offer"])
+    return out

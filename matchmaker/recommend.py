@@ -33,7 +33,6 @@ import hashlib
 from collections.abc import Iterable, Mapping
 
 import numpy as np
-import scipy.sparse as sp
 
 from matchmaker import config
 from matchmaker.candidates import (
@@ -43,6 +42,9 @@ from matchmaker.candidates import (
     cap_exposure,
     check_filters,
     mmr,
+    pair_features,
+    retrieval_lexical,
+    row_max,
 )
 from matchmaker.errors import DataError, NotFoundError
 from matchmaker.explain import DIRECTIONS, Explainer, PairValue, Suggestion
@@ -112,18 +114,23 @@ class Recommender:
 
     def refresh(self) -> None:
         """Re-read the workspace; rebuild vectors (cached), context, indexes and ranker."""
+        from matchmaker.context import item_text
+        from matchmaker.embed import org_vectors
         from matchmaker.score import build_context
 
         self.store.check_ready()
         rows = {name: self.store.rows(name) for name in _TABLES}
         self.orgs = {o["org_id"]: o for o in rows["organizations"]}
+        items = sorted(rows["items"], key=lambda r: r["item_id"])  # the context's item order
+        vectors = self.embedder.encode([item_text(i) for i in items], self.progress)
         ctx = build_context(
-            *(rows[name] for name in _TABLES[:-1]), embedder=_Progress(self.embedder, self)
+            *(rows[name] for name in _TABLES[:-1]),
+            vectors=org_vectors(
+                rows["organizations"], items, vectors, self.embedder, self.progress
+            ),
         )
         self.ctx = ctx
-        types = {i["item_id"]: i["type"] for i in rows["items"]}
-        item_types = [types[i.item_id] for i in ctx.items]
-        vectors = self.embedder.encode([i.text for i in ctx.items], self.progress)
+        item_types = [i["type"] for i in items]
         met = {frozenset((m["org_a"], m["org_b"])) for m in rows["meetings"]
                if m["status"] in MET_STATUSES}  # fmt: skip
         self.explainer = Explainer(ctx, vectors, item_types, met)
@@ -136,8 +143,12 @@ class Recommender:
             org = self.orgs[item.org_id]
             if item.side == "offer" and kind == "technology" and org["kind"] in TECH_KINDS:
                 self.has_tech[ctx.index[item.org_id]] = True
-        self.offers = VectorIndex(ctx.org_ids, ctx.org_ids, ctx.offer_vec, _sparse(ctx.offer_lex))
-        self.needs = VectorIndex(ctx.org_ids, ctx.org_ids, ctx.need_vec, _sparse(ctx.need_lex))
+        self.offers = VectorIndex(
+            ctx.org_ids, ctx.org_ids, ctx.offer_vec, retrieval_lexical(ctx.offer_lex)
+        )
+        self.needs = VectorIndex(
+            ctx.org_ids, ctx.org_ids, ctx.need_vec, retrieval_lexical(ctx.need_lex)
+        )
         self.ranker, self.ranker_path = self._ranker(rows)
 
     def _ranker(self, rows):
@@ -185,11 +196,11 @@ class Recommender:
             has_needs = self.has_need[a]
             vec = ctx.need_vec if has_needs else ctx.profile_vec
             lex = ctx.need_lex if has_needs else ctx.profile_lex
-            bonus = CHAIN_BONUS * _row_max(ctx.offer_segments.multiply(ctx.need_reach[a]))
+            bonus = CHAIN_BONUS * row_max(ctx.offer_segments.multiply(ctx.need_reach[a]))
             hits = self.offers.search(_row(vec, a), lex[a], pool, bonus, mask, own)
             found.update(ctx.index[c.org_id] for c in hits)
         if want_out:
-            bonus = CHAIN_BONUS * _row_max(ctx.need_reach.multiply(ctx.offer_segments[a]))
+            bonus = CHAIN_BONUS * row_max(ctx.need_reach.multiply(ctx.offer_segments[a]))
             hits = self.needs.search(
                 _row(ctx.offer_vec, a), ctx.offer_lex[a], pool, bonus, mask, own
             )
@@ -372,26 +383,6 @@ class Recommender:
         return sorted(out, key=lambda p: (-p.value, p.a, p.b))
 
 
-def pair_features(ctx, a: int, cols: np.ndarray) -> np.ndarray:
-    """:func:`matchmaker.score.feature_matrix` of the pairs ``(a, c)`` for ``c`` in ``cols``.
-
-    Same values; only ``chain_out`` is computed here, in one sparse product for the whole
-    row, because the generic per-candidate loop of ``score._chain`` costs milliseconds per
-    candidate (tests check both give the same numbers).
-    """
-    from matchmaker.score import FEATURES, feature_matrix
-
-    rest = [f for f in FEATURES if f != "chain_out"]
-    X = np.zeros((len(cols), len(FEATURES)))
-    X[:, [FEATURES.index(f) for f in rest]] = feature_matrix(
-        ctx, (np.full(len(cols), a, dtype=np.int64), np.asarray(cols, dtype=np.int64)), rest
-    )
-    # chain_out(a, c) = max over segments s of need_reach[c, s] * offer_segments[a, s]
-    reach = ctx.need_reach[np.asarray(cols, dtype=np.int64)]
-    X[:, FEATURES.index("chain_out")] = _row_max(reach.multiply(ctx.offer_segments[a]))
-    return X
-
-
 _THREADS = []
 
 
@@ -405,36 +396,8 @@ def _one_thread():
     return _THREADS[0].limit(limits=1)
 
 
-class _Progress:
-    """The recommender's cached embedder, showing a progress bar when asked to."""
-
-    def __init__(self, embedder, owner):
-        self.embedder, self.owner = embedder, owner
-        self.model_id, self.dim = embedder.model_id, embedder.dim
-
-    def encode(self, texts, progress=False):
-        return self.embedder.encode(texts, progress or self.owner.progress)
-
-
 def _row(matrix, i: int):
     return None if matrix is None else matrix[i : i + 1]
-
-
-def _row_max(m) -> np.ndarray:
-    """Row-wise max of a sparse matrix as a dense float32 vector (0 for empty rows)."""
-    return np.asarray(m.tocsr().max(axis=1).todense(), dtype=np.float32).ravel()
-
-
-def _sparse(matrix, max_share: float = 0.02, floor: int = 200):
-    """TF-IDF rows for retrieval only: n-grams shared by more than ``max_share`` of rows
-    (and more than ``floor``) are dropped, as they say little and cost the most."""
-    df = matrix.getnnz(axis=0)
-    common = df > max(floor, int(max_share * matrix.shape[0]))
-    if not common.any():
-        return matrix
-    kept = (matrix @ sp.diags((~common).astype(np.float64))).tocsr()
-    kept.eliminate_zeros()
-    return kept
 
 
 _DEFAULT: dict[str, Recommender] = {}

@@ -175,3 +175,36 @@ def test_cache_works_in_chunks(sqlite_store):
     np.testing.assert_array_equal(out[0], out[2])
     np.testing.assert_array_equal(out[1], out[5])
     assert cached.encode(["dddd", "a"]).shape == (2, 4) and len(fake.calls) == 2
+
+
+def test_org_vectors_sum_items_and_embed_only_short_profiles():
+    from matchmaker.embed import org_vectors
+
+    class Fixed:
+        model_id, dim = "fixed", 2
+
+        def __init__(self):
+            self.calls = []
+
+        def encode(self, texts, progress=False):
+            self.calls.append(list(texts))
+            return np.array([[0.0, 1.0]] * len(texts), dtype=np.float32)
+
+    orgs = [
+        {"org_id": "B", "name": "Bee", "description": "makes honey"},
+        {"org_id": "A", "name": "Ay"},
+    ]
+    items = [
+        {"org_id": "A", "side": "offer"},
+        {"org_id": "A", "side": "offer"},
+        {"org_id": "B", "side": "need"},
+    ]
+    vectors = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]], dtype=np.float32)
+    fixed = Fixed()
+    out = org_vectors(orgs, items, vectors, fixed)
+    assert fixed.calls == [["Ay", "Bee makes honey"]]
+    r = 1 / np.sqrt(2)
+    np.testing.assert_allclose(out["offer"], [[r, r], [0, 0]], atol=1e-6)
+    np.testing.assert_allclose(out["need"], [[0, 0], [1, 0]], atol=1e-6)
+    expected_a = np.array([r, 1 + r]) / np.linalg.norm([r, 1 + r])
+    np.testing.assert_allclose(out["profile"], [expected_a, [0, 1]], atol=1e-6)
