@@ -391,13 +391,14 @@ def invite(
         typer.echo(f"{r['rank']:>4}. {r['org_id']}\t{r['name']}\t{r['reason']}")
     habit = f"habit (attendees of {plan.habit_event})" if plan.habit_event else "habit (none)"
     typer.echo(
-        f"\n{'list':<36} {'size':>5} {'value':>8} {'pairs':>6} {'coverage':>9} "
-        f"{'new':>5} {'outside':>8}"
+        f"\n{'list':<36} {'size':>5} {'value':>8} {'/invitee':>8} {'pairs':>6} "
+        f"{'coverage':>9} {'new':>5} {'outside':>8}"
     )
     for c in plan.comparison:
         label = habit if c["list"] == "habit" else "chosen"
         typer.echo(
-            f"{label:<36} {c['size']:>5} {c['value']:>8.2f} {c['valuable_pairs']:>6} "
+            f"{label:<36} {c['size']:>5} {c['value']:>8.2f} {c['value_per_invitee']:>8.2f} "
+            f"{c['valuable_pairs']:>6} "
             f"{c['chain_coverage']:>9.0%} {c['new_faces']:>5.0%} {c['outside']:>8.0%}"
         )
     for note in plan.invitation.notes:

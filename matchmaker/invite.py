@@ -375,9 +375,10 @@ def compare_lists(
 ) -> list[dict]:
     """Side-by-side figures for several lists of the same event (e.g. chosen vs habit).
 
-    Each row: ``list``, ``size``, ``value`` (f), ``valuable_pairs`` (pairs of the table with
-    both ends in the list), ``chain_coverage`` (share of ``cover`` groups covered, 0..1),
-    ``new_faces`` and ``outside`` (shares of the list, 0..1). Organisations not among
+    Each row: ``list``, ``size``, ``value`` (f), ``value_per_invitee``,
+    ``valuable_pairs`` (pairs of the table with both ends in the list), ``chain_coverage``
+    (share of ``cover`` groups covered, 0..1), ``new_faces`` and ``outside`` (shares of the
+    list, 0..1). Organisations not among
     ``candidates`` count as known, local and covering nothing.
     """
     info = {c.org_id: c for c in candidates}
@@ -390,11 +391,13 @@ def compare_lists(
         size = len(members)
         cs = [info.get(m, Candidate(m)) for m in members]
         covered = {grp for c in cs for grp in c.groups} & wanted
+        value = list_value(table, members, partners)
         rows.append(
             {
                 "list": name,
                 "size": size,
-                "value": list_value(table, members, partners),
+                "value": value,
+                "value_per_invitee": value / size if size else 0.0,
                 "valuable_pairs": sum(
                     1 for a in inside for b in table.get(a, {}) if b in inside and a < b
                 ),

@@ -153,6 +153,7 @@ def test_compare_with_the_habit():
         "list": "chosen",
         "size": 3,
         "value": pytest.approx((0.9 + 0.1) + 0.9 + 0.1),  # A, B, C with k = 3
+        "value_per_invitee": pytest.approx(2.0 / 3),
         "valuable_pairs": 2,
         "chain_coverage": 1.0,
         "new_faces": pytest.approx(1 / 3),
