@@ -4,9 +4,16 @@ A coastal manufacturing city (called Haiqing here) with six industry chains (sma
 appliances ``home``, new-energy vehicles ``nev``, AI and next-generation IT ``ai``, life and
 health ``health``, smart equipment ``equip``, marine economy ``marine``), their segments and
 supply links, about 650 organisations (a third outside the city), their offers and needs,
-known supplier relations, and the first half of 2025: 7 matchmaking events attended by
-exactly 300 organisations (100+ from outside), meetings, and deals ending at 9 signed,
-36 in progress and intents involving about 70 organisations.
+known supplier relations, and the first half of 2025: 7 matchmaking events, meetings and
+deals. The history's headline figures are constants of the generator (the same for every
+seed, see :mod:`matchmaker.demo_history`), so ``matchmaker report funnel`` on the demo gives::
+
+    events 7, invited 440, attended 300, attended_external 120, meetings_held 428,
+    deals {intent 42, in_progress 36, signed 9, dropped 4}, orgs_with_deal 70
+
+(the bureau's half-year report: 7 events, 300 companies of which 100+ from outside,
+9 signed, 36 in progress, nearly 70 companies with cooperation intent; the 70 organisations
+with a deal all have an intent deal, and every deal pair held a meeting at its event).
 
 Coherence: a company sits in one segment (sometimes two, the second one downstream of the
 first); its offers are in its own segments; its product and service needs are in segments

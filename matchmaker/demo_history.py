@@ -1,10 +1,15 @@
 """Known relations and the first half of 2025 (events, participants, meetings, deals) of the demo.
 
-A mixin of :class:`matchmaker.demo_build.Builder`. Attendance is built so that exactly
-:data:`ATTENDED` distinct organisations attend (new faces per event fixed in ``NEW_FACES``;
-repeat visitors are the "same circles" of earlier events); deals are drawn from supply/demand
-pairs that attended the same event, inside a pool of :data:`INTENT_ORGS` organisations that all
-reach an intent, and every deal pair has a held meeting at its event.
+A mixin of :class:`matchmaker.demo_build.Builder`. Every headline figure is a constant here,
+whatever the seed: exactly :data:`ATTENDED` distinct organisations attend (``NEW_FACES`` new
+ones per event, 40% from outside, plus ``REPEATS`` repeat visitors: the "same circles" of
+earlier events, institutions and the city's big names first); ``OTHER_STATUSES`` more are
+invited per event and do not come; each event holds ``MEETINGS_PER_ATTENDEE`` meetings per
+attendee, ``CANCELLED_SHARE`` of them cancelled. Deals are drawn from supply/demand pairs that
+attended the same event, inside one cluster of business partners per event
+(:data:`INTENT_ORGS` organisations in all, every one party to an intent deal):
+:data:`INTENT_DEALS` intents, :data:`IN_PROGRESS` in progress, :data:`SIGNED` signed,
+``DROPPED`` dropped; every deal pair held a meeting at its event.
 """
 
 from __future__ import annotations
@@ -14,12 +19,25 @@ from datetime import date, datetime, timedelta
 
 from matchmaker import demo_catalog as cat
 
-__all__ = ["ATTENDED", "INTENT_ORGS", "IN_PROGRESS", "SIGNED", "History", "cap_first", "wsample"]
+__all__ = [
+    "ATTENDED",
+    "INTENT_DEALS",
+    "INTENT_ORGS",
+    "IN_PROGRESS",
+    "SIGNED",
+    "History",
+    "cap_first",
+    "wsample",
+]
 
 SHOWCASE_LAB = "Haiqing Institute of Energy and Storage"
-ATTENDED, SIGNED, IN_PROGRESS, DROPPED, INTENT_ORGS = 300, 9, 36, 4, 70
+ATTENDED, SIGNED, IN_PROGRESS, DROPPED, INTENT_ORGS, INTENT_DEALS = 300, 9, 36, 4, 70, 42
+# per event, invitees who did not attend
+OTHER_STATUSES = {"declined": 9, "no_show": 4, "invited": 5, "registered": 2}
+MEETINGS_PER_ATTENDEE, CANCELLED_SHARE = 1.1, 0.06
 NEW_FACES = [55, 45, 45, 50, 40, 40, 25]  # sums to ATTENDED
-REPEATS = [0, 8, 10, 14, 24, 28, 35]
+REPEATS = [0, 6, 8, 12, 24, 28, 35]
+CIRCLE_TIERS = ("little_giant", "hidden_unicorn", "unicorn", "leader")
 OUTSIDE_SHARE = 0.4
 SLOTS, TABLES_PER_EVENT, MAX_MEETINGS = 12, 15, 5
 SNAPSHOT = date(2025, 7, 10)
@@ -117,6 +135,11 @@ class History:
 
     # --- who came ----------------------------------------------------------------------
 
+    def _circle(self, org_id: str) -> bool:
+        """The "same circles": institutions and the city's big names come to every event."""
+        o = self.orgs[org_id]
+        return o["kind"] != "company" or (o["local"] and o["tier"] in CIRCLE_TIERS)
+
     def _eligible(self, ev: dict) -> list[str]:
         return [o for o, v in self.orgs.items() if set(v["chains"]) & set(ev["chains"])]
 
@@ -131,7 +154,7 @@ class History:
         rng, seen, visits, out = self.rng, [], defaultdict(int), {}
         for ev, n_new, n_rep in zip(self.events, NEW_FACES, REPEATS, strict=True):
             elig = self._eligible(ev)
-            rep_pool = [o for o in seen if o in set(elig)]
+            rep_pool = [o for o in seen if o in set(elig) or self._circle(o)]
             rep = wsample(rng, rep_pool, [visits[o] * self._weight(o, ev) for o in rep_pool], n_rep)
             fresh = [o for o in elig if o not in visits]
             outside = [o for o in fresh if not self.orgs[o]["local"]]
@@ -148,15 +171,16 @@ class History:
         return out
 
     def _invitations(self) -> None:
-        rng = self.rng
+        """Attendees, plus invitees who did not come (each asked once, never an attendee)."""
+        rng, asked = self.rng, set()
+        attended_any = {o for came in self.attendees.values() for o in came}
         for ev in self.events:
             came = self.attendees[ev["event_id"]]
             rows = [{"event_id": ev["event_id"], "org_id": o, "status": "attended"} for o in came]
-            others = sorted(set(self._eligible(ev)) - set(came))
-            counts = {"declined": rng.randint(6, 12), "no_show": rng.randint(3, 6),
-                      "invited": rng.randint(3, 8), "registered": rng.randint(1, 3)}  # fmt: skip
-            picked = rng.sample(others, sum(counts.values()))
-            for status, k in counts.items():
+            others = sorted(set(self._eligible(ev)) - attended_any - asked)
+            picked = rng.sample(others, sum(OTHER_STATUSES.values()))
+            asked.update(picked)
+            for status, k in OTHER_STATUSES.items():
                 rows += [
                     {"event_id": ev["event_id"], "org_id": o, "status": status} for o in picked[:k]
                 ]
@@ -235,6 +259,13 @@ class History:
             raise ValueError(f"only {len(rest)} pairs left for open deals in the pool")
         for i, e in enumerate(rest[: IN_PROGRESS + DROPPED]):
             stage_of[e] = "in_progress" if i < IN_PROGRESS else "dropped"
+        extra = INTENT_DEALS - sum(v == "intent" for v in stage_of.values())
+        if extra < 0 or len(rest) < IN_PROGRESS + DROPPED + extra:
+            raise ValueError(
+                f"cannot make exactly {INTENT_DEALS} intent deals ({extra=}, {len(rest)=})"
+            )
+        for e in rest[IN_PROGRESS + DROPPED : IN_PROGRESS + DROPPED + extra]:
+            stage_of[e] = "intent"
         deals = sorted(stage_of.items(), key=lambda kv: (order[kv[0][2]], kv[0][0], kv[0][1]))
         return [self._deal(n, a, b, e, stage) for n, ((a, b, e), stage) in enumerate(deals, 1)]
 
@@ -286,7 +317,8 @@ class History:
             busy: dict[int, set[str]] = defaultdict(set)
             tables_used: dict[int, int] = defaultdict(int)
             per_org: dict[str, int] = defaultdict(int)
-            limit = round(len(self.attendees[eid]) * 1.1)
+            limit = round(len(self.attendees[eid]) * MEETINGS_PER_ATTENDEE)
+            rows = []
             n_placed = 0
             for k, (a, b) in enumerate(must + others):
                 is_deal = k < len(must)
@@ -305,11 +337,13 @@ class History:
                 per_org[a] += 1
                 per_org[b] += 1
                 n_placed += 1
-                status = "held" if is_deal or rng.random() > 0.08 else "cancelled"
-                self.tables["meetings"].append(
+                rows.append(
                     {"event_id": eid, "org_a": a, "org_b": b, "slot": slot,
-                     "table": f"T{tables_used[slot]:02d}", "status": status}
+                     "table": f"T{tables_used[slot]:02d}", "status": "held"}
                 )  # fmt: skip
+            for row in rng.sample(rows[len(must) :], round(len(rows) * CANCELLED_SHARE)):
+                row["status"] = "cancelled"
+            self.tables["meetings"].extend(rows)
 
 
 def cap_first(text: str) -> str:

@@ -14,6 +14,16 @@ from matchmaker.demo import DEMO_DIR, SHOWCASE, build, generate, main
 from matchmaker.schema import LIST_SEP, TABLES
 
 CHAINS = {"home", "nev", "ai", "health", "equip", "marine"}
+# What `matchmaker report funnel` shows on the demo: constants of the generator.
+FUNNEL = {
+    "events": 7,
+    "invited": 440,
+    "attended": 300,
+    "attended_external": 120,
+    "meetings_held": 428,
+    "deals": {"intent": 42, "in_progress": 36, "signed": 9, "dropped": 4},
+    "orgs_with_deal": 70,
+}
 
 
 def _read(name: str) -> list[dict]:
@@ -42,6 +52,24 @@ def facts(ws):
 
 def _pairs(rows):
     return {frozenset((r["org_a"], r["org_b"])) for r in rows}
+
+
+def _funnel(t: dict[str, list[dict]]) -> dict:
+    """The report funnel's figures, computed by hand from workspace rows."""
+    outside = {o["org_id"] for o in t["organizations"] if o["local"] in (False, "false")}
+    came = {p["org_id"] for p in t["participants"] if p["status"] == "attended"}
+    stages = Counter(d["stage"] for d in t["deals"])
+    return {
+        "events": len(t["events"]),
+        "invited": len({p["org_id"] for p in t["participants"]}),
+        "attended": len(came),
+        "attended_external": len(came & outside),
+        "meetings_held": sum(m["status"] == "held" for m in t["meetings"]),
+        "deals": {s: stages[s] for s in ("intent", "in_progress", "signed", "dropped")},
+        "orgs_with_deal": len(
+            {o for d in t["deals"] if d["stage"] != "dropped" for o in (d["org_a"], d["org_b"])}
+        ),
+    }
 
 
 # --- the files are the generator's output ------------------------------------------------
@@ -298,6 +326,18 @@ def test_deals_end_at_9_signed_36_in_progress_and_70_intent_orgs(ws):
         else:
             assert not d["value_cny"]
         assert bool(d["due_date"]) == (d["stage"] in ("intent", "in_progress"))
+
+
+def test_headline_figures_are_constants_for_every_seed(ws):
+    assert _funnel(ws) == FUNNEL
+    assert _funnel(build(3)[0]) == FUNNEL
+
+
+def test_report_funnel_on_the_demo(sqlite_store):
+    report = pytest.importorskip("matchmaker.report")
+    ingest = pytest.importorskip("matchmaker.ingest")
+    ingest.import_workspace(sqlite_store, DEMO_DIR)
+    assert report.funnel(sqlite_store) == FUNNEL
 
 
 # --- showcase ----------------------------------------------------------------------------
