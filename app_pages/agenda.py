@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import ui
-from matchmaker import events, views
+from matchmaker import events, views_followup
 from matchmaker.schema import PARTICIPANT_STATUSES
 
 st.title(ui.tr("ag.title"))
@@ -110,7 +110,7 @@ if stored and stored["event"] == event_id:
             values=("kind",),
         )
     with tab_table:
-        ui.table(views.agenda_grid(agenda, names), key="ag_grid", height=420)
+        ui.table(views_followup.agenda_grid(agenda, names), key="ag_grid", height=420)
     with tab_missing:
         missing = [(u.org_a, u.org_b, u.kind, u.reason) for u in agenda.unplaced] + [
             (s.org_id, "", "floor", f"{s.meetings} / {s.floor}: {s.reason}")
@@ -122,7 +122,7 @@ if stored and stored["event"] == event_id:
             values=("kind",),
         )
 
-    files = views.agenda_files(agenda, names, event_names[event_id])
+    files = views_followup.agenda_files(agenda, names, event_names[event_id])
     s1, s2, s3 = st.columns(3)
     if s1.button(ui.tr("ag.save"), key="ag_save", type="primary"):
         with ui.core_errors():

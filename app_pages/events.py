@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import ui
-from matchmaker import events, invite, views
+from matchmaker import events, invite, views_followup
 
 st.title(ui.tr("ev.title"))
 st.session_state.setdefault("ev_plan", None)
@@ -28,7 +28,7 @@ with st.expander(ui.tr("ev.new"), expanded=not event_names), st.form("ev_new_for
     if st.form_submit_button(ui.tr("ev.create"), key="ev_create"):
         with ui.core_errors():
             made = ui.write(
-                views.new_event,
+                views_followup.new_event,
                 name,
                 day,
                 chains=new_chains,
@@ -127,11 +127,15 @@ if stored and stored["event"] == event_id:
                 st.caption(ui.tr("ev.value", value=row["value"], pairs=row["valuable_pairs"]))
     with left:
         ui.table(
-            views.invitation_frame(ui.store(), plan.invitation, cands), key="ev_chosen", height=320
+            views_followup.invitation_frame(ui.store(), plan.invitation, cands),
+            key="ev_chosen",
+            height=320,
         )
     with right:
         habit_ids = ui.cached(events.habit_list, event_id, places)[1]
-        ui.table(ui.read(views.org_list_frame, habit_ids, cands), key="ev_habit", height=320)
+        ui.table(
+            ui.read(views_followup.org_list_frame, habit_ids, cands), key="ev_habit", height=320
+        )
 
     st.subheader(ui.tr("ev.review"))
     chosen = plan.invitation.ids
@@ -165,7 +169,7 @@ if stored and stored["event"] == event_id:
             added = ui.write(events.save_invitations, event_id, final)
             ui.flash(ui.tr("ev.saved", n=added, event=event_id))
             st.rerun()
-    final_frame = ui.read(views.org_list_frame, final, cands)
+    final_frame = ui.read(views_followup.org_list_frame, final, cands)
     reasons = {i.org_id: i.reason for i in plan.invitation.invitees}
     final_frame["reason"] = final_frame["org_id"].map(
         lambda o: reasons.get(o, ui.tr("ev.added_by_hand"))
@@ -176,7 +180,7 @@ if stored and stored["event"] == event_id:
             {
                 "invitations": final_frame,
                 "comparison": pd.DataFrame(plan.comparison),
-                "reinvite_last": ui.read(views.org_list_frame, habit_ids, cands),
+                "reinvite_last": ui.read(views_followup.org_list_frame, habit_ids, cands),
             }
         ),
         file_name=f"invitations-{event_id}.xlsx",

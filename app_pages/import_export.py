@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app_pages import ui
-from matchmaker import views
+from matchmaker import views_io
 
 st.title(ui.tr("io.title"))
 st.session_state.setdefault("io_result", None)
@@ -21,7 +21,7 @@ if st.button(ui.tr("io.run"), key="io_run", type="primary"):
     else:
         with ui.core_errors():
             st.session_state["io_result"] = ui.write(
-                views.import_files, [(f.name, f.getvalue()) for f in files]
+                views_io.import_files, [(f.name, f.getvalue()) for f in files]
             )
 if st.session_state["io_result"] is not None:
     st.success(ui.tr("io.done"))
@@ -40,7 +40,7 @@ fmt = st.radio(
 )
 if st.button(ui.tr("io.prepare"), key="io_prepare"):
     with ui.core_errors():
-        st.session_state["io_export"] = (fmt, ui.read(views.export_bytes, fmt))
+        st.session_state["io_export"] = (fmt, ui.read(views_io.export_bytes, fmt))
 if st.session_state["io_export"] is not None:
     done_fmt, data = st.session_state["io_export"]
     name = f"matchmaker-workspace.{done_fmt}"

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app_pages import charts, ui
-from matchmaker import config, report, views
+from matchmaker import config, report, views_io
 
 st.title(ui.tr("overview.title"))
 
@@ -12,7 +12,7 @@ if not counts["organizations"]:
     st.info(ui.tr("app.empty"))
     if st.button(ui.tr("common.load_demo"), key="overview_demo", type="primary"):
         with ui.core_errors():
-            added = ui.write(views.load_demo)
+            added = ui.write(views_io.load_demo)
             ui.flash(ui.tr("common.demo_loaded", n=added))
             st.rerun()
     st.stop()

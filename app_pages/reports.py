@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import charts, ui
-from matchmaker import report, views
+from matchmaker import report, views_followup
 
 st.title(ui.tr("report.title"))
 st.session_state.setdefault("report_xlsx", None)
@@ -75,7 +75,7 @@ with ui.core_errors():
     if st.button(ui.tr("report.prepare"), key="report_prepare"):
         st.session_state["report_xlsx"] = (
             (event_id, chain),
-            ui.read(views.report_xlsx, event_id, chain),
+            ui.read(views_followup.report_xlsx, event_id, chain),
         )
     prepared = st.session_state["report_xlsx"]
     if prepared and prepared[0] == (event_id, chain):

@@ -4,7 +4,7 @@ their reasons; mark interest (records an intent) and export the list."""
 import streamlit as st
 
 from app_pages import ui
-from matchmaker import deals, events, views
+from matchmaker import deals, events, views_followup
 from matchmaker.explain import DIRECTIONS
 from matchmaker.schema import ORG_KINDS, TIERS
 
@@ -66,7 +66,7 @@ if not suggestions:
     st.info(ui.tr("suggest.none"))
     st.stop()
 
-table = views.suggestion_frame(suggestions)
+table = views_followup.suggestion_frame(suggestions)
 d1, d2, _ = st.columns([1, 1, 3])
 d1.download_button(
     ui.tr("common.download_csv"),

@@ -18,7 +18,7 @@ import threading
 import pandas as pd
 import streamlit as st
 
-from matchmaker import config, views
+from matchmaker import config, views, views_followup
 from matchmaker.errors import MatchmakerError, ValidationError
 from matchmaker.i18n import LANGUAGES, column_labels, t, value_label
 from matchmaker.store import Store, resolve_url
@@ -110,9 +110,14 @@ def cached(func, *args, **kwargs):
     return _cached(target, resolve_url(), stamp(), args, tuple(sorted(kwargs.items())))
 
 
+_VIEW_MODULES = (views, views_followup)
+
+
 def view(name: str, *args, **kwargs):
-    """``matchmaker.views.<name>(store, *args, **kwargs)``, cached until the data changes."""
-    return cached(getattr(views, name), *args, **kwargs)
+    """``matchmaker.views.<name>(store, ...)`` (or ``views_followup.<name>``), cached until
+    the data changes."""
+    module = next(m for m in _VIEW_MODULES if hasattr(m, name))
+    return cached(getattr(module, name), *args, **kwargs)
 
 
 def clear_caches() -> None:

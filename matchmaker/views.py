@@ -1,8 +1,10 @@
 """Read-only queries the app's pages show: small frames built from :class:`Store` reads.
 
 Pages never open the database or compute anything themselves; they call these functions
-(and the core modules) and render what comes back. Everything here only reads, except
-:func:`import_files`, which hands uploaded files to :func:`matchmaker.ingest.import_workspace`.
+(and the core modules) and render what comes back. This module covers browsing the
+workspace (organisations, profiles, segments, the chain picture);
+:mod:`matchmaker.views_followup` covers events, agendas, suggestions and deals, and
+:mod:`matchmaker.views_io` the uploads and downloads of workspaces.
 
 >>> from matchmaker.store import Store
 >>> store = Store("sqlite://")
@@ -14,47 +16,26 @@ Pages never open the database or compute anything themselves; they call these fu
 
 from __future__ import annotations
 
-import io
-import tempfile
-import zipfile
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
 
 import pandas as pd
 
-from matchmaker import config
-from matchmaker.errors import DataError, NotFoundError
-from matchmaker.schema import STAGES, TABLE_ORDER, TABLES
+from matchmaker.errors import NotFoundError
+from matchmaker.schema import STAGES, TABLES
 from matchmaker.store import Store
 
 __all__ = [
     "ChainMap",
     "OrgProfile",
-    "agenda_files",
-    "agenda_grid",
     "chain_ids",
     "chain_map",
     "data_stamp",
-    "deal_board",
-    "deal_history",
     "event_names",
-    "export_bytes",
-    "import_files",
-    "invitation_frame",
-    "live_deal_pairs",
-    "load_demo",
-    "new_event",
     "org_label",
-    "org_list_frame",
     "org_names",
     "org_profile",
     "organizations",
-    "participants_frame",
-    "report_xlsx",
-    "request_frame",
     "segments",
-    "suggestion_frame",
     "workspace_counts",
 ]
 
@@ -355,339 +336,3 @@ def org_profile(store: Store, org_id: str) -> OrgProfile:
     deals = pd.DataFrame(deal_records, columns=deal_cols)
     deals = deals.sort_values("deal_id").reset_index(drop=True)
     return OrgProfile(org, offers, needs, relations, ev_frame, deals)
-
-
-# --- deals -------------------------------------------------------------------------------
-
-DEAL_BOARD_COLUMNS = (
-    "deal_id",
-    "stage",
-    "parties",
-    "title",
-    "value_cny",
-    "event_id",
-    "due_date",
-    "stale",
-    "overdue",
-    "last_change",
-    "org_a",
-    "org_b",
-    "note",
-    "version",
-)
-
-
-def deal_board(
-    store: Store,
-    *,
-    event_id: str | None = None,
-    stage: str | None = None,
-    stale_only: bool = False,
-    today: date | None = None,
-) -> pd.DataFrame:
-    """Deals with their follow-up state (:func:`matchmaker.deals.list_deals`) as one frame.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns :data:`DEAL_BOARD_COLUMNS`, ordered by deal id; ``parties`` reads
-        ``"Name A (id) ↔ Name B (id)"``.
-    """
-    from matchmaker.deals import list_deals
-
-    names = org_names(store)
-    records = []
-    for status in list_deals(
-        store, event_id=event_id, stage=stage, stale_only=stale_only, today=today
-    ):
-        d = status.deal
-        records.append(
-            {
-                "deal_id": d.deal_id,
-                "stage": d.stage,
-                "parties": f"{org_label(d.org_a, names)} ↔ {org_label(d.org_b, names)}",
-                "title": d.title,
-                "value_cny": d.value_cny,
-                "event_id": d.event_id,
-                "due_date": status.due_date,
-                "stale": status.stale,
-                "overdue": status.overdue,
-                "last_change": status.last_change,
-                "org_a": d.org_a,
-                "org_b": d.org_b,
-                "note": d.note,
-                "version": d.version,
-            }
-        )
-    return pd.DataFrame(records, columns=list(DEAL_BOARD_COLUMNS))
-
-
-def live_deal_pairs(store: Store) -> set[frozenset]:
-    """Pairs of organisations with a deal that is not dropped (frozensets of two ids)."""
-    return {
-        frozenset((d["org_a"], d["org_b"]))
-        for d in store.rows("deals", order=False)
-        if d["stage"] != "dropped"
-    }
-
-
-def suggestion_frame(suggestions: list) -> pd.DataFrame:
-    """Suggestions as a table to export: ``rank`` (1 = best) then the columns of
-    :data:`matchmaker.explain.SUGGESTION_COLUMNS`."""
-    from matchmaker.explain import SUGGESTION_COLUMNS
-
-    rows = [{"rank": i, **s.to_row()} for i, s in enumerate(suggestions, start=1)]
-    return pd.DataFrame(rows, columns=["rank", *SUGGESTION_COLUMNS])
-
-
-def deal_history(store: Store, deal_id: str) -> pd.DataFrame:
-    """The changes of one deal, oldest first (:func:`matchmaker.deals.history`)."""
-    from matchmaker.deals import history
-
-    columns = ["at", "actor", "from_stage", "to_stage", "note", "suggestion"]
-    rows = [{c: getattr(ev, c) for c in columns} for ev in history(store, deal_id)]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def report_xlsx(store: Store, event_id: str | None = None, chain: str | None = None) -> bytes:
-    """The report workbook of :func:`matchmaker.report.export_xlsx`, as bytes to download."""
-    from matchmaker.report import export_xlsx
-
-    with tempfile.TemporaryDirectory(prefix="matchmaker-report-") as tmp:
-        return export_xlsx(store, Path(tmp) / "report.xlsx", event_id, chain).read_bytes()
-
-
-# --- events --------------------------------------------------------------------------
-
-
-def new_event(
-    store: Store,
-    name: str,
-    day: date,
-    *,
-    chains: tuple[str, ...] | list[str] = (),
-    venue: str | None = None,
-    capacity: int | None = None,
-    event_id: str | None = None,
-) -> str:
-    """Create an event (one of the few writes the app makes itself); return its id.
-
-    ``event_id`` defaults to the next free ``EV<number>`` after the largest one in use.
-
-    Raises
-    ------
-    DataError
-        An empty name, a capacity below 1, or an id already used.
-    """
-    name = (name or "").strip()
-    if not name:
-        raise DataError("an event needs a name; got an empty one")
-    if capacity is not None and capacity < 1:
-        raise DataError(f"capacity must be 1 or more; got {capacity}")
-    taken = store.ids("events")
-    if not event_id:
-        numbers = [int(e[2:]) for e in taken if e.startswith("EV") and e[2:].isdigit()]
-        event_id = f"EV{max(numbers, default=0) + 1:04d}"
-    if event_id in taken:
-        raise DataError(f"event id {event_id!r} is already used")
-    row = {
-        "event_id": event_id,
-        "name": name,
-        "date": day,
-        "chains": tuple(chains),
-        "venue": venue or None,
-        "capacity": capacity,
-    }
-    store.upsert({"events": [row]})
-    return event_id
-
-
-def invitation_frame(store: Store, invitation, candidates: list) -> pd.DataFrame:
-    """An invitation list as a table: who, local or not, first time, segment, why.
-
-    Parameters
-    ----------
-    invitation : matchmaker.invite.Invitation
-    candidates : list of matchmaker.invite.Candidate
-        The event's candidates (for the local / first-time / segment columns).
-    """
-    names = org_names(store)
-    info = {c.org_id: c for c in candidates}
-    rows = []
-    for i, inv in enumerate(invitation.invitees, start=1):
-        c = info.get(inv.org_id)
-        rows.append(
-            {
-                "rank": i,
-                "org_id": inv.org_id,
-                "name": names.get(inv.org_id, ""),
-                "local": c.local if c else None,
-                "first_time": c.first_time if c else None,
-                "segment": c.segment if c else None,
-                "partners": ", ".join(org_label(p.org_id, names) for p in inv.partners),
-                "reason": inv.reason,
-            }
-        )
-    columns = ["rank", "org_id", "name", "local", "first_time", "segment", "partners", "reason"]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def org_list_frame(store: Store, org_ids: list[str], candidates: list) -> pd.DataFrame:
-    """Organisations as a table with their local / first-time / segment attributes."""
-    names = org_names(store)
-    info = {c.org_id: c for c in candidates}
-    rows = [
-        {
-            "org_id": o,
-            "name": names.get(o, ""),
-            "local": info[o].local if o in info else None,
-            "first_time": info[o].first_time if o in info else None,
-            "segment": info[o].segment if o in info else None,
-        }
-        for o in org_ids
-    ]
-    return pd.DataFrame(rows, columns=["org_id", "name", "local", "first_time", "segment"])
-
-
-def participants_frame(store: Store, event_id: str) -> pd.DataFrame:
-    """The participants of an event with their names and statuses, by org id."""
-    names = org_names(store)
-    rows = [
-        {"org_id": p["org_id"], "name": names.get(p["org_id"], ""), "status": p["status"]}
-        for p in store.rows("participants", event_id=event_id)
-    ]
-    return pd.DataFrame(rows, columns=["org_id", "name", "status"])
-
-
-def agenda_grid(agenda, names: dict[str, str]) -> pd.DataFrame:
-    """The agenda as a grid: one row per slot, one column per table, cells "A & B"."""
-    rows = agenda.by_table(names)
-    if not rows:
-        return pd.DataFrame(columns=["slot"])
-    frame = pd.DataFrame(rows)
-    frame["meeting"] = frame["name_a"] + " & " + frame["name_b"]
-    grid = frame.pivot_table(index="slot", columns="table", values="meeting", aggfunc="first")
-    return grid.reindex(sorted(grid.columns), axis=1).fillna("").reset_index()
-
-
-def agenda_files(agenda, names: dict[str, str], title: str = "") -> dict[str, bytes]:
-    """The agenda's downloads (:func:`matchmaker.schedule.write_agenda`) as bytes by kind:
-    ``by_org`` and ``by_table`` (CSV), ``xlsx`` and ``html`` (printable)."""
-    from matchmaker.schedule import write_agenda
-
-    with tempfile.TemporaryDirectory(prefix="matchmaker-agenda-") as tmp:
-        paths = write_agenda(agenda, tmp, names, title)
-        return {kind: path.read_bytes() for kind, path in paths.items()}
-
-
-def request_frame(store: Store, event_id: str) -> pd.DataFrame:
-    """The event's meeting requests and do-not-meet marks with names, by requester."""
-    names = org_names(store)
-    rows = [
-        {
-            "org_id": r["org_id"],
-            "name": names.get(r["org_id"], ""),
-            "other_id": r["other_id"],
-            "other_name": names.get(r["other_id"], ""),
-            "kind": r["kind"],
-            "note": r["note"],
-        }
-        for r in store.rows("meeting_requests", event_id=event_id)
-    ]
-    return pd.DataFrame(rows, columns=["org_id", "name", "other_id", "other_name", "kind", "note"])
-
-
-# --- import / export of uploaded files ------------------------------------------------
-
-_WORKSPACE_FILES = {f"{name}.csv" for name in TABLE_ORDER}
-
-
-def import_files(store: Store, files: list[tuple[str, bytes]]) -> dict[str, tuple[int, int]]:
-    """Import uploaded workspace files: CSV files named like the tables, or one ``.xlsx``.
-
-    The files are written to a temporary folder and handed to
-    :func:`matchmaker.ingest.import_workspace`, which validates everything and writes
-    nothing when anything is wrong.
-
-    Parameters
-    ----------
-    files : list of (name, content)
-        Uploaded file names and bytes.
-
-    Returns
-    -------
-    dict
-        ``{table: (added, updated)}``.
-
-    Raises
-    ------
-    DataError
-        When no file is given, a name is not a workspace file, an ``.xlsx`` comes with
-        other files, or a file is larger than the ``upload_limit_mb`` setting.
-    ValidationError
-        From the import, with every problem found.
-    """
-    from matchmaker.ingest import import_workspace
-
-    if not files:
-        raise DataError("no file uploaded: choose CSV files or one .xlsx workbook")
-    limit = int(config.get("upload_limit_mb")) * 1024 * 1024
-    for name, content in files:
-        if len(content) > limit:
-            raise DataError(
-                f"{name} is {len(content) / 2**20:.1f} MB; the limit is "
-                f"{config.get('upload_limit_mb')} MB (MATCHMAKER_UPLOAD_LIMIT_MB)"
-            )
-    names = [Path(name).name for name, _ in files]
-    workbooks = [n for n in names if n.lower().endswith(".xlsx")]
-    if workbooks and len(files) > 1:
-        raise DataError("upload either one .xlsx workbook or CSV files, not both")
-    unknown = [n for n in names if not n.lower().endswith(".xlsx") and n not in _WORKSPACE_FILES]
-    if unknown:
-        allowed = ", ".join(sorted(_WORKSPACE_FILES))
-        raise DataError(f"not a workspace file: {', '.join(unknown)}; allowed: {allowed}, *.xlsx")
-    with tempfile.TemporaryDirectory(prefix="matchmaker-upload-") as tmp:
-        folder = Path(tmp)
-        for name, content in zip(names, (c for _, c in files), strict=True):
-            (folder / name).write_bytes(content)
-        target = folder / workbooks[0] if workbooks else folder
-        return import_workspace(store, target)
-
-
-def load_demo(store: Store) -> int:
-    """Load the demo workspace (``data/demo``) into ``store``; return how many rows were added.
-
-    Loading twice adds nothing (the import upserts by id).
-    """
-    from matchmaker.demo import DEMO_DIR
-    from matchmaker.ingest import import_workspace
-
-    result = import_workspace(store, DEMO_DIR)
-    return sum(added for added, _ in result.values())
-
-
-def export_bytes(store: Store, fmt: str) -> bytes:
-    """The whole workspace as one download: ``"xlsx"`` (a workbook) or ``"zip"`` (CSV files).
-
-    Raises
-    ------
-    DataError
-        When ``fmt`` is neither ``"xlsx"`` nor ``"zip"``.
-    """
-    from matchmaker.ingest import export_workspace
-
-    if fmt not in ("xlsx", "zip"):
-        raise DataError(f"export format {fmt!r} is not supported; use 'xlsx' or 'zip'")
-    with tempfile.TemporaryDirectory(prefix="matchmaker-export-") as tmp:
-        if fmt == "xlsx":
-            path = Path(tmp) / "workspace.xlsx"
-            export_workspace(store, path)
-            return path.read_bytes()
-        folder = Path(tmp) / "workspace"
-        export_workspace(store, folder)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-            for file in sorted(folder.iterdir()):
-                info = zipfile.ZipInfo(f"workspace/{file.name}", date_time=(2000, 1, 1, 0, 0, 0))
-                zf.writestr(info, file.read_bytes(), zipfile.ZIP_DEFLATED)
-        return buffer.getvalue()
