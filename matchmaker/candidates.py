@@ -30,6 +30,7 @@ from matchmaker.schema import ORG_KINDS, TIERS
 
 __all__ = [
     "FILTER_KEYS",
+    "IVF_MIN",
     "Candidate",
     "VectorIndex",
     "allowed_mask",
@@ -41,6 +42,7 @@ __all__ = [
     "row_max",
 ]
 
+IVF_MIN = 20000  # rows from which a VectorIndex clusters its vectors (inverted file)
 FILTER_KEYS = ("kinds", "tiers", "regions", "local", "chains", "exclude", "min_score")
 
 
@@ -62,6 +64,11 @@ class Candidate:
 class VectorIndex:
     """Rows (items, or whole organisations) with an owner, searchable by similarity.
 
+    With at least :data:`IVF_MIN` rows (or ``lists`` given) the vectors are also clustered
+    (spherical k-means, seeded) into ``lists`` lists; a query then scores exactly only the
+    rows of its ``probe`` nearest lists, plus every row with a bonus (chain neighbours) or
+    a lexical hit, instead of all rows (an inverted-file index).
+
     Parameters
     ----------
     row_ids, owners : sequence of str
@@ -70,9 +77,17 @@ class VectorIndex:
         L2-normalised embeddings (float32); None for lexical-only search.
     lexical : scipy.sparse matrix, optional
         L2-normalised TF-IDF rows of the same rows.
+    lists : int, optional
+        Number of clusters; default ``sqrt(n_rows)`` when ``n_rows >= IVF_MIN``.
+    probe : int
+        Clusters visited per query.
+    random_state : int
+        Seed of the clustering.
     """
 
-    def __init__(self, row_ids, owners, vectors=None, lexical=None):
+    def __init__(
+        self, row_ids, owners, vectors=None, lexical=None, lists=None, probe=24, random_state=0
+    ):
         self.row_ids = np.asarray(list(row_ids), dtype=object)
         self.owners = np.asarray(list(owners), dtype=object)
         self.vectors = None if vectors is None else np.ascontiguousarray(vectors, np.float32)
@@ -82,22 +97,67 @@ class VectorIndex:
         sizes |= set() if lexical is None else {lexical.shape[0]}
         if len(sizes) != 1:
             raise ValueError(f"rows, owners, vectors and lexical differ in length: {sizes}")
+        self.probe = probe
+        self.centroids = None
+        if self.vectors is not None and (lists or len(self) >= IVF_MIN):
+            self._cluster(lists or int(np.sqrt(len(self))), random_state)
 
     def __len__(self) -> int:
         return len(self.row_ids)
 
-    def similarities(self, query_vectors=None, query_lexical=None) -> np.ndarray:
-        """Per row: the best similarity to any query row (semantic, or lexical if higher)."""
-        sims = np.zeros(len(self), dtype=np.float32)
-        if len(self) == 0:
-            return sims
+    def _cluster(self, lists: int, random_state: int) -> None:
+        """Spherical k-means on a seeded sample, then every row to its nearest centroid."""
+        rng = np.random.default_rng(random_state)
+        n = len(self)
+        lists = max(1, min(lists, n))
+        sample = self.vectors[np.sort(rng.choice(n, min(n, 32 * lists), replace=False))]
+        centroids = sample[np.sort(rng.choice(len(sample), lists, replace=False))].copy()
+        for _ in range(6):
+            assign = np.argmax(sample @ centroids.T, axis=1)
+            sums = np.zeros_like(centroids)
+            np.add.at(sums, assign, sample)
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            centroids = np.where(norms > 0, sums / np.where(norms > 0, norms, 1), centroids)
+        assign = np.concatenate(
+            [np.argmax(self.vectors[i : i + 8192] @ centroids.T, axis=1) for i in range(0, n, 8192)]
+        )
+        self._order = np.argsort(assign, kind="stable")
+        self._bounds = np.searchsorted(assign[self._order], np.arange(lists + 1))
+        self.centroids = centroids.astype(np.float32)
+
+    def _rows(self, query, lexical_hits, bonus) -> np.ndarray | None:
+        """Rows worth scoring exactly (None: all rows)."""
+        if self.centroids is None or query is None or not len(query):
+            return None
+        near = (query @ self.centroids.T).max(axis=0)
+        probe = min(self.probe, len(near))
+        lists = np.argpartition(-near, probe - 1)[:probe]
+        parts = [self._order[self._bounds[c] : self._bounds[c + 1]] for c in lists]
+        parts.append(lexical_hits)
+        if bonus is not None:
+            parts.append(np.flatnonzero(bonus > 0))
+        return np.unique(np.concatenate(parts))
+
+    def similarities(self, query_vectors=None, query_lexical=None, bonus=None):
+        """``(rows, sims)``: rows scored and, per row, the best similarity to any query row
+        (semantic, or lexical if higher). ``rows`` is every row without clustering."""
+        query = None
         if query_vectors is not None and self.vectors is not None and len(query_vectors):
             query = np.asarray(query_vectors, dtype=np.float32)
-            sims = np.maximum(sims, (query @ self.vectors.T).max(axis=0))
+        lex = None
         if query_lexical is not None and self.lexical_t is not None and query_lexical.nnz:
-            lex = (query_lexical @ self.lexical_t).toarray().max(axis=0).astype(np.float32)
-            sims = np.maximum(sims, lex)
-        return sims
+            lex = (query_lexical @ self.lexical_t).tocsc().max(axis=0).tocsr()
+        hits = lex.indices if lex is not None else np.zeros(0, dtype=np.int64)
+        rows = self._rows(query, hits, bonus)
+        n_rows = len(self) if rows is None else len(rows)
+        sims = np.zeros(n_rows, dtype=np.float32)
+        if query is not None:
+            block = self.vectors if rows is None else self.vectors[rows]
+            sims = np.maximum(sims, (query @ block.T).max(axis=0))
+        if lex is not None:
+            dense = lex.toarray().ravel().astype(np.float32)
+            sims = np.maximum(sims, dense if rows is None else dense[rows])
+        return (np.arange(len(self)) if rows is None else rows), sims
 
     def search(
         self,
@@ -130,31 +190,31 @@ class VectorIndex:
         list of Candidate
             Ties broken by organisation id, then row id.
         """
-        sims = self.similarities(query_vectors, query_lexical)
-        extra = np.zeros(len(self), dtype=np.float32) if bonus is None else bonus
+        rows, sims = self.similarities(query_vectors, query_lexical, bonus)
+        extra = np.zeros(len(rows), dtype=np.float32) if bonus is None else bonus[rows]
         ranking = (sims + extra).astype(np.float64)
         if allowed is not None:
-            ranking[~np.asarray(allowed, dtype=bool)] = -np.inf
+            ranking[~np.asarray(allowed, dtype=bool)[rows]] = -np.inf
         excluded = set(exclude)
         found: dict[str, Candidate] = {}
-        take = min(len(self), max(4 * k, k + 16))
-        while k > 0 and len(self):
-            if take < len(self):
-                top = np.argpartition(-ranking, take - 1)[:take]
-            else:
-                top = np.arange(len(self))
-            order = sorted(top, key=lambda i: (-ranking[i], self.owners[i], self.row_ids[i]))
+        size = len(rows)
+        take = min(size, max(4 * k, k + 16))
+        while k > 0 and size:
+            top = np.argpartition(-ranking, take - 1)[:take] if take < size else np.arange(size)
+            order = sorted(
+                top, key=lambda i: (-ranking[i], self.owners[rows[i]], self.row_ids[rows[i]])
+            )
             found.clear()
             for i in order:
-                org = self.owners[i]
+                org = self.owners[rows[i]]
                 if ranking[i] == -np.inf or org in excluded or org in found:
                     continue
-                found[org] = Candidate(org, self.row_ids[i], float(sims[i]), float(extra[i]))
+                found[org] = Candidate(org, self.row_ids[rows[i]], float(sims[i]), float(extra[i]))
                 if len(found) == k:
                     break
-            if len(found) == k or take >= len(self):
+            if len(found) == k or take >= size:
                 break
-            take = min(len(self), take * 4)
+            take = min(size, take * 4)
         return list(found.values())
 
 

@@ -462,3 +462,73 @@ def test_pair_features_equal_the_scorers(ws):
         cols = np.array([c for c in range(len(ctx.org_ids)) if c != a])
         expected = feature_matrix(ctx, (np.full(len(cols), a), cols))
         np.testing.assert_allclose(pair_features(ctx, a, cols), expected)
+
+
+# --- end to end: the real bundled model on the demo workspace -------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_recommender(tmp_path_factory):
+    """The demo workspace imported into a temporary SQLite store, with the real model."""
+    from matchmaker.embed import load_embedder
+    from matchmaker.ingest import import_workspace
+    from matchmaker.store import Store
+
+    demo = pytest.importorskip("matchmaker.demo")
+    folder = tmp_path_factory.mktemp("demo_e2e")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MATCHMAKER_MODELS_DIR", str(folder / "models"))
+        store = Store(f"sqlite:///{folder / 'demo.db'}")
+        store.init()
+        import_workspace(store, demo.DEMO_DIR)
+        rec = Recommender(store, load_embedder())
+    yield rec, demo.SHOWCASE
+    store.engine.dispose()
+
+
+@pytest.mark.slow
+def test_demo_showcase_supplier_in_buyers_top_10(demo_recommender):
+    rec, showcase = demo_recommender
+    found = rec.recommend(showcase["buyer"], "suppliers", k=10)
+    by_id = {s.partner_id: s for s in found}
+    assert showcase["supplier"] in by_id, [s.partner_id for s in found]
+    s = by_id[showcase["supplier"]]
+    assert len(s.chain_path) >= 1
+    assert f"chain path: {' -> '.join(s.chain_path)}" in s.reason
+    assert s.offer_item_id == showcase["offer"] and s.need_item_id == showcase["need"]
+    assert rec.embedded > 0
+
+
+@pytest.mark.slow
+def test_demo_every_direction_and_pair_values(demo_recommender):
+    rec, showcase = demo_recommender
+    for direction in ("suppliers", "customers", "technology", "both"):
+        found = rec.recommend(showcase["buyer"], direction, k=5)
+        assert all(s.reason for s in found)
+        if direction == "technology":
+            assert {s.partner_kind for s in found} <= {"university", "institute"}
+    values = rec.pair_values([showcase["buyer"], showcase["supplier"], *rec.ctx.org_ids[:8]])
+    assert values and all(v.a < v.b for v in values)
+
+
+def test_vector_index_clusters_and_probes():
+    rng = np.random.default_rng(0)
+    vectors = normalise(rng.standard_normal((300, 16)).astype(np.float32))
+    ids = [f"r{i:03d}" for i in range(300)]
+    owners = [f"o{i:03d}" for i in range(300)]
+    exact = VectorIndex(ids, owners, vectors)
+    ivf = VectorIndex(ids, owners, vectors, lists=12, probe=1)
+    assert exact.centroids is None and ivf.centroids.shape == (12, 16)
+    rows, _ = ivf.similarities(vectors[:1])
+    assert 0 < len(rows) < 300  # only the probed list is scored
+    for i in range(0, 300, 15):  # a row's own list is its nearest: it is found first
+        assert ivf.search(vectors[i : i + 1], k=1)[0].org_id == owners[i]
+    wide = VectorIndex(ids, owners, vectors, lists=12, probe=12)  # every list: exact
+    query = vectors[7:8] + vectors[99:100]
+    assert [c.org_id for c in wide.search(query, k=5)] == [
+        c.org_id for c in exact.search(query, k=5)
+    ]
+    far = int(np.argmin(vectors @ vectors[0]))
+    bonus = np.zeros(300, dtype=np.float32)
+    bonus[far] = 5.0  # a chain neighbour outside the probed list is still scored
+    assert ivf.search(vectors[:1], k=1, bonus=bonus)[0].org_id == owners[far]
