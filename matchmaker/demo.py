@@ -40,6 +40,7 @@ from datetime import date
 from pathlib import Path
 
 from matchmaker.demo_build import Builder
+from matchmaker.errors import DataError, MatchmakerError
 from matchmaker.schema import LIST_SEP, TABLES
 
 __all__ = ["DEMO_DIR", "DEMO_SEED", "SHOWCASE", "build", "generate", "main"]
@@ -65,6 +66,8 @@ def build(seed: int = DEMO_SEED) -> tuple[dict[str, list[dict]], dict[str, str]]
     showcase : dict of str to str
         The ids of the showcase pair (``buyer``, ``supplier``, ``need``, ``offer``).
     """
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise DataError(f"demo seed must be an integer, got {seed!r}")
     b = Builder(seed)
     b.run()
     return b.tables, b.showcase
@@ -90,7 +93,12 @@ def write_tables(tables: dict[str, list[dict]], out_dir: Path) -> dict[str, int]
     UTF-8 with ``\\n`` line ends. Returns the number of rows written per table.
     """
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DataError(f"{out_dir} is a file; give a folder to write the demo workspace into")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
     counts = {}
     for name, spec in TABLES.items():
         rows = sorted(tables.get(name, []), key=lambda r: tuple(str(r[k]) for k in spec.key))
@@ -118,6 +126,11 @@ def generate(out_dir: Path, seed: int = DEMO_SEED) -> dict[str, int]:
     dict of str to int
         Rows written per table.
 
+    Raises
+    ------
+    DataError
+        When ``out_dir`` is a file or cannot be created, or ``seed`` is not an integer.
+
     Examples
     --------
     >>> import tempfile
@@ -133,7 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m matchmaker.demo [OUT_DIR]`` (default: ``data/demo``)."""
     args = sys.argv[1:] if argv is None else argv
     out = Path(args[0]) if args else DEMO_DIR
-    counts = generate(out)
+    try:
+        counts = generate(out)
+    except MatchmakerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     for name, n in counts.items():
         print(f"{name}: {n}")
     print(f"written to {out}")

@@ -11,6 +11,7 @@ import networkx as nx
 import pytest
 
 from matchmaker.demo import DEMO_DIR, SHOWCASE, build, generate, main
+from matchmaker.errors import DataError
 from matchmaker.schema import LIST_SEP, TABLES
 
 CHAINS = {"home", "nev", "ai", "health", "equip", "marine"}
@@ -97,6 +98,18 @@ def test_main_regenerates_a_folder(tmp_path, capsys):
     assert main([str(tmp_path / "out")]) == 0
     assert "events: 7" in capsys.readouterr().out
     assert (tmp_path / "out" / "deals.csv").read_bytes() == (DEMO_DIR / "deals.csv").read_bytes()
+
+
+def test_bad_output_folder_and_seed_are_refused(tmp_path, capsys):
+    afile = tmp_path / "taken.csv"
+    afile.write_text("x\n")
+    with pytest.raises(DataError, match=r"taken\.csv is a file"):
+        generate(afile)
+    assert main([str(afile)]) == 2
+    assert "is a file" in capsys.readouterr().err
+    with pytest.raises(DataError, match="seed must be an integer, got '7'"):
+        generate(tmp_path / "out", seed="7")
+    assert not (tmp_path / "out").exists()
 
 
 # --- the format --------------------------------------------------------------------------
