@@ -85,17 +85,23 @@ def _earlier(store: Store, event: dict) -> set[str]:
     }
 
 
-def event_candidates(store: Store, event_id: str) -> tuple[list[Candidate], list[str]]:
+def event_candidates(
+    store: Store, event_id: str, include: Iterable[str] = ()
+) -> tuple[list[Candidate], list[str]]:
     """Candidates for an event and the coverage groups of its chains.
 
     Candidates: organisations working in one of the event's chains (every organisation when
-    the event names none). ``first_time``: no participant row at an earlier event.
+    the event names none), plus those in ``include`` (:class:`NotFoundError` when one is not
+    in the workspace). ``first_time``: no participant row at an earlier event.
     ``segment``: the segment most of its items are in (ties: smallest id). ``groups``:
     ``"<chain>:<stage>"`` of its items' segments within the event's chains. Coverage groups:
     every ``"<chain>:<stage>"`` the event's chains have segments in, upstream first.
     """
     event = get_event(store, event_id)
     chains = set(event["chains"])
+    extra = set(include)
+    for org_id in sorted(extra - store.ids("organizations")):
+        store.get("organizations", org_id)
     segments = {s["segment_id"]: s for s in store.rows("segments")}
     earlier = _earlier(store, event)
     seen = {
@@ -109,7 +115,7 @@ def event_candidates(store: Store, event_id: str) -> tuple[list[Candidate], list
     for org in store.rows("organizations"):
         mine = items.get(org["org_id"], [])
         org_chains = set(org["chains"]) | {s["chain"] for s in mine}
-        if chains and not chains & org_chains:
+        if chains and not chains & org_chains and org["org_id"] not in extra:
             continue
         counts = Counter(s["segment_id"] for s in mine)
         segment = min(counts, key=lambda k: (-counts[k], k)) if counts else None
@@ -170,7 +176,8 @@ def plan_invitations(
     """Choose the invitation list of an event and compare it with the habit list.
 
     ``capacity`` defaults to the event's capacity. Must-invite organisations outside the
-    event's chains are added to the candidates. Raises what
+    event's chains are added to the candidates; habit organisations outside them are
+    described too (for the comparison) but not chosen from. Raises what
     :func:`matchmaker.invite.choose_invitees` raises, and :class:`DataError` when no
     capacity is known.
     """
@@ -179,20 +186,17 @@ def plan_invitations(
     if not capacity:
         raise DataError(f"event {event_id} has no capacity: pass one (--capacity N)")
     quotas = quotas or Quotas()
-    cands, cover = event_candidates(store, event_id)
-    known = {c.org_id for c in cands}
-    for org_id in quotas.must:
-        if org_id not in known:
-            org = store.get("organizations", org_id)
-            cands.append(Candidate(org_id, local=org["local"], first_time=False))
     habit_event, habit = habit_list(store, event_id, capacity)
+    everyone, cover = event_candidates(store, event_id, set(quotas.must) | set(habit))
+    in_scope = {c.org_id for c in event_candidates(store, event_id)[0]} | set(quotas.must)
+    cands = [c for c in everyone if c.org_id in in_scope]
     source = pair_source or recommender_pairs(store)
     ids = sorted({c.org_id for c in cands} | set(habit))
     pairs = list(source(ids))
     invitation = choose_invitees(cands, pairs, capacity, quotas, cover, partners)
     lists = {"chosen": invitation.ids, "habit": habit}
     return InvitePlan(
-        event_id, invitation, habit_event, compare_lists(cands, pairs, lists, cover, partners)
+        event_id, invitation, habit_event, compare_lists(everyone, pairs, lists, cover, partners)
     )
 
 

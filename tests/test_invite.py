@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from matchmaker import events
 from matchmaker.cli import app
-from matchmaker.errors import DataError, InfeasibleError
+from matchmaker.errors import DataError, InfeasibleError, NotFoundError
 from matchmaker.events import event_candidates, habit_list, plan_invitations, save_invitations
 from matchmaker.invite import (
     Candidate,
@@ -275,6 +275,10 @@ def test_event_candidates_and_cover(ev_ws):
     assert by_id["A1"] == C("A1", True, False, "l", ("ph:midstream", "ph:upstream"))
     assert by_id["A2"] == C("A2", False, False, "m", ("ph:upstream",))  # declined = invited
     assert by_id["A4"] == C("A4", False, True, None, ())
+    more, _ = event_candidates(ev_ws, "E2", include=["B1"])
+    assert more[-1] == C("B1", True, False, None, ())  # came to E0, an earlier event
+    with pytest.raises(NotFoundError):
+        event_candidates(ev_ws, "E2", include=["ZZ"])
 
 
 def test_habit_is_the_last_earlier_event_sharing_a_chain(ev_ws):
