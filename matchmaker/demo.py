@@ -138,6 +138,8 @@ def generate(out_dir: Path, seed: int = DEMO_SEED) -> dict[str, int]:
     >>> counts["events"]
     7
     """
+    if Path(out_dir).is_file():
+        raise DataError(f"{out_dir} is a file; give a folder to write the demo workspace into")
     tables, _ = build(seed)
     return write_tables(tables, out_dir)
 
