@@ -166,7 +166,14 @@ def localise(frame: pd.DataFrame, values: tuple[str, ...] = ()) -> pd.DataFrame:
     for col in values:
         if col in out:
             out[col] = out[col].map(val)
-    return out.rename(columns=column_labels(out.columns, lang()))
+    headers = column_labels(out.columns, lang())
+    seen: dict[str, int] = {}
+    for col in out.columns:  # two columns must never end up with one header
+        label = headers.get(col, col)
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            headers[col] = f"{label} ({col})"
+    return out.rename(columns=headers)
 
 
 def table(

@@ -204,6 +204,29 @@ def test_every_label_used_by_the_app_exists():
 # --- shell and organisations -------------------------------------------------------------
 
 
+ALL_PAGES = [
+    ("overview", "Overview", "总览"),
+    ("organisations", "Organisations", "机构"),
+    ("chain", "Industry chain", "产业链图谱"),
+    ("suggestions", "Partner suggestions", "伙伴推荐"),
+    ("events", "Events and invitations", "活动与邀请"),
+    ("agenda", "Agenda", "会议日程"),
+    ("deals", "Deals & follow-up", "项目跟踪"),
+    ("reports", "Reports", "成效报告"),
+    ("import_export", "Import / export", "导入 / 导出"),
+]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_page_renders_in_both_languages(tiny_db, lang):
+    for page, en, zh in ALL_PAGES:
+        at = open_page(None if page == "overview" else page, lang=lang)
+        assert not at.exception and not at.error, (page, [e.value for e in at.error])
+        assert at.title[0].value == (en if lang == "en" else zh)
+        nav = [p.title for p in at.get("navigation")] if at.get("navigation") else []
+        assert nav == [] or len(nav) == len(ALL_PAGES)
+
+
 def test_organisations_page_counts(tiny_db):
     at = open_page("organisations")
     assert at.title[0].value == "Organisations"
