@@ -167,13 +167,14 @@ class Builder(History):
         return region, region.split(",")[0], zh
 
     def add_companies(self) -> None:
-        rng, n = self.rng, 0
+        """COMPANIES_PER_STAGE companies per segment; the first in nev-pack and nev-bms are
+        the showcase buyer and supplier."""
+        n = 0
         for sid, seg in self.segs.items():
             for k in range(COMPANIES_PER_STAGE[seg["stage"]]):
                 n += 1
                 special = {"nev-pack": "buyer", "nev-bms": "supplier"}.get(sid) if k == 0 else None
                 self._company(f"C{n:04d}", seg, special)
-        del rng
 
     def _company(self, org_id: str, seg: dict, special: str | None) -> None:
         rng = self.rng
