@@ -44,19 +44,36 @@ SNAPSHOT = date(2025, 7, 10)
 ATTEND_WEIGHT = {"none": 1.0, "innovative_sme": 1.2, "specialized": 1.5, "little_giant": 2.0,
                  "eaglet": 1.5, "gazelle": 2.0, "hidden_unicorn": 2.5, "unicorn": 3.0,
                  "leader": 3.0, None: 1.6}  # fmt: skip
+# follow-up notes by kind of deal (supply, technology transfer, financing) and stage
 NOTES = {
-    "signed": ["Framework supply agreement signed; first order placed.",
-               "Contract signed at the bureau's follow-up visit; deliveries start next quarter.",
-               "Licensing contract signed; joint engineering team set up."],
-    "in_progress": ["Samples delivered; customer qualification testing under way.",
-                    "Price and volume negotiation in progress.",
-                    "Technical due diligence and factory audit scheduled.",
-                    "Joint development plan drafted; waiting for budget approval."],
-    "intent": ["Both sides agreed to exchange samples after the meeting.",
-               "Follow-up visit to the supplier's plant agreed.",
-               "Interested; requested detailed specifications and a quotation."],
-    "dropped": ["Price gap too large; buyer stays with its incumbent supplier.",
-                "Specifications did not match after sample tests."],
+    "supply": {
+        "signed": ["Framework supply agreement signed; first order placed.",
+                   "Supply contract signed at the bureau's follow-up visit; deliveries start "
+                   "next quarter."],
+        "in_progress": ["Samples delivered; customer qualification testing under way.",
+                        "Price and volume negotiation in progress.",
+                        "Supplier factory audit scheduled."],
+        "intent": ["Both sides agreed to exchange samples after the meeting.",
+                   "Follow-up visit to the supplier's plant agreed.",
+                   "Interested; requested detailed specifications and a quotation."],
+        "dropped": ["Price gap too large; buyer stays with its incumbent supplier.",
+                    "Specifications did not match after sample tests."],
+    },
+    "technology": {
+        "signed": ["Licensing contract signed; joint engineering team set up.",
+                   "Joint lab agreement signed; first milestone due in six months."],
+        "in_progress": ["Joint development plan drafted; waiting for budget approval.",
+                        "Pilot trial on the company's line under way."],
+        "intent": ["Company visited the lab; both sides want a joint R&D project.",
+                   "Lab to send test results and licensing terms."],
+        "dropped": ["Technology not mature enough for the company's line."],
+    },
+    "capital": {
+        "signed": ["Loan agreement signed; first drawdown made."],
+        "in_progress": ["Due diligence under way; credit committee next month."],
+        "intent": ["Company to send financial statements and business plan."],
+        "dropped": ["Company chose another financing offer."],
+    },
 }  # fmt: skip
 
 
@@ -275,6 +292,7 @@ class History:
         need_segs = {(i["type"], i["seg"]) for i in ob["needs"]}
         match = [i for i in oa["offers"] if (i["type"], i["seg"]) in need_segs] or oa["offers"]
         item = match[0]
+        kind = item["type"] if item["type"] in ("technology", "capital") else "supply"
         if item["type"] == "technology":
             title, low, high = f"Technology transfer: {item['phrase']}", 0.2, 5
         elif item["type"] == "capital":
@@ -290,7 +308,9 @@ class History:
             "intent": (1, 20),
             "dropped": (20, 70),
         }
-        when = min(ev["date"] + timedelta(days=rng.randint(*lag[stage])), SNAPSHOT)
+        span = (SNAPSHOT - ev["date"]).days  # stamps stay before the snapshot date
+        lo, hi = min(lag[stage][0], span // 2), min(lag[stage][1], span)
+        when = ev["date"] + timedelta(days=rng.randint(lo, hi))
         stamp = datetime(
             when.year, when.month, when.day, rng.randint(9, 17), rng.choice([0, 15, 30, 45])
         )
@@ -300,7 +320,8 @@ class History:
         return {
             "deal_id": f"D{n:03d}", "org_a": a, "org_b": b, "stage": stage, "event_id": event_id,
             "title": title, "value_cny": None if value is None else int(value),
-            "updated_at": stamp.isoformat(), "note": rng.choice(NOTES[stage]), "due_date": due,
+            "updated_at": stamp.isoformat(), "note": rng.choice(NOTES[kind][stage]),
+            "due_date": due,
         }  # fmt: skip
 
     # --- meetings ----------------------------------------------------------------------
