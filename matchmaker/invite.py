@@ -313,7 +313,7 @@ def choose_invitees(
                 held.append((neg, y, ver))
                 continue
             now = g.gain(y)
-            if heap and now < -heap[0][0] - 1e-12:
+            if heap and (-now, y) > heap[0][:2]:  # the top may be better, or equal and first
                 heapq.heappush(heap, (-now, y, ver))
                 continue
             pick = (now, y, ver)

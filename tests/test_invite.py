@@ -356,3 +356,42 @@ def test_cli_invite_then_schedule_end_to_end_with_the_real_recommender(sqlite_st
     assert res.exit_code == 0, res.output
     assert "under the floor" not in res.output
     assert {m["status"] for m in sqlite_store.rows("meetings", event_id="E2")} == {"proposed"}
+
+
+def _plain_greedy(ids, pairs, capacity, k):
+    """Reference: the greedy without laziness, recomputing f for every candidate."""
+    table = pair_table(pairs)
+    ranked = sorted((-v, a, b) for a, nb in table.items() for b, (v, _) in nb.items() if a < b)
+    chosen: list[str] = []
+    while len(chosen) < min(capacity, len(ids)):
+        base = list_value(table, chosen, k)
+        gains = {y: list_value(table, [*chosen, y], k) - base for y in ids if y not in chosen}
+        best = min(gains, key=lambda y: (-gains[y], y))
+        pair = None
+        if capacity - len(chosen) >= 2:
+            for neg, a, b in ranked:
+                if -neg <= gains[best]:
+                    break
+                if a not in chosen and b not in chosen:
+                    pair = (a, b)
+                    break
+        chosen += list(pair) if pair else [best]
+    return chosen
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_lazy_greedy_picks_what_the_plain_greedy_picks(seed):
+    import random
+
+    rnd = random.Random(seed)
+    n = rnd.randint(3, 16)
+    ids = [f"O{i:02d}" for i in range(n)]
+    pairs = [
+        (a, b, rnd.random(), "r")
+        for i, a in enumerate(ids)
+        for b in ids[i + 1 :]
+        if rnd.random() < 0.35
+    ]
+    capacity, k = rnd.randint(1, n), rnd.randint(1, 3)
+    inv = choose_invitees([C(x) for x in ids], pairs, capacity, partners=k)
+    assert inv.ids == _plain_greedy(ids, pairs, capacity, k)
