@@ -238,6 +238,26 @@ def deal_show(deal_id: Annotated[str, typer.Argument(help="The deal.")]) -> None
         typer.echo(f"{line}  {extra}".rstrip())
 
 
+@deal_app.command("due")
+@handle_errors
+def deal_due(
+    deal_id: Annotated[str, typer.Argument(help="The deal.")],
+    due: Annotated[str, typer.Argument(help="Follow-up date, ISO (2025-07-01).")],
+    version: Annotated[int | None, _VERSION_OPT] = None,
+) -> None:
+    """Set the follow-up due date of an open deal."""
+    from datetime import date
+
+    from matchmaker.deals import set_due_date
+
+    try:
+        when = date.fromisoformat(due)
+    except ValueError:
+        raise DataError(f"due date {due!r} is not an ISO date like 2025-07-01") from None
+    d = set_due_date(open_store(), deal_id, when, expected_version=version)
+    typer.echo(f"deal {d.deal_id} follow-up due {d.due_date} (version {d.version})")
+
+
 @deal_app.command("list")
 @handle_errors
 def deal_list(
