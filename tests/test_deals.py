@@ -165,3 +165,30 @@ def test_pipeline_deals_are_the_recommenders_graded_outcomes(ws):
     deals.advance(ws, "D0001", actor="li")
     deals.drop(ws, "D0002", actor="li")
     assert graded_pairs(deals=ws.rows("deals")) == {("A1", "A2"): 3.0, ("A1", "A3"): 0.0}
+
+
+def test_cli_follows_the_same_rules(ws):
+    from typer.testing import CliRunner
+
+    from matchmaker.cli import app
+
+    run = CliRunner()
+    db = ["--db", ws.url]
+    res = run.invoke(app, [*db, "deal", "add", "A1", "A2", "--event", "P1", "--by", "li",
+                           "--suggestion", "A2 supplies blanks"])  # fmt: skip
+    assert res.exit_code == 0 and "deal D0001 recorded at stage intent" in res.output
+    before = _snapshot(ws)
+    res = run.invoke(app, [*db, "deal", "advance", "D0001", "--to", "signed"])
+    assert res.exit_code == 2
+    assert "cannot move to signed; allowed: in_progress, dropped" in res.output
+    assert _snapshot(ws) == before
+    assert run.invoke(app, [*db, "deal", "advance", "D0001", "--note", "NDA"]).exit_code == 0
+    stale = run.invoke(app, [*db, "deal", "drop", "D0001", "--version", "1"])
+    assert stale.exit_code == 1 and "changed by someone else" in stale.output
+    assert run.invoke(app, [*db, "deal", "due", "D0001", "2030-01-31"]).exit_code == 0
+    shown = run.invoke(app, [*db, "deal", "show", "D0001"]).output
+    assert "due_date: 2030-01-31" in shown
+    assert "cli: intent -> in_progress  NDA" in shown and "from A2 supplies blanks" in shown
+    listed = run.invoke(app, [*db, "deal", "list", "--stage", "in_progress"]).output.splitlines()
+    assert listed[1].split("\t")[:6] == ["D0001", "in_progress", "A1", "A2", "P1", "2030-01-31"]
+    assert run.invoke(app, [*db, "deal", "drop", "nope"]).exit_code == 2

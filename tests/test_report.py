@@ -153,3 +153,23 @@ def test_demo_workspace_shows_the_bureau_history(sqlite_store):
     assert (got["deals"]["signed"], got["deals"]["in_progress"]) == (9, 36)
     assert list(got) == list(report.FUNNEL_KEYS)
     assert got["invited"] >= got["attended"] >= got["attended_external"]
+
+
+def test_cli_funnel_json_and_table(ws):
+    import json
+
+    from typer.testing import CliRunner
+
+    from matchmaker.cli import app
+
+    run = CliRunner()
+    db = ["--db", ws.url]
+    res = run.invoke(app, [*db, "report", "funnel", "--event", "P2", "--format", "json"])
+    assert res.exit_code == 0 and json.loads(res.output) == EXPECTED_P2
+    assert "orgs_with_deal" in run.invoke(app, [*db, "report", "funnel"]).output
+    assert run.invoke(app, [*db, "report", "funnel", "--format", "csv"]).exit_code == 2
+    assert run.invoke(app, [*db, "report", "funnel", "--event", "P9"]).exit_code == 2
+    rows = json.loads(run.invoke(app, [*db, "report", "breakdown", "--format", "json"]).output)
+    assert [r["event_id"] for r in rows] == ["P1", "P2"]
+    conv = run.invoke(app, [*db, "report", "conversion"]).output.split()
+    assert conv[:3] == ["attended", "3", "-"]
