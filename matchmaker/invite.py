@@ -229,10 +229,41 @@ def choose_invitees(
         table = {
             a: {b: vr for b, vr in nb.items() if b in cands} for a, nb in full.items() if a in cands
         }
-    g = _Greedy(cands, table, partners, q)
     wanted = set(cover)
     coverable = {grp for c in cands.values() for grp in c.groups if grp in wanted}
-    uncovered = set(coverable)
+    needs = (need_out, need_new)
+    try:
+        g = _run(cands, table, n, q, needs, partners, coverable, True, notes)
+    except InfeasibleError:
+        # Coverage is wanted where possible, never at the price of a quota.
+        g = _run(cands, table, n, q, needs, partners, coverable, False, notes)
+        notes.append("coverage of every chain stage would break a quota: not enforced")
+    invitees = [_invitee(g, y, set(q.must), coverable) for y in g.chosen]
+    covered = tuple(sorted({grp for y in g.chosen for grp in cands[y].groups} & coverable))
+    return Invitation(
+        invitees,
+        list_value(table, g.chosen, partners),
+        covered,
+        tuple(sorted(wanted - set(covered))),
+        notes,
+    )
+
+
+def _run(
+    cands: dict[str, Candidate],
+    table: Table,
+    n: int,
+    q: Quotas,
+    needs: tuple[int, int],
+    partners: int,
+    coverable: set[str],
+    enforce: bool,
+    notes: list[str],
+) -> _Greedy:
+    """One lazy-greedy pass; with ``enforce``, every coverable group gets an invitee."""
+    need_out, need_new = needs
+    g = _Greedy(cands, table, partners, q)
+    uncovered = set(coverable) if enforce else set()
     for m in sorted(set(q.must)):
         g.add(m)
         uncovered -= set(cands[m].groups)
@@ -243,9 +274,35 @@ def choose_invitees(
         )
         uncovered = set()
 
-    kind = {y: (c.outside, c.first_time, frozenset(c.groups) & coverable) for y, c in cands.items()}
+    kind = {
+        y: (c.outside, c.first_time, frozenset(c.groups) & coverable, c.segment)
+        for y, c in cands.items()
+    }
     avail = Counter(kind[y] for y in cands if y not in g.inside)
     cap = q.max_per_segment
+    reach_at: dict[int, tuple[int, int, dict[str, int]]] = {}
+
+    def reach() -> tuple[int, int, dict[str, int]]:
+        """Uninvited candidates still invitable under the segment caps: outside, new, and
+        per coverage group (recomputed once per step, from the counts by kind)."""
+        step = len(g.chosen)
+        if step not in reach_at:
+            per_seg: dict = defaultdict(Counter)
+            for k, cnt in avail.items():
+                if cnt > 0:
+                    tally = per_seg[k[3]]
+                    tally["out"] += cnt * k[0]
+                    tally["new"] += cnt * k[1]
+                    for grp in k[2]:
+                        tally[grp] += cnt
+            total: Counter = Counter()
+            for seg, tally in per_seg.items():
+                left = None if seg is None else cap - g.per_segment[seg]
+                for key, cnt in tally.items():
+                    total[key] += cnt if left is None else min(cnt, left)
+            reach_at.clear()
+            reach_at[step] = (total.pop("out", 0), total.pop("new", 0), dict(total))
+        return reach_at[step]
 
     def fits(new: tuple[str, ...]) -> bool:
         """Whether adding ``new`` still leaves room for every quota and coverage group."""
@@ -260,13 +317,28 @@ def choose_invitees(
         d_new = need_new - g.n_new - sum(cands[y].first_time for y in new)
         unc = uncovered.difference(*(cands[y].groups for y in new))
         if max(d_out, 0) + max(d_new, 0) + len(unc) <= r:
-            return True
+            if cap is None:
+                return True
+            # Each deficit stays reachable under the caps even if ``new`` took from it.
+            out_ok, new_ok, groups = reach()
+            k = len(new)
+            if (
+                d_out <= out_ok - k
+                and d_new <= new_ok - k
+                and all(groups.get(grp, 0) > k for grp in unc)
+            ):
+                return True
         if d_out > r or d_new > r or len(unc) > r:
             return False
+        extra = Counter(cands[y].segment for y in new)
+
+        def room(seg: str) -> int | None:
+            return None if cap is None else cap - g.per_segment[seg] - extra[seg]
+
         for y in new:
             avail[kind[y]] -= 1
         try:
-            return slots_needed(d_out, d_new, unc, avail, r) <= r
+            return slots_needed(d_out, d_new, unc, avail, r, room) <= r
         finally:
             for y in new:
                 avail[kind[y]] += 1
@@ -331,17 +403,7 @@ def choose_invitees(
         else:
             break
     verify_quotas(len(g.chosen), g.n_out, g.n_new, n, need_out, need_new, q)
-    if uncovered:
-        notes.append(f"not covered (no room): {', '.join(sorted(uncovered))}")
-    invitees = [_invitee(g, y, set(q.must), coverable) for y in g.chosen]
-    covered = tuple(sorted({grp for y in g.chosen for grp in cands[y].groups} & coverable))
-    return Invitation(
-        invitees,
-        list_value(table, g.chosen, partners),
-        covered,
-        tuple(sorted(wanted - set(covered))),
-        notes,
-    )
+    return g
 
 
 def _invitee(g: _Greedy, y: str, must: set[str], coverable: set[str]) -> Invitee:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from matchmaker.errors import DataError, InfeasibleError
@@ -102,32 +103,57 @@ def check_quotas(
             )
 
 
-def slots_needed(d_out: int, d_new: int, unc: set, avail: Counter, limit: int) -> float:
+def slots_needed(
+    d_out: int,
+    d_new: int,
+    unc: set,
+    avail: Counter,
+    limit: int,
+    room: Callable[[str], int | None] = lambda seg: None,
+) -> float:
     """Places a greedy cover needs to meet the remaining outside / new / coverage deficits
-    from the uninvited candidates (counted by kind); more than ``limit`` means too many."""
+    from the uninvited candidates, counted by kind ``(outside, first_time, groups,
+    segment)``; ``room(segment)`` is how many more that segment takes (None: no limit).
+    More than ``limit`` (or too few candidates left to fill ``limit`` places) means no."""
     counts = {k: v for k, v in avail.items() if v > 0}
-    order = sorted(counts, key=lambda k: (k[0], k[1], sorted(k[2])))
+    order = sorted(counts, key=lambda k: (k[0], k[1], sorted(k[2]), k[3] or ""))
+    spent: Counter = Counter()
+
+    def usable(k) -> int:
+        left = room(k[3]) if k[3] is not None else None
+        return counts[k] if left is None else min(counts[k], left - spent[k[3]])
+
     unc, used = set(unc), 0
     while d_out > 0 or d_new > 0 or unc:
-        best, best_gain = None, 0
+        best, best_key = None, (0, 0)
         for k in order:
-            if counts[k] <= 0:
+            u = usable(k)
+            if u <= 0:
                 continue
             gain = (k[0] and d_out > 0) + (k[1] and d_new > 0) + len(k[2] & unc)
-            if gain > best_gain:
-                best, best_gain = k, gain
+            if gain and (gain, u) > best_key:
+                best, best_key = k, (gain, u)
         if best is None:
             return math.inf
         served = [d for d, on in ((d_out, best[0]), (d_new, best[1])) if on and d > 0]
-        take = 1 if best[2] & unc or not served else min(counts[best], *served)
+        take = 1 if best[2] & unc or not served else min(best_key[1], *served)
         used += take
         counts[best] -= take
+        spent[best[3]] += take
         d_out -= take * best[0]
         d_new -= take * best[1]
         unc -= best[2]
         if used > limit:
             return used
-    return used
+    by_segment: Counter = Counter()
+    free = 0
+    for k in order:
+        if k[3] is None or room(k[3]) is None:
+            free += counts[k]
+        else:
+            by_segment[k[3]] += counts[k]
+    free += sum(min(n, room(seg) - spent[seg]) for seg, n in by_segment.items())
+    return used if used + free >= limit else math.inf
 
 
 def verify_quotas(

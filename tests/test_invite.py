@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -181,6 +183,7 @@ def test_every_returned_list_respects_every_quota(n, capacity, seed, outside, ne
             local=rnd.random() < 0.5,
             first_time=rnd.random() < 0.5,
             segment=f"s{rnd.randrange(3)}",
+            groups=tuple(sorted({f"g{rnd.randrange(4)}" for _ in range(rnd.randrange(3))})),
         )
         for i in range(n)
     ]
@@ -193,7 +196,7 @@ def test_every_returned_list_respects_every_quota(n, capacity, seed, outside, ne
     must = (cands[0].org_id,)
     quotas = Quotas(min_outside=outside, min_new=new, max_per_segment=cap, must=must)
     try:
-        inv = choose_invitees(cands, pairs, capacity, quotas)
+        inv = choose_invitees(cands, pairs, capacity, quotas, cover=["g0", "g1", "g2", "g3"])
     except InfeasibleError:
         return
     size = min(capacity, n)
@@ -206,6 +209,9 @@ def test_every_returned_list_respects_every_quota(n, capacity, seed, outside, ne
     if cap is not None:
         for s in ("s0", "s1", "s2"):
             assert sum(c.segment == s for c in chosen) <= cap
+    if not any("not enforced" in note for note in inv.notes):
+        present = {g for c in cands for g in c.groups}
+        assert not set(inv.uncovered) & present  # every group some candidate has is covered
 
 
 # --- from the store: candidates, habit, plan, save, CLI --------------------------------
@@ -395,3 +401,56 @@ def test_lazy_greedy_picks_what_the_plain_greedy_picks(seed):
     capacity, k = rnd.randint(1, n), rnd.randint(1, 3)
     inv = choose_invitees([C(x) for x in ids], pairs, capacity, partners=k)
     assert inv.ids == _plain_greedy(ids, pairs, capacity, k)
+
+
+def _any_valid_list(cands, size, quotas):
+    """Brute force: is there any list of ``size`` meeting the quotas (coverage aside)?"""
+    need_out = math.ceil(quotas.min_outside * size - 1e-9)
+    need_new = math.ceil(quotas.min_new * size - 1e-9)
+    for sub in itertools.combinations(cands, size):
+        ids = {c.org_id for c in sub}
+        if not set(quotas.must) <= ids:
+            continue
+        if sum(c.outside for c in sub) < need_out or sum(c.first_time for c in sub) < need_new:
+            continue
+        segs = Counter(c.segment for c in sub if c.segment is not None)
+        if quotas.max_per_segment and segs and max(segs.values()) > quotas.max_per_segment:
+            continue
+        return True
+    return False
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_refuses_only_what_no_list_can_meet(seed):
+    import random
+
+    rnd = random.Random(seed)
+    n, capacity = rnd.randint(4, 9), rnd.randint(1, 7)
+    cands = [
+        C(
+            f"O{i}",
+            local=rnd.random() < 0.5,
+            first_time=rnd.random() < 0.5,
+            segment=rnd.choice([None, "s0", "s1", "s2"]),
+            groups=tuple(sorted({f"g{rnd.randrange(4)}" for _ in range(rnd.randrange(3))})),
+        )
+        for i in range(n)
+    ]
+    pairs = [
+        (f"O{i}", f"O{j}", rnd.random(), "r")
+        for i in range(n)
+        for j in range(i + 1, n)
+        if rnd.random() < 0.4
+    ]
+    quotas = Quotas(
+        min_outside=rnd.random() * 0.6,
+        min_new=rnd.random() * 0.6,
+        max_per_segment=rnd.choice([None, 1, 2, 3]),
+        must=("O0",),
+    )
+    try:
+        inv = choose_invitees(cands, pairs, capacity, quotas, cover=["g0", "g1", "g2", "g3"])
+    except InfeasibleError:
+        assert not _any_valid_list(cands, min(capacity, n), quotas)
+    else:
+        assert len(inv.ids) == min(capacity, n)
