@@ -28,19 +28,12 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from matchmaker.errors import DataError, InfeasibleError
-from matchmaker.quotas import (
-    Candidate,
-    Quotas,
-    check_quotas,
-    need_count,
-    slots_needed,
-    verify_quotas,
-)
+from matchmaker.quotas import Candidate, Quotas, Room, check_quotas, need_count
 
 __all__ = [
     "Candidate",
@@ -128,15 +121,13 @@ def list_value(table: Table, ids: Iterable[str], partners: int = 3) -> float:
 
 
 class _Greedy:
-    """State of the lazy greedy: chosen set, each member's top-k values, quota counters."""
+    """State of the lazy greedy: the chosen list and each member's top-k pair values."""
 
-    def __init__(self, cands: dict[str, Candidate], table: Table, k: int, quotas: Quotas):
-        self.cands, self.table, self.k, self.q = cands, table, k, quotas
+    def __init__(self, cands: dict[str, Candidate], table: Table, k: int):
+        self.cands, self.table, self.k = cands, table, k
         self.chosen: list[str] = []
         self.inside: set[str] = set()
         self.top: dict[str, list[float]] = {}
-        self.per_segment: dict[str, int] = defaultdict(int)
-        self.n_out = self.n_new = 0
 
     def kth(self, j: str) -> float:
         t = self.top[j]
@@ -148,7 +139,6 @@ class _Greedy:
         return own + sum(max(0.0, v - self.kth(j)) for v, j in vals)
 
     def add(self, y: str) -> None:
-        c = self.cands[y]
         for j, (v, _) in self.table.get(y, {}).items():
             if j in self.inside:
                 self.top[j] = _top([*self.top[j], v], self.k)
@@ -157,14 +147,6 @@ class _Greedy:
         )
         self.chosen.append(y)
         self.inside.add(y)
-        if c.segment is not None:
-            self.per_segment[c.segment] += 1
-        self.n_out += c.outside
-        self.n_new += c.first_time
-
-    def segment_full(self, y: str) -> bool:
-        seg, cap = self.cands[y].segment, self.q.max_per_segment
-        return cap is not None and seg is not None and self.per_segment[seg] >= cap
 
 
 def choose_invitees(
@@ -261,90 +243,17 @@ def _run(
     notes: list[str],
 ) -> _Greedy:
     """One lazy-greedy pass; with ``enforce``, every coverable group gets an invitee."""
-    need_out, need_new = needs
-    g = _Greedy(cands, table, partners, q)
-    uncovered = set(coverable) if enforce else set()
+    g = _Greedy(cands, table, partners)
+    room = Room(cands, q, n, needs, coverable if enforce else set())
     for m in sorted(set(q.must)):
         g.add(m)
-        uncovered -= set(cands[m].groups)
-    if len(uncovered) > n - len(g.chosen):
+        room.take(m)
+    if len(room.uncovered) > n - len(g.chosen):
         notes.append(
-            f"{len(uncovered)} chain groups to cover but {n - len(g.chosen)} free places: "
-            "coverage is not enforced"
+            f"{len(room.uncovered)} chain groups to cover but {n - len(g.chosen)} free "
+            "places: coverage is not enforced"
         )
-        uncovered = set()
-
-    kind = {
-        y: (c.outside, c.first_time, frozenset(c.groups) & coverable, c.segment)
-        for y, c in cands.items()
-    }
-    avail = Counter(kind[y] for y in cands if y not in g.inside)
-    cap = q.max_per_segment
-    reach_at: dict[int, tuple[int, int, dict[str, int]]] = {}
-
-    def reach() -> tuple[int, int, dict[str, int]]:
-        """Uninvited candidates still invitable under the segment caps: outside, new, and
-        per coverage group (recomputed once per step, from the counts by kind)."""
-        step = len(g.chosen)
-        if step not in reach_at:
-            per_seg: dict = defaultdict(Counter)
-            for k, cnt in avail.items():
-                if cnt > 0:
-                    tally = per_seg[k[3]]
-                    tally["out"] += cnt * k[0]
-                    tally["new"] += cnt * k[1]
-                    for grp in k[2]:
-                        tally[grp] += cnt
-            total: Counter = Counter()
-            for seg, tally in per_seg.items():
-                left = None if seg is None else cap - g.per_segment[seg]
-                for key, cnt in tally.items():
-                    total[key] += cnt if left is None else min(cnt, left)
-            reach_at.clear()
-            reach_at[step] = (total.pop("out", 0), total.pop("new", 0), dict(total))
-        return reach_at[step]
-
-    def fits(new: tuple[str, ...]) -> bool:
-        """Whether adding ``new`` still leaves room for every quota and coverage group."""
-        r = n - len(g.chosen) - len(new)
-        if any(y in g.inside or g.segment_full(y) for y in new):
-            return False
-        if cap is not None:
-            segs = Counter(cands[y].segment for y in new if cands[y].segment is not None)
-            if any(g.per_segment[seg] + k > cap for seg, k in segs.items()):
-                return False
-        d_out = need_out - g.n_out - sum(cands[y].outside for y in new)
-        d_new = need_new - g.n_new - sum(cands[y].first_time for y in new)
-        unc = uncovered.difference(*(cands[y].groups for y in new))
-        if max(d_out, 0) + max(d_new, 0) + len(unc) <= r:
-            if cap is None:
-                return True
-            # Each deficit stays reachable under the caps even if ``new`` took from it.
-            out_ok, new_ok, groups = reach()
-            k = len(new)
-            if (
-                d_out <= out_ok - k
-                and d_new <= new_ok - k
-                and all(groups.get(grp, 0) > k for grp in unc)
-            ):
-                return True
-        if d_out > r or d_new > r or len(unc) > r:
-            return False
-        extra = Counter(cands[y].segment for y in new)
-
-        def room(seg: str) -> int | None:
-            return None if cap is None else cap - g.per_segment[seg] - extra[seg]
-
-        for y in new:
-            avail[kind[y]] -= 1
-        try:
-            return slots_needed(d_out, d_new, unc, avail, r, room) <= r
-        finally:
-            for y in new:
-                avail[kind[y]] += 1
-
-    def allowed(y: str) -> bool:
-        return fits((y,))
+        room.uncovered = set()
 
     version: dict[str, int] = defaultdict(int)
     heap = [(-g.gain(y), y, 0) for y in cands if y not in g.inside]
@@ -360,7 +269,7 @@ def _run(
                 break
             if a in g.inside or b in g.inside:
                 dead += 1
-            elif fits((a, b)):
+            elif room.fits((a, b)):
                 return a, b
         if dead > 256:  # drop pairs with an invitee for good, so later scans stay short
             ranked = [t for t in ranked if t[1] not in g.inside and t[2] not in g.inside]
@@ -368,8 +277,7 @@ def _run(
 
     def take(y: str) -> None:
         g.add(y)
-        avail[kind[y]] -= 1
-        uncovered.difference_update(cands[y].groups)
+        room.take(y)
         for z in table.get(y, {}):  # only these gains can grow: recompute them now
             if z not in g.inside:
                 version[z] += 1
@@ -379,9 +287,9 @@ def _run(
         pick, held = None, []
         while heap:
             neg, y, ver = heapq.heappop(heap)
-            if ver != version[y] or y in g.inside or g.segment_full(y):
+            if ver != version[y] or y in g.inside or room.segment_full(y):
                 continue
-            if not allowed(y):
+            if not room.fits((y,)):
                 held.append((neg, y, ver))
                 continue
             now = g.gain(y)
@@ -402,7 +310,7 @@ def _run(
             take(pick[1])
         else:
             break
-    verify_quotas(len(g.chosen), g.n_out, g.n_new, n, need_out, need_new, q)
+    room.verify()
     return g
 
 

@@ -16,6 +16,7 @@ from matchmaker.errors import DataError, InfeasibleError
 __all__ = [
     "Candidate",
     "Quotas",
+    "Room",
     "check_quotas",
     "need_count",
     "slots_needed",
@@ -174,4 +175,110 @@ def verify_quotas(
         raise InfeasibleError(
             f"min_new {q.min_new} needs {need_new} first-time invitees; together with the "
             f"other quotas only {n_new} fit (short by {need_new - n_new})"
+        )
+
+
+class Room:
+    """What a list being built still needs: places left, quota deficits, coverage groups.
+
+    Parameters
+    ----------
+    cands : dict of str to Candidate
+    q : Quotas
+    n : int
+        Size of the finished list.
+    needs : (int, int)
+        Invitees needed from outside the city and first-time.
+    uncovered : set of str
+        Coverage groups still without an invitee (empty: coverage not enforced).
+    """
+
+    def __init__(self, cands, q: Quotas, n: int, needs: tuple[int, int], uncovered: set[str]):
+        self.cands, self.q, self.n = cands, q, n
+        self.need_out, self.need_new = needs
+        self.cap = q.max_per_segment
+        self.uncovered = set(uncovered)
+        groups = set(uncovered)
+        self.kind = {
+            y: (c.outside, c.first_time, frozenset(c.groups) & groups, c.segment)
+            for y, c in cands.items()
+        }
+        self.avail = Counter(self.kind.values())
+        self.count = self.n_out = self.n_new = 0
+        self.per_segment: Counter = Counter()
+        self._reach: tuple[int, tuple] | None = None
+
+    def take(self, y: str) -> None:
+        c = self.cands[y]
+        self.count += 1
+        self.avail[self.kind[y]] -= 1
+        if c.segment is not None:
+            self.per_segment[c.segment] += 1
+        self.n_out += c.outside
+        self.n_new += c.first_time
+        self.uncovered.difference_update(c.groups)
+
+    def segment_full(self, y: str) -> bool:
+        seg = self.cands[y].segment
+        return self.cap is not None and seg is not None and self.per_segment[seg] >= self.cap
+
+    def reach(self) -> tuple[int, int, dict[str, int]]:
+        """Uninvited candidates still invitable under the segment caps: outside, new, and
+        per coverage group (recomputed once per step, from the counts by kind)."""
+        if self._reach is None or self._reach[0] != self.count:
+            per_seg: dict = defaultdict(Counter)
+            for k, cnt in self.avail.items():
+                if cnt > 0:
+                    tally = per_seg[k[3]]
+                    tally["out"] += cnt * k[0]
+                    tally["new"] += cnt * k[1]
+                    for grp in k[2]:
+                        tally[grp] += cnt
+            total: Counter = Counter()
+            for seg, tally in per_seg.items():
+                left = None if seg is None else self.cap - self.per_segment[seg]
+                for key, cnt in tally.items():
+                    total[key] += cnt if left is None else min(cnt, left)
+            self._reach = (self.count, (total.pop("out", 0), total.pop("new", 0), dict(total)))
+        return self._reach[1]
+
+    def fits(self, new: tuple[str, ...]) -> bool:
+        """Whether adding ``new`` (not yet taken) leaves room for every quota and group."""
+        cands, cap = self.cands, self.cap
+        r = self.n - self.count - len(new)
+        if any(self.segment_full(y) for y in new):
+            return False
+        extra = Counter(cands[y].segment for y in new if cands[y].segment is not None)
+        if cap is not None and any(self.per_segment[s] + k > cap for s, k in extra.items()):
+            return False
+        d_out = self.need_out - self.n_out - sum(cands[y].outside for y in new)
+        d_new = self.need_new - self.n_new - sum(cands[y].first_time for y in new)
+        unc = self.uncovered.difference(*(cands[y].groups for y in new))
+        if max(d_out, 0) + max(d_new, 0) + len(unc) <= r:
+            if cap is None:
+                return True
+            # Each deficit stays reachable under the caps even if ``new`` took from it.
+            out_ok, new_ok, groups = self.reach()
+            k = len(new)
+            reachable = all(groups.get(grp, 0) > k for grp in unc)
+            if d_out <= out_ok - k and d_new <= new_ok - k and reachable:
+                return True
+        if d_out > r or d_new > r or len(unc) > r:
+            return False
+
+        def room(seg: str) -> int | None:
+            return None if cap is None else cap - self.per_segment[seg] - extra[seg]
+
+        for y in new:
+            self.avail[self.kind[y]] -= 1
+        try:
+            return slots_needed(d_out, d_new, unc, self.avail, r, room) <= r
+        finally:
+            for y in new:
+                self.avail[self.kind[y]] += 1
+
+    def verify(self) -> None:
+        """Raise :class:`InfeasibleError` when the built list misses a quota."""
+        verify_quotas(
+            self.count, self.n_out, self.n_new, self.n, self.need_out, self.need_new, self.q
         )
