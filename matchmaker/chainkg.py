@@ -28,6 +28,7 @@ from matchmaker.errors import DataError
 __all__ = ["MAX_NEEDS", "ChainKG", "load_chainkg", "workspace_rows"]
 
 MAX_NEEDS = 40  # upstream materials kept as needs per company (most frequent first)
+SHORT_TEXT = 48  # characters of the text the embedding model sees
 UPSTREAM = "上游材料"
 
 
@@ -40,6 +41,13 @@ class ChainKG:
     parent_industry: dict[str, str] = field(default_factory=dict)  # code -> level-2 name
     products: dict[str, list[str]] = field(default_factory=dict)  # code -> products
     upstream: dict[str, list[str]] = field(default_factory=dict)  # product -> materials
+
+    def short_text(self, code: str, limit: int = SHORT_TEXT) -> str:
+        """Full name + industry + the two largest products, cut at ``limit`` characters:
+        the text of the embedding baseline (short texts keep the model fast)."""
+        c = self.companies[code]
+        parts = [c["fullname"], self.industry.get(code, ""), *self.products.get(code, [])[:2]]
+        return " ".join(p for p in parts if p)[:limit]
 
     def text(self, code: str) -> str:
         """Full name + industry + products: the text of the lexical and embedding baselines."""

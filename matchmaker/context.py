@@ -114,6 +114,8 @@ class ScoringContext:
         (``category_names``), used by ``category_affinity``.
     rel : Relations
         The known relations and deals.
+    name_lex : scipy.sparse.csr_matrix
+        L2-normalised TF-IDF of the names and region alone (same group, same city).
     neighbour_cache : dict
         Each organisation's most profile-similar organisations, filled on demand by
         :func:`matchmaker.features.neighbour_matrix`.
@@ -140,6 +142,7 @@ class ScoringContext:
     category_names: list[str]
     rel: Relations
     neighbour_cache: dict = dataclasses.field(default_factory=dict)
+    name_lex: sp.csr_matrix | None = None
 
     def with_relations(self, pairs: Mapping[tuple[str, str], float]) -> ScoringContext:
         """A copy whose relation graph holds only ``pairs`` (``{(a, b): grade}``)."""
@@ -275,7 +278,9 @@ def build_context(
     max_df = COMMON_GRAMS if len(docs) >= MIN_DOCS_FOR_MAX_DF else 1.0
     vectorizer = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True, max_df=max_df)
     vectorizer.fit(docs)
-    lex = [normalize(vectorizer.transform(t)).tocsr() for t in (profile_txt, offer_txt, need_txt)]
+    name_txt = [" ".join(o.get(k) or "" for k in ("name", "name_zh", "region")) for o in orgs]
+    texts = (profile_txt, offer_txt, need_txt, name_txt)
+    lex = [normalize(vectorizer.transform(t)).tocsr() for t in texts]
 
     vecs = dict(vectors or {})
     if embedder is not None and not vecs:
@@ -334,6 +339,7 @@ def build_context(
         need_reach=reach.tocsr(),
         categories=_rownorm(cat.tocsr(), "l1"),
         category_names=cat_names,
+        name_lex=lex[3],
         rel=None,  # type: ignore[arg-type]
     )
     ctx.rel = _relations(ctx, graded_pairs(relations, deals))

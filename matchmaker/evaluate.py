@@ -139,9 +139,14 @@ def read_links(path: str | Path) -> list[tuple[str, str]]:
 def cached_embedder():
     """The configured embedding model behind a vector cache in
     ``<models_dir>/evaluate-embeddings.db``, so a rerun embeds nothing."""
+    import torch
+
     from matchmaker.embed import CachedEmbedder, load_embedder
     from matchmaker.store import Store
 
+    # One thread: on a 2-core machine shared with other work, torch's threads waiting on
+    # each other made embedding about 3x slower than a single thread.
+    torch.set_num_threads(1)
     path = config.project_path(config.get("models_dir")) / "evaluate-embeddings.db"
     store = Store(f"sqlite:///{path}")
     store.init()
@@ -166,7 +171,7 @@ class _Data:
         vectors = None
         if embedder is not None:
             _log(f"embedding {len(codes)} company texts with {embedder.model_id}")
-            vectors = {"profile": embedder.encode([kg.text(c) for c in codes], progress=True)}
+            vectors = {"profile": embedder.encode([kg.short_text(c) for c in codes], True)}
         self.ctx: ScoringContext = build_context(
             rows["orgs"],
             rows["items"],

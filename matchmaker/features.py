@@ -121,6 +121,20 @@ def _grouped(ctx, ia, ib, block_fn):
     return out
 
 
+def _top_sim(c, rows) -> np.ndarray:
+    """Each row's largest profile similarity to another organisation (1 when it has none)."""
+    m = neighbour_matrix(c, np.unique(rows))
+    top = _flat(m.max(axis=1)) if m.shape[1] else np.zeros(m.shape[0])
+    top = np.where(top > 0, top, 1.0)
+    return top[np.searchsorted(np.unique(rows), rows)]
+
+
+def _paths3_pairs(c, a, b):
+    rows, pos = np.unique(a, return_inverse=True)
+    two = (c.rel.binary[rows] @ c.rel.binary).tocsr()
+    return _cos_pairs(two, c.rel.binary, pos, b)
+
+
 # --- block implementations ----------------------------------------------------------
 
 BLOCK = {
@@ -130,6 +144,10 @@ BLOCK = {
     "need_offer_semantic": lambda c, r, k: _cos_block(c.need_vec, c.offer_vec, r, k),
     "offer_need_semantic": lambda c, r, k: _cos_block(c.offer_vec, c.need_vec, r, k),
     "profile_semantic": lambda c, r, k: _cos_block(c.profile_vec, c.profile_vec, r, k),
+    "profile_lexical_rel": lambda c, r, k: (
+        _cos_block(c.profile_lex, c.profile_lex, r, k) / _top_sim(c, r)[:, None]
+    ),
+    "name_lexical": lambda c, r, k: _cos_block(c.name_lex, c.name_lex, r, k),
     "chain_in": lambda c, r, k: _chain_block(c.need_reach, c.offer_segments, r, k),
     "chain_out": lambda c, r, k: _chain_out_block(c.need_reach, c.offer_segments, r, k),
     "common_partners": lambda c, r, k: _dense(c.rel.binary[r] @ c.rel.binary[:, k]),
@@ -144,6 +162,13 @@ BLOCK = {
         c.profile_lex, c.rel.partner_centroid, r, k
     ),
     "neighbour_partners": lambda c, r, k: _dense(neighbour_matrix(c, r) @ c.rel.binary[:, k]),
+    "neighbour_partners_rev": lambda c, r, k: _dense(neighbour_matrix(c, k) @ c.rel.binary[:, r]).T,
+    "partner_neighbours": lambda c, r, k: _dense(
+        c.rel.binary[r] @ neighbour_matrix(c, np.arange(len(c.org_ids)))[:, k]
+    ),
+    "paths_3": lambda c, r, k: np.log1p(
+        _dense(c.rel.binary[r] @ c.rel.binary @ c.rel.binary[:, k])
+    ),
     "category_affinity": lambda c, r, k: _dense(
         c.categories[r] @ c.rel.category_affinity @ c.categories[k].T
     ),
@@ -165,6 +190,10 @@ PAIRWISE = {
     "need_offer_semantic": lambda c, a, b: _cos_pairs(c.need_vec, c.offer_vec, a, b),
     "offer_need_semantic": lambda c, a, b: _cos_pairs(c.offer_vec, c.need_vec, a, b),
     "profile_semantic": lambda c, a, b: _cos_pairs(c.profile_vec, c.profile_vec, a, b),
+    "profile_lexical_rel": lambda c, a, b: (
+        _cos_pairs(c.profile_lex, c.profile_lex, a, b) / _top_sim(c, a)
+    ),
+    "name_lexical": lambda c, a, b: _cos_pairs(c.name_lex, c.name_lex, a, b),
     "chain_in": lambda c, a, b: _max_pairs(c.need_reach, c.offer_segments, a, b),
     "chain_out": lambda c, a, b: _max_pairs(c.need_reach, c.offer_segments, b, a),
     "common_partners": lambda c, a, b: _cos_pairs(c.rel.binary, c.rel.binary, a, b),
@@ -179,6 +208,16 @@ PAIRWISE = {
     "neighbour_partners": lambda c, a, b: _grouped(
         c, a, b, lambda cc, rows: neighbour_matrix(cc, rows) @ cc.rel.binary
     ),
+    "neighbour_partners_rev": lambda c, a, b: _grouped(
+        c, b, a, lambda cc, rows: neighbour_matrix(cc, rows) @ cc.rel.binary
+    ),
+    "partner_neighbours": lambda c, a, b: _grouped(
+        c,
+        a,
+        b,
+        lambda cc, rows: cc.rel.binary[rows] @ neighbour_matrix(cc, np.arange(len(cc.org_ids))),
+    ),
+    "paths_3": lambda c, a, b: np.log1p(_paths3_pairs(c, a, b)),
     "category_affinity": lambda c, a, b: (
         np.einsum(
             "ij,ij->i",

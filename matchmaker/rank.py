@@ -31,6 +31,7 @@ from threadpoolctl import threadpool_limits
 
 from matchmaker import config
 from matchmaker.errors import DataError, ModelError
+from matchmaker.features import neighbour_matrix
 from matchmaker.score import FEATURES, ScoringContext, feature_matrix
 
 __all__ = [
@@ -63,6 +64,13 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "category_affinity": 0.5,
     "degree_a": 0.0,
     "degree_b": 0.05,
+    # Features added later weigh nothing here (the fallback stays as documented); the
+    # learned ranker uses them.
+    "profile_lexical_rel": 0.0,
+    "name_lexical": 0.0,
+    "neighbour_partners_rev": 0.0,
+    "partner_neighbours": 0.0,
+    "paths_3": 0.0,
 }
 MODELS = ("gbm", "logistic")
 
@@ -102,8 +110,8 @@ class PairRanker:
         model="gbm",
         features=FEATURES,
         min_positives=None,
-        max_iter=200,
-        learning_rate=0.05,
+        max_iter=300,
+        learning_rate=0.1,
         max_leaf_nodes=15,
         n_threads=1,
         random_state=0,
@@ -245,13 +253,24 @@ def fingerprint(ctx: ScoringContext) -> str:
     return h.hexdigest()
 
 
-def training_data(ctx: ScoringContext, negatives: int = 5, folds: int = 4, random_state=0):
+def _near(sub: ScoringContext, x: int) -> np.ndarray:
+    """Organisations a cheap signal would put near ``x``: its partners' partners and its
+    most text-similar organisations (hard negatives come from here)."""
+    two_hop = sub.rel.binary[sub.rel.binary[x].indices].indices
+    return np.union1d(two_hop, neighbour_matrix(sub, np.array([x])).indices)
+
+
+def training_data(
+    ctx: ScoringContext, negatives: int = 5, folds: int = 4, random_state=0, hard: float = 0.0
+):
     """Feature rows and graded labels for learning, without leaking a pair's own link.
 
     The known pairs (``ctx.rel.pairs``) are split into ``folds`` parts; the features of the
     pairs in one part are computed on the relation graph of the other parts, so a
     positive never sees its own edge. Each positive appears in both orientations, with
-    ``negatives`` sampled non-partners of its first organisation (seeded).
+    ``negatives`` sampled non-partners of its first organisation (seeded): a share ``hard``
+    of them drawn from organisations near it (partners' partners, text neighbours), the
+    rest uniformly.
 
     Returns
     -------
@@ -281,7 +300,14 @@ def training_data(ctx: ScoringContext, negatives: int = 5, folds: int = 4, rando
                 qy.append(g)
                 if g <= 0:
                     continue
-                drawn = 0
+                mine = partners.get(x, set())
+                near = [c for c in _near(sub, x) if c != x and c not in mine]
+                n_hard = min(len(near), round(negatives * hard))
+                for c in rng.choice(near, size=n_hard, replace=False) if n_hard else ():
+                    qa.append(x)
+                    qb.append(int(c))
+                    qy.append(0.0)
+                drawn = n_hard
                 for c in rng.integers(0, n, size=negatives * 3):
                     if drawn == negatives:
                         break

@@ -16,6 +16,8 @@ feature                    meaning (range)
 need_offer_lexical         cosine of char n-gram TF-IDF, a's needs vs b's offers [0, 1]
 offer_need_lexical         same, a's offers vs b's needs [0, 1]
 profile_lexical            cosine of the two whole profiles (name, description, offers)
+profile_lexical_rel        profile_lexical divided by a's largest profile_lexical with anyone
+name_lexical               cosine of the names (and region) alone: same group, same city
 need_offer_semantic        cosine of embeddings, a's needs vs b's offers [-1, 1] (0: none)
 offer_need_semantic        same, a's offers vs b's needs
 profile_semantic           cosine of profile embeddings
@@ -27,6 +29,9 @@ resource_allocation        resource allocation index on the relation graph
 partner_similarity         cosine of b's profile with the centroid of a's partners' profiles
 partner_similarity_rev     cosine of a's profile with the centroid of b's partners' profiles
 neighbour_partners         sum over a's 20 most similar organisations c of sim(a, c) * [c-b known]
+neighbour_partners_rev     the same with a and b swapped: b's similar organisations that know a
+partner_neighbours         sum over a's partners p of sim(p, b) when b is among p's 20 most similar
+paths_3                    log(1 + number of 3-link walks a - x - y - b on the relation graph)
 category_affinity          P(category of b | category of a) among known pairs (smoothed)
 degree_a                   log(1 + number of a's known partners)
 degree_b                   log(1 + number of b's known partners)
