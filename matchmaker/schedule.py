@@ -15,8 +15,10 @@ Rules, in the order they are applied:
    until it reaches the floor or nothing fits;
 6. the remaining suggested pairs fill what is left, by value.
 
-A meeting goes to the least busy slot where both are free (ties: the earliest). Requests
-that could not be placed and attendees left under the floor are reported with the reason.
+A meeting goes to the least busy slot where both are free (ties: the earliest); for a
+request with no such slot, one meeting of either side may move to another slot to make
+room. Tables are seated per slot in the order meetings were placed. Requests that could
+not be placed and attendees left under the floor are reported with the reason.
 """
 
 from __future__ import annotations
@@ -126,40 +128,84 @@ def _key(a: str, b: str) -> tuple[str, str]:
 
 
 class _Board:
-    """Who is busy when, and how full each slot is."""
+    """Who meets whom when, and how full each slot is; tables are seated at the end."""
 
     def __init__(self, slots: int, room: int, per_org: int, per_table: int):
         self.slots, self.room, self.per_org, self.per_table = slots, room, per_org, per_table
         self.busy: dict[str, set[int]] = defaultdict(set)
         self.load = [0] * (slots + 1)
         self.met: set[tuple[str, str]] = set()
-        self.placed: list[Slotted] = []
+        self.placed: list[list] = []  # [org_a, org_b, slot, kind, value, reason]
+        self.at: dict[tuple[str, int], list] = {}
 
     def count(self, org: str) -> int:
         return len(self.busy[org])
 
-    def place(self, a: str, b: str, kind: str, value: float, reason: str) -> str | None:
-        """Seat a meeting; return None when done, else why it could not be."""
+    def _put(self, m: list, slot: int) -> None:
+        m[2] = slot
+        self.load[slot] += 1
+        for org in m[:2]:
+            self.busy[org].add(slot)
+            self.at[(org, slot)] = m
+
+    def _lift(self, m: list) -> None:
+        self.load[m[2]] -= 1
+        for org in m[:2]:
+            self.busy[org].discard(m[2])
+            del self.at[(org, m[2])]
+
+    def _free_a_slot(self, a: str, b: str) -> int | None:
+        """Move one meeting of ``a`` or ``b`` to another slot so both are free in one."""
+        for slot in range(1, self.slots + 1):
+            for me, other in ((a, b), (b, a)):
+                if slot not in self.busy[me] or slot in self.busy[other]:
+                    continue
+                m = self.at[(me, slot)]
+                partner = m[1] if m[0] == me else m[0]
+                for dest in range(1, self.slots + 1):
+                    taken = self.busy[me] | self.busy[partner]
+                    if dest not in taken and self.load[dest] < self.room:
+                        self._lift(m)
+                        self._put(m, dest)
+                        return slot
+        return None
+
+    def place(
+        self, a: str, b: str, kind: str, value: float, reason: str, repair: bool = False
+    ) -> str | None:
+        """Seat a meeting; return None when done, else why it could not be. With ``repair``,
+        one meeting of either side may move to another slot to make room."""
         for org in (a, b):
             if self.count(org) >= self.slots:
                 return f"{org} has a meeting in every slot"
             if self.count(org) >= self.per_org:
                 return f"{org} already has its {self.per_org} meetings (max_meetings)"
         common = [s for s in range(1, self.slots + 1) if s not in self.busy[a] | self.busy[b]]
-        if not common:
-            return f"no slot where both {a} and {b} are free"
         free = [s for s in common if self.load[s] < self.room]
+        if not free and repair:
+            moved = self._free_a_slot(a, b)
+            free = [moved] if moved is not None else []
         if not free:
+            if not common:
+                return f"no slot where both {a} and {b} are free"
             return f"every table is taken in the slots where both {a} and {b} are free"
         slot = min(free, key=lambda s: (self.load[s], s))
-        table = f"T{self.load[slot] // self.per_table + 1:02d}"
-        self.load[slot] += 1
-        self.busy[a].add(slot)
-        self.busy[b].add(slot)
-        self.met.add(_key(a, b))
         x, y = _key(a, b)
-        self.placed.append(Slotted(x, y, slot, table, kind, value, reason))
+        m = [x, y, slot, kind, value, reason]
+        self.placed.append(m)
+        self._put(m, slot)
+        self.met.add((x, y))
         return None
+
+    def seated(self) -> list[Slotted]:
+        """The meetings with their tables: per slot, in the order they were placed."""
+        seats: dict[int, int] = defaultdict(int)
+        out = []
+        for x, y, slot, kind, value, reason in self.placed:
+            table = f"T{seats[slot] // self.per_table + 1:02d}"
+            seats[slot] += 1
+            out.append(Slotted(x, y, slot, table, kind, value, reason))
+        return sorted(out, key=lambda m: (m.slot, m.table, m.org_a))
 
 
 def make_schedule(
@@ -240,7 +286,7 @@ def make_schedule(
         v, why = value(a, b)
         asker = "both asked" if len(who) == 2 else f"{next(iter(who))} asked"
         reason = f"{asker}; {why}" if why else asker
-        problem = board.place(a, b, kind, v, reason)
+        problem = board.place(a, b, kind, v, reason, repair=True)
         if problem:
             unplaced.append(Unplaced(a, b, kind, problem))
 
@@ -273,8 +319,7 @@ def make_schedule(
         for o in people
         if board.count(o) < min_meetings
     ]
-    meetings = sorted(board.placed, key=lambda m: (m.slot, m.table, m.org_a))
-    return Agenda(meetings, unplaced, short, slots, tables, people)
+    return Agenda(board.seated(), unplaced, short, slots, tables, people)
 
 
 def _fill_floor(board: _Board, people: list[str], table, can_meet, floor: int) -> None:

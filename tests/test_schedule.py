@@ -74,6 +74,20 @@ def test_mutual_requests_first_then_one_sided_then_value():
     assert mutual.meetings[0].reason == "both asked; joint project"
 
 
+def test_a_request_moves_another_meeting_to_make_room():
+    # A-B goes to slot 1 and C-D to slot 2; A-C then finds no common free slot until
+    # A-B moves to slot 2.
+    reqs = [("A", "B"), ("B", "A"), ("C", "D"), ("D", "C"), ("A", "C"), ("C", "A")]
+    values = [("A", "B", 0.9, ""), ("C", "D", 0.8, ""), ("A", "C", 0.1, "")]
+    agenda = make_schedule("ABCD", values, requests=reqs, slots=2, tables=2)
+    assert _placed(agenda) == {
+        ("A", "B"): (2, "T01", "mutual"),
+        ("C", "D"): (2, "T02", "mutual"),
+        ("A", "C"): (1, "T01", "mutual"),
+    }
+    assert agenda.unplaced == []
+
+
 def test_request_of_someone_absent_is_reported():
     agenda = make_schedule("AB", PAIRS, requests=[("A", "Z")])
     assert [(u.org_b, u.reason) for u in agenda.unplaced] == [("Z", "Z not attending")]
@@ -227,3 +241,43 @@ def test_cli_schedule(ev, monkeypatch, tmp_path):
     assert bad.exit_code == 2 and "slots must be >= 1" in bad.output
     gone = run.invoke(app, [*db, "schedule", "withdraw", "E", "A", "B"])
     assert gone.exit_code == 2
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_every_agenda_keeps_every_rule(seed):
+    import random
+
+    rnd = random.Random(seed)
+    people = [f"O{i}" for i in range(rnd.randint(2, 14))]
+    pairs = [
+        (a, b, round(rnd.random(), 2), "r")
+        for i, a in enumerate(people)
+        for b in people[i + 1 :]
+        if rnd.random() < 0.5
+    ]
+    reqs = [tuple(rnd.sample(people, 2)) for _ in range(rnd.randint(0, 12))]
+    avoid = [tuple(rnd.sample(people, 2)) for _ in range(rnd.randint(0, 4))]
+    slots, tables, per_table = rnd.randint(1, 4), rnd.randint(1, 4), rnd.randint(1, 2)
+    most = rnd.choice([None, 1, 2])
+    agenda = make_schedule(
+        people, pairs, reqs, avoid, slots, tables, per_table, rnd.randint(0, 3), most
+    )
+    blocked = {frozenset(p) for p in avoid}
+    seen = set()
+    for m in agenda.meetings:
+        assert frozenset((m.org_a, m.org_b)) not in blocked
+        assert 1 <= m.slot <= slots
+        for org in (m.org_a, m.org_b):
+            assert (org, m.slot) not in seen  # one meeting per organisation per slot
+            seen.add((org, m.slot))
+    for slot in range(1, slots + 1):
+        at = Counter(m.table for m in agenda.meetings if m.slot == slot)
+        assert sum(at.values()) <= tables * per_table
+        assert all(n <= per_table for n in at.values()) and len(at) <= tables
+    counts = Counter(o for m in agenda.meetings for o in (m.org_a, m.org_b))
+    assert max(counts.values(), default=0) <= min(slots, most or slots)
+    placed = {frozenset((m.org_a, m.org_b)) for m in agenda.meetings}
+    assert len(placed) == len(agenda.meetings)  # no pair twice
+    for a, b in reqs:
+        if frozenset((a, b)) not in placed:
+            assert any({u.org_a, u.org_b} == {a, b} for u in agenda.unplaced)
