@@ -193,7 +193,8 @@ def plan_invitations(
     source = pair_source or recommender_pairs(store)
     ids = sorted({c.org_id for c in cands} | set(habit))
     pairs = list(source(ids))
-    invitation = choose_invitees(cands, pairs, capacity, quotas, cover, partners)
+    names = {o["org_id"]: o["name"] for o in store.rows("organizations")}
+    invitation = choose_invitees(cands, pairs, capacity, quotas, cover, partners, names)
     lists = {"chosen": invitation.ids, "habit": habit}
     return InvitePlan(
         event_id, invitation, habit_event, compare_lists(everyone, pairs, lists, cover, partners)

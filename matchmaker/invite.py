@@ -29,7 +29,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from matchmaker.errors import DataError, InfeasibleError
@@ -156,6 +156,7 @@ def choose_invitees(
     quotas: Quotas | None = None,
     cover: Iterable[str] = (),
     partners: int = 3,
+    names: Mapping[str, str] | None = None,
 ) -> Invitation:
     """Choose up to ``capacity`` invitees maximising f(S) under the quotas.
 
@@ -172,6 +173,8 @@ def choose_invitees(
         Coverage groups the list should span (upstream to downstream of the event's chains).
     partners : int
         How many best partners of each invitee count (k in f).
+    names : dict, optional
+        Display names for the reasons (``Name [id]``); default: the ids.
 
     Raises
     ------
@@ -220,7 +223,7 @@ def choose_invitees(
         # Coverage is wanted where possible, never at the price of a quota.
         g = _run(cands, table, n, q, needs, partners, coverable, False, notes)
         notes.append("coverage of every chain stage would break a quota: not enforced")
-    invitees = [_invitee(g, y, set(q.must), coverable) for y in g.chosen]
+    invitees = [_invitee(g, y, set(q.must), coverable, names or {}) for y in g.chosen]
     covered = tuple(sorted({grp for y in g.chosen for grp in cands[y].groups} & coverable))
     return Invitation(
         invitees,
@@ -314,7 +317,9 @@ def _run(
     return g
 
 
-def _invitee(g: _Greedy, y: str, must: set[str], coverable: set[str]) -> Invitee:
+def _invitee(
+    g: _Greedy, y: str, must: set[str], coverable: set[str], names: Mapping[str, str]
+) -> Invitee:
     found = [
         Partner(j, v, r) for j, (v, r) in g.table.get(y, {}).items() if j in g.inside and j != y
     ]
@@ -322,7 +327,11 @@ def _invitee(g: _Greedy, y: str, must: set[str], coverable: set[str]) -> Invitee
     c = g.cands[y]
     parts = []
     if best:
-        meets = "; ".join(f"{p.org_id} ({p.value:.2f}: {p.reason})" for p in best)
+        meets = "; ".join(
+            f"{names[p.org_id] + ' [' + p.org_id + ']' if p.org_id in names else p.org_id} "
+            f"({p.value:.2f}: {p.reason})"
+            for p in best
+        )
         parts.append(f"expected to meet {meets}")
     if y in must:
         parts.append("on the must-invite list")

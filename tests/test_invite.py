@@ -60,6 +60,8 @@ def test_each_invitee_says_whom_it_meets_and_why():
     by_id = {i.org_id: i for i in inv.invitees}
     assert [p.org_id for p in by_id["A"].partners] == ["B"]
     assert by_id["A"].reason == "expected to meet B (0.90: B buys A's lenses)"
+    named = choose_invitees(_cands(), PAIRS, capacity=2, names={"B": "Baotou"})
+    assert named.invitees[0].reason == "expected to meet Baotou [B] (0.90: B buys A's lenses)"
 
 
 def test_min_outside_brings_in_an_outside_candidate():
@@ -314,7 +316,9 @@ def test_cli_invite(ev_ws, monkeypatch, tmp_path):
     out = tmp_path / "list.csv"
     res = run.invoke(app, ["--db", ev_ws.url, "invite", "E2", "--capacity", "2", "--out", str(out)])
     assert res.exit_code == 0, res.output
-    assert "A1\tOptics\texpected to meet A2 (0.90: A2 supplies germanium)" in res.output
+    assert "A1\tOptics\texpected to meet Germanium [A2] (0.90: A2 supplies germanium)" in (
+        res.output
+    )
     assert "habit (attendees of E1)" in res.output
     assert out.read_text().splitlines()[0] == "rank,org_id,name,reason"
     res = run.invoke(app, ["--db", ev_ws.url, "invite", "E2", "--min-new", "0.9"])
