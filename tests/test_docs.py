@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import pytest
 import typer.main
 
@@ -14,10 +13,13 @@ from matchmaker.cli import app
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
-def _command_paths(command: click.Command, prefix: str = "matchmaker") -> list[str]:
-    if isinstance(command, click.Group):
+def _command_paths(command, prefix: str = "matchmaker") -> list[str]:
+    # Walk groups by their ``commands`` mapping: typer may carry its own copy of click, so
+    # an isinstance check against this environment's click.Group would see no groups.
+    subcommands = getattr(command, "commands", None)
+    if subcommands:
         paths = []
-        for name, sub in command.commands.items():
+        for name, sub in subcommands.items():
             paths += _command_paths(sub, f"{prefix} {name}")
         return paths
     return [prefix]
