@@ -80,6 +80,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("upload_limit_mb", 50, "Largest workspace file accepted for import, in MB."),
     Setting("max_cell_chars", 20000, "Longest text accepted in one imported cell."),
     Setting("language", "en", "Default interface language of the app: en or zh."),
+    Setting("session_minutes", 480, "A signed-in session ends this many minutes after sign-in."),
+    Setting("password_min_length", 12, "Shortest password accepted for an account."),
+    Setting(
+        "password_hash",
+        "standard",
+        "argon2 cost of new password hashes: standard (RFC 9106 low-memory profile) or "
+        "test (cheapest; for test suites only, never in production).",
+    ),
+    Setting("admin_user", "admin", "User name of the first admin that `matchmaker init` creates."),
+    Setting(
+        "admin_password",
+        "",
+        "Password of the first admin that `matchmaker init` creates when there is no admin "
+        "(read once, only its argon2 hash is stored); empty: typed at the terminal.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -106,6 +106,28 @@ meeting_requests = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("note", sa.Text),
 )
+# Accounts and the audit log (matchmaker.auth), migration 0003.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("user_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("org_id", ID, sa.ForeignKey("organizations.org_id")),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("changed_at", sa.DateTime, nullable=False),
+)
+audit_table = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False, index=True),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("detail", sa.Text),
+)
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -368,6 +390,34 @@ class Store:
             ).rowcount
             self._upsert(conn, "meetings", rows)
         return gone
+
+    # --- auth ---------------------------------------------------------------------
+
+    def insert_returning_id(self, name: str, row: dict, conn: Connection | None = None) -> int:
+        """Insert one row of a table with an integer key; return the key it got."""
+        with _maybe(conn, self) as c:
+            return c.execute(self.table(name).insert().values(row)).inserted_primary_key[0]
+
+    def audit_rows(
+        self,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[dict]:
+        """Audit-log rows, newest first, filtered by actor, action (a prefix) and time."""
+        t = audit_table
+        query = sa.select(t).order_by(t.c.id.desc())
+        if actor is not None:
+            query = query.where(t.c.actor == actor)
+        if action is not None:
+            query = query.where(t.c.action.startswith(action, autoescape=True))
+        if since is not None:
+            query = query.where(t.c.at >= since)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
 
 
 def _write_order(name: str) -> int:
