@@ -40,6 +40,8 @@ app = typer.Typer(
 
 class _State:
     db: str | None = None
+    username: str | None = None  # --user NAME
+    user = None  # the matchmaker.auth.User signed in by open_store, if --user was given
 
 
 state = _State()
@@ -53,16 +55,51 @@ def main(
             "--db", help="Database URL (default: MATCHMAKER_DB or sqlite:///data/matchmaker.db)."
         ),
     ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            help="Act as this account (password: MATCHMAKER_PASSWORD or a hidden prompt); "
+            "default: the operator, who holds the database.",
+        ),
+    ] = None,
 ) -> None:
     """matchmaker: industry-chain matchmaking recommender."""
     state.db = db
+    state.username = user
+    state.user = None
+
+
+def _password() -> str:
+    import os
+
+    password = os.environ.get("MATCHMAKER_PASSWORD", "")
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        from matchmaker.errors import AuthError
+
+        raise AuthError(
+            f"--user {state.username} needs a password: set MATCHMAKER_PASSWORD or run at a "
+            "terminal"
+        )
+    return typer.prompt(f"password for {state.username}", hide_input=True)
 
 
 def open_store(ready: bool = True) -> Store:
-    """The store named by ``--db``; with ``ready``, refuse an uninitialised database."""
+    """The store named by ``--db``; with ``ready``, refuse an uninitialised database.
+
+    With ``--user NAME`` the user signs in (audited) and the store is their scoped view
+    (:func:`matchmaker.access.scoped`): every command then sees and does what the role may.
+    """
     store = Store(state.db)
-    if ready:
+    if ready or state.username:
         store.check_ready()
+    if state.username:
+        from matchmaker.auth import authenticate
+
+        state.user = authenticate(store, state.username, _password())
+        return store.as_user(state.user)
     return store
 
 
@@ -95,10 +132,19 @@ def handle_errors(func):
 @app.command()
 @handle_errors
 def init() -> None:
-    """Create the database, or upgrade it to the newest schema."""
+    """Create the database, or upgrade it to the newest schema; create the first admin.
+
+    With no admin account yet, its password is MATCHMAKER_ADMIN_PASSWORD or typed at the
+    terminal (name: MATCHMAKER_ADMIN_USER, default admin); with neither, init stops (exit 2).
+    """
+    from matchmaker.cli_accounts import ensure_first_admin
+
     store = open_store(ready=False)
     revision = store.init()
     typer.echo(f"database ready at schema revision {revision}: {store!r}")
+    admin = ensure_first_admin(store)
+    if admin is not None:
+        typer.echo(f"first admin account created: {admin.username}")
 
 
 @app.command("import")
@@ -107,9 +153,13 @@ def import_(
     path: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx workbook.")],
 ) -> None:
     """Validate a workspace and import it; on any problem write nothing and exit 2."""
+    from matchmaker.auth import audit
+    from matchmaker.cli_accounts import cli_actor
     from matchmaker.ingest import import_workspace
 
-    result = import_workspace(open_store(), path)
+    store = open_store()
+    result = import_workspace(store, path)
+    audit(store, cli_actor(), "import", f"{path.name}: {result}")
     for table, (added, updated) in result.items():
         typer.echo(f"{table}: {added} added, {updated} updated")
 
@@ -120,9 +170,13 @@ def export(
     path: Annotated[Path, typer.Argument(help="A folder (CSV files) or a path ending in .xlsx.")],
 ) -> None:
     """Export every table in the workspace format."""
+    from matchmaker.auth import audit
+    from matchmaker.cli_accounts import cli_actor
     from matchmaker.ingest import export_workspace
 
-    written = export_workspace(open_store(), path)
+    store = open_store()
+    written = export_workspace(store, path)
+    audit(store, cli_actor(), "export", f"{sum(written.values())} rows to {path.name}")
     typer.echo(f"exported {sum(written.values())} rows in {len(written)} tables to {path}")
 
 
@@ -158,6 +212,11 @@ _VERSION_OPT = typer.Option(
 )
 
 
+def _by(by: str) -> str:
+    """The deal history's actor: the signed-in user (--user) when there is one, else --by."""
+    return state.user.username if state.user is not None else by
+
+
 def _deal_line(status) -> str:
     d = status.deal
     flags = " ".join(f for f, on in (("STALE", status.stale), ("OVERDUE", status.overdue)) if on)
@@ -184,7 +243,7 @@ def deal_add(
     from matchmaker.deals import add_deal
 
     d = add_deal(
-        open_store(), org_a, org_b, actor=by, event_id=event, suggestion=suggestion,
+        open_store(), org_a, org_b, actor=_by(by), event_id=event, suggestion=suggestion,
         title=title, value_cny=value, note=note, deal_id=deal_id,
     )  # fmt: skip
     typer.echo(f"deal {d.deal_id} recorded at stage {d.stage}; follow-up due {d.due_date}")
@@ -202,7 +261,9 @@ def deal_advance(
     """Move an open deal forward: intent -> in_progress -> signed."""
     from matchmaker.deals import advance
 
-    d = advance(open_store(), deal_id, actor=by, to_stage=to, note=note, expected_version=version)
+    d = advance(
+        open_store(), deal_id, actor=_by(by), to_stage=to, note=note, expected_version=version
+    )
     typer.echo(f"deal {d.deal_id} is now {d.stage} (version {d.version})")
 
 
@@ -217,7 +278,7 @@ def deal_drop(
     """Drop an open deal."""
     from matchmaker.deals import drop
 
-    d = drop(open_store(), deal_id, actor=by, note=note, expected_version=version)
+    d = drop(open_store(), deal_id, actor=_by(by), note=note, expected_version=version)
     typer.echo(f"deal {d.deal_id} is now dropped (version {d.version})")
 
 
@@ -631,6 +692,9 @@ def evaluate_links_command(
             raise DataError("give --train TRAIN.csv and --test TEST.csv, or --folds N")
         result = ev.evaluate_links(train, test, chainkg, top, out, embedder, seed)
     typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+import matchmaker.cli_accounts  # noqa: E402,F401 - registers user, audit, backup, restore
 
 
 def run() -> None:  # pragma: no cover - console entry for `python -m matchmaker`

@@ -17,6 +17,19 @@ from matchmaker.store import Store
 PG_URL = os.environ.get("MATCHMAKER_TEST_PG_URL", "")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _accounts_env():
+    """`matchmaker init` creates its first admin from the environment (no terminal in tests),
+    and argon2 runs at its cheapest cost so hashing does not slow the suite."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(
+            "MATCHMAKER_ADMIN_PASSWORD",
+            os.environ.get("MATCHMAKER_ADMIN_PASSWORD") or "test-Admin-pass-1",
+        )
+        mp.setenv("MATCHMAKER_PASSWORD_HASH", "test")
+        yield
+
+
 def _pg_database():
     """Create a throw-away PostgreSQL database; yield its URL; drop it."""
     if not PG_URL:
