@@ -212,3 +212,42 @@ def test_block_and_pairwise_agree(fixture, request):
     for name in FEATURES:
         block = BLOCK[name](c, np.arange(n), np.arange(n)).ravel()
         assert PAIRWISE[name](c, ia, ib) == pytest.approx(block), name
+
+
+def test_paths_3_counts_walks(ctx):
+    # A-x-y-C with x in {C, D} and y a partner of both x and C ({A, B, E}): 2 * 3 walks
+    got = _scores(lambda c, p: score.score_pairs(c, p, "paths_3"), ctx, [("A", "C"), ("A", "B")])
+    assert got == {("A", "C"): pytest.approx(math.log(7)), ("A", "B"): 0.0}
+
+
+def test_name_and_relative_profile(ctx):
+    names = _scores(
+        lambda c, p: score.score_pairs(c, p, "name_lexical"), ctx, [("B", "C"), ("A", "B")]
+    )
+    assert names == {("B", "C"): pytest.approx(1.0), ("A", "B"): 0.0}
+    pairs = [("D", o) for o in "ABCE"]
+    X = feature_matrix(ctx, pairs, ["profile_lexical", "profile_lexical_rel"])
+    best = X[:, 0].max()
+    assert X[:, 1] == pytest.approx(X[:, 0] / best if best > 0 else X[:, 0])
+    rel = _scores(lambda c, p: score.score_pairs(c, p, "profile_lexical_rel"), ctx, [("B", "C")])
+    assert rel == {("B", "C"): pytest.approx(1.0)}
+
+
+def test_reverse_and_partner_neighbours():
+    names = {"P": "abc", "Q": "abc", "R": "xyz", "S": "uvw"}
+    ctx = build_context(_orgs(names), relations=[{"org_a": "Q", "org_b": "S"}])
+
+    def run(name, pairs):
+        return _scores(lambda c, p: score.score_pairs(c, p, name), ctx, pairs)
+
+    # S's candidate P: P's most similar organisation Q works with S
+    assert run("neighbour_partners_rev", [("S", "P"), ("S", "R")]) == {
+        ("S", "P"): pytest.approx(1.0),
+        ("S", "R"): 0.0,
+    }
+    # S's partner Q has P (cosine 1) among its most similar organisations
+    assert run("partner_neighbours", [("S", "P"), ("S", "R"), ("P", "S")]) == {
+        ("S", "P"): pytest.approx(1.0),
+        ("S", "R"): 0.0,
+        ("P", "S"): 0.0,
+    }
