@@ -319,11 +319,22 @@ def org_vectors(orgs, items, item_vectors, embedder, progress: bool = False) -> 
     for side in ("offer", "need"):
         pos = [p for p, i in enumerate(items) if i["side"] == side]
         owner = [index[items[p]["org_id"]] for p in pos]
-        member = sp.csr_matrix((np.ones(len(pos)), (owner, pos)), shape=(len(ids), len(items)))
-        out[side] = normalise(member @ item_vectors)
+        member = sp.csr_matrix(
+            (np.ones(len(pos), dtype=np.float32), (owner, pos)), shape=(len(ids), len(items))
+        )
+        out[side] = _normalise_inplace(np.asarray(member @ item_vectors, dtype=np.float32))
     profile = np.zeros((len(ids), embedder.dim), dtype=np.float32)
     present = [i for i, t in enumerate(texts) if t]
     if present:
         profile[present] = embedder.encode([texts[i] for i in present], progress)
-    out["profile"] = normalise(profile + out["offer"])
+    profile += out["offer"]
+    out["profile"] = _normalise_inplace(profile)
     return out
+
+
+def _normalise_inplace(vectors: np.ndarray) -> np.ndarray:
+    """Rows of a float32 array scaled to unit norm in place (zero rows stay zero)."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    vectors /= norms
+    return vectors

@@ -168,7 +168,14 @@ def reason_sentence(s: Suggestion) -> str:
     org = s.org_name or s.org_id
     partner = s.partner_name or s.partner_id
     sims = f"semantic similarity {s.semantic_similarity:.2f}, lexical {s.lexical_similarity:.2f}"
-    if s.direction == "customers":
+    if s.direction == "customers" and s.need_title is None and s.segment:
+        # The partner's need text withheld (a company user reads it): name its segment only.
+        where = s.chain_path[-1] if s.chain_path else s.segment
+        head = (
+            f"{partner} could buy from {org}: the offer {_quote(s.offer_title)} "
+            f"matches something {partner} needs in segment {where} ({sims})"
+        )
+    elif s.direction == "customers":
         head = (
             f"{partner} could buy from {org}: the offer {_quote(s.offer_title)} "
             f"matches {partner}'s need {_quote(s.need_title)} ({sims})"
@@ -219,7 +226,8 @@ class Explainer:
 
     def __init__(self, ctx, item_vectors, item_types, met=frozenset()):
         self.ctx = ctx
-        self.item_vectors = np.asarray(item_vectors, dtype=np.float32)
+        # float16 halves the memory (100,000 organisations: ~150 MB); products are in float32
+        self.item_vectors = np.asarray(item_vectors, dtype=np.float16)
         self.item_types = list(item_types)
         self.met = met
         texts = [item.text for item in ctx.items] or [""]
@@ -227,7 +235,8 @@ class Explainer:
 
     def _similar(self, left: list[int], right: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """Semantic and lexical cosine of items ``left`` x items ``right``."""
-        sem = self.item_vectors[left] @ self.item_vectors[right].T
+        vectors = self.item_vectors
+        sem = np.clip(vectors[left].astype(np.float32) @ vectors[right].astype(np.float32).T, -1, 1)
         lex = (self.item_lex[left] @ self.item_lex[right].T).toarray()
         return sem, lex
 
