@@ -59,7 +59,7 @@ def _tables() -> list[sa.Table]:
     return list(metadata.sorted_tables)
 
 
-def backup(store: Store, path: str | Path, actor: str = "system") -> dict[str, int]:
+def backup(store: Store, path: str | Path, actor="system") -> dict[str, int]:
     """Write every table of ``store`` to the zip file ``path``; return rows per table.
 
     The snapshot is read in one transaction; the file is written next to ``path`` and
@@ -116,7 +116,7 @@ def read_manifest(path: str | Path) -> dict:
     return manifest
 
 
-def restore(store: Store, path: str | Path, actor: str = "system") -> dict[str, int]:
+def restore(store: Store, path: str | Path, actor="system") -> dict[str, int]:
     """Replace every row of ``store`` with the rows of backup ``path``; rows per table.
 
     Raises

@@ -20,9 +20,9 @@ import typer
 
 from matchmaker import auth, config
 from matchmaker.cli import app, handle_errors, open_store, state
-from matchmaker.errors import DataError
+from matchmaker.errors import DataError, PermissionDenied
 
-__all__ = ["cli_actor", "ensure_first_admin", "read_password", "user_app"]
+__all__ = ["cli_actor", "ensure_first_admin", "has_terminal", "read_password", "user_app"]
 
 user_app = typer.Typer(help="Accounts: add, list, disable, enable, reset a password.")
 app.add_typer(user_app, name="user")
@@ -31,17 +31,22 @@ _STDIN = typer.Option(
 )
 
 
-def cli_actor() -> str:
-    """Who acts at the command line: the signed-in user when there is one, else
-    ``cli:<operating-system user>``."""
+def cli_actor() -> auth.User | str:
+    """Who acts at the command line: the user signed in with ``--user`` when there is one
+    (account changes then need an admin), else ``cli:<operating-system user>``."""
     user = getattr(state, "user", None)
     if isinstance(user, auth.User):
-        return user.username
+        return user
     try:
         who = getpass.getuser()
     except Exception:
         who = "unknown"
     return f"cli:{who}"
+
+
+def has_terminal() -> bool:
+    """True when standard input is a terminal someone can type a password at."""
+    return sys.stdin.isatty()
 
 
 def read_password(from_stdin: bool, prompt: str) -> str:
@@ -57,7 +62,7 @@ def read_password(from_stdin: bool, prompt: str) -> str:
         if not password:
             raise DataError("--password-stdin: standard input held no password")
         return password
-    if not sys.stdin.isatty():
+    if not has_terminal():
         raise DataError("no terminal to type the password at; pipe it in with --password-stdin")
     return typer.prompt(prompt, hide_input=True, confirmation_prompt=True)
 
@@ -74,7 +79,7 @@ def ensure_first_admin(store) -> auth.User | None:
     name = config.get("admin_user")
     password = config.get("admin_password")
     if not password:
-        if not sys.stdin.isatty():
+        if not has_terminal():
             env_pw, env_user = config.env_name("admin_password"), config.env_name("admin_user")
             raise DataError(
                 "the database has no admin account yet and there is no terminal to type its "
@@ -158,6 +163,14 @@ def audit_command(
         typer.echo(f"{e.at:%Y-%m-%d %H:%M:%S}\t{e.actor}\t{e.action}\t{e.detail or ''}")
 
 
+def _require_full_role() -> None:
+    """Backups hold every row (accounts too): only an organiser or admin may take or restore
+    one when acting as a user; the operator (no ``--user``) may."""
+    user = getattr(state, "user", None)
+    if isinstance(user, auth.User) and user.role not in ("organiser", "admin"):
+        raise PermissionDenied(f"{user.username} ({user.role}) may not back up or restore")
+
+
 @app.command("backup")
 @handle_errors
 def backup_command(
@@ -167,6 +180,7 @@ def backup_command(
     from matchmaker.backup import backup
 
     store = open_store()
+    _require_full_role()
     counts = backup(store, path, actor=cli_actor())
     typer.echo(f"backed up {sum(counts.values())} rows in {len(counts)} tables to {path}")
 
@@ -183,8 +197,9 @@ def restore_command(
     from matchmaker.backup import restore
 
     store = open_store()
+    _require_full_role()
     if not yes:
-        if not sys.stdin.isatty():
+        if not has_terminal():
             raise DataError("restore replaces every row of the database: add --yes to confirm")
         typer.confirm(f"replace every row of {store!r} with {path}?", abort=True)
     counts = restore(store, path, actor=cli_actor())
