@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from matchmaker import config
+from matchmaker.access import require_org
 from matchmaker.errors import DataError, TransitionError
 from matchmaker.schema import DEAL_STAGES, Deal
 from matchmaker.store import Store
@@ -353,6 +354,7 @@ def list_deals(
         store.get("events", event_id)
     if org_id:
         store.get("organizations", org_id)
+        require_org(store, org_id, "deals")
     today = today or now_utc().date()
     stale_days = int(config.get("stale_days"))
     last_event: dict[str, datetime] = {}

@@ -168,6 +168,12 @@ class Store:
     def __repr__(self) -> str:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
 
+    def as_user(self, user):
+        """This store as ``user`` may see it (:func:`matchmaker.access.scoped`); None: as is."""
+        from matchmaker.access import scoped
+
+        return scoped(self, user)
+
     # --- schema -------------------------------------------------------------------
 
     def init(self) -> str:
