@@ -72,6 +72,8 @@ def backup(store: Store, path: str | Path, actor="system") -> dict[str, int]:
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(path.name + ".part")
     counts: dict[str, int] = {}
+    # Logged first, so the snapshot holds its own line and a restore of it keeps it.
+    audit(store, actor, "backup", f"to {path.name}")
     conn = store.engine.connect()
     try:
         if conn.dialect.name == "postgresql":
@@ -100,7 +102,6 @@ def backup(store: Store, path: str | Path, actor="system") -> dict[str, int]:
     finally:
         conn.close()
     part.replace(path)
-    audit(store, actor, "backup", f"{sum(counts.values())} rows to {path.name}")
     return counts
 
 
