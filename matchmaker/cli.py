@@ -628,7 +628,11 @@ def recommend(
         raise DataError(f"--format {fmt!r} is not allowed; use table or json")
     if all_orgs and out is None:
         raise DataError("--all needs --out FILE.csv")
-    rec = Recommender(open_store(), progress=all_orgs)
+    from matchmaker.access import require_org
+
+    store = open_store()
+    require_org(store, org_id, "suggestions")  # refused before the model is loaded
+    rec = Recommender(store, progress=all_orgs)
     typer.echo(f"ranker: {rec.ranker.message_}", err=True)
     if all_orgs:
         lists = rec.recommend_all(top, direction, progress=True)
