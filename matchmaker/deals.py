@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from matchmaker import config
 from matchmaker.access import require_org
+from matchmaker.auth import audit
 from matchmaker.errors import DataError, TransitionError
 from matchmaker.schema import DEAL_STAGES, Deal
 from matchmaker.store import Store
@@ -200,6 +201,7 @@ def add_deal(
             },
             conn=conn,
         )
+        audit(store, actor, "deal.add", f"{deal_id}: {org_a} + {org_b}", conn=conn)
     return get_deal(store, deal_id)
 
 
@@ -247,6 +249,8 @@ def _change(
             },
             conn=conn,
         )
+        kind = "drop" if to_stage == "dropped" else "advance"
+        audit(store, actor, f"deal.{kind}", f"{deal_id}: {deal.stage} -> {to_stage}", conn=conn)
     return get_deal(store, deal_id)
 
 
