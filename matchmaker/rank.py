@@ -245,8 +245,10 @@ def rankers_dir() -> Path:
 
 
 def fingerprint(ctx: ScoringContext) -> str:
-    """SHA-256 of the organisation ids and graded pairs the ranker learns from."""
+    """SHA-256 of the feature names, organisation ids and graded pairs the ranker learns
+    from (a ranker saved before :data:`FEATURES` changed never matches)."""
     h = hashlib.sha256()
+    h.update("\t".join(FEATURES).encode() + b"\n")
     h.update("\n".join(ctx.org_ids).encode())
     for (a, b), g in sorted(ctx.rel.pairs.items()):
         h.update(f"\n{a}\t{b}\t{g}".encode())
@@ -301,7 +303,7 @@ def training_data(
                 if g <= 0:
                     continue
                 mine = partners.get(x, set())
-                near = [c for c in _near(sub, x) if c != x and c not in mine]
+                near = [c for c in _near(sub, x) if c != x and c not in mine] if hard else []
                 n_hard = min(len(near), round(negatives * hard))
                 for c in rng.choice(near, size=n_hard, replace=False) if n_hard else ():
                     qa.append(x)

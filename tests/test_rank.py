@@ -137,3 +137,14 @@ def test_fit_ranker_falls_back_on_tiny_data(star):
     assert ranker.fallback_ and "default weights" in ranker.message_
     assert len(fingerprint(star)) == 64
     assert fingerprint(star) != fingerprint(star.with_relations({}))
+
+
+def test_hard_negatives_come_from_near_organisations():
+    # A works with B; B works with C: C is A's partner's partner, the only "near" one
+    orgs = [{"org_id": o, "name": o} for o in "ABCDEFGH"]
+    relations = [{"org_a": "A", "org_b": "B"}, {"org_a": "B", "org_b": "C"}]
+    ctx = build_context(orgs, relations=relations)
+    _, y, (ia, ib) = training_data(ctx, negatives=2, folds=1, random_state=0, hard=0.5)
+    a, c = ctx.index["A"], ctx.index["C"]
+    assert ((ia == a) & (ib == c) & (y == 0)).any()
+    assert ((y == 0) & (ia == a)).sum() == 2  # one hard, one uniform for (A, B)
