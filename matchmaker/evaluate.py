@@ -275,12 +275,23 @@ def _run_split(data: _Data, train, test, top: int, seed: int, methods, recs_path
             w = csv.writer(fh)
             w.writerow(RECS_COLUMNS)
             w.writerows((q, c, r, f"{s:.6f}") for q, c, r, s in recs)
-    result = {
-        m: {k: float(np.nanmean(v)) if v else 0.0 for k, v in per[m].items()} for m in methods
-    }
+    result = {m: {k: _mean(v) for k, v in per[m].items()} for m in methods}
     for m in methods:
         result[m]["queries"] = len(queries)
     return result, ranker
+
+
+def _mean(values: list[float]) -> float | None:
+    """Mean without NaNs (queries whose AUC is undefined); None when nothing is left."""
+    kept = [v for v in values if not np.isnan(v)]
+    return float(np.mean(kept)) if kept else None
+
+
+def _spread(values: list) -> dict:
+    kept = [v for v in values if v is not None]
+    if not kept:
+        return {"mean": None, "std": None}
+    return {"mean": float(np.mean(kept)), "std": float(np.std(kept))}
 
 
 def _setup(chainkg, embedder):
@@ -369,16 +380,7 @@ def cross_validate(
         train = [p for i, p in enumerate(links) if part[i] != k]
         result, ranker = _run_split(data, train, test, 0, seed, methods)
         per_fold.append(result)
-    summary = {
-        m: {
-            k: {
-                "mean": float(np.mean([f[m][k] for f in per_fold])),
-                "std": float(np.std([f[m][k] for f in per_fold])),
-            }
-            for k in METRICS
-        }
-        for m in methods
-    }
+    summary = {m: {k: _spread([f[m][k] for f in per_fold]) for k in METRICS} for m in methods}
     return {
         "methods": summary,
         "folds": per_fold,

@@ -259,6 +259,7 @@ def test_folds_on_fixture(kg_dir, tmp_path):
         (["--train", "x.csv"], "give --train TRAIN.csv and --test TEST.csv"),
         (["--folds", "5", "--test", "t.csv"], "not --test or --out"),
         (["--folds", "1"], "must be at least 2"),
+        (["--train", "a.csv", "--test", "b.csv", "--top", "0"], "must be at least 1"),
     ],
 )
 def test_cli_errors(kg_dir, extra, message):
