@@ -29,7 +29,7 @@ for col, stage in zip(st.columns(len(DEAL_STAGES)), DEAL_STAGES, strict=True):
     with col:
         st.metric(ui.val(stage), len(part))
         ui.table(
-            part[["deal_id", "title", "due_date", "stale"]],
+            part[["deal_id", "stale", "due_date", "title"]],
             key=f"deals_board_{stage}",
             height=260,
         )
