@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 from matchmaker import config
 from matchmaker.access import require_org
 from matchmaker.auth import audit
-from matchmaker.errors import DataError, TransitionError
+from matchmaker.errors import ConflictError, DataError, TransitionError
 from matchmaker.schema import DEAL_STAGES, Deal
 from matchmaker.store import Store
 
@@ -205,6 +205,17 @@ def add_deal(
     return get_deal(store, deal_id)
 
 
+def _unchanged(deal: Deal, expected_version: int | None) -> Deal:
+    """``deal``, or :class:`ConflictError` when it is no longer the version the caller read
+    (checked before the pipeline rules, which would judge a stage the caller never saw)."""
+    if expected_version is not None and deal.version != expected_version:
+        raise ConflictError(
+            f"deal {deal.deal_id} was changed by someone else since you read it (version "
+            f"{expected_version}, now {deal.version}); reload and try again"
+        )
+    return deal
+
+
 def _change(
     store: Store,
     deal_id: str,
@@ -217,7 +228,7 @@ def _change(
     actor = _actor(actor)
     if to_stage not in DEAL_STAGES:
         raise TransitionError(f"unknown stage {to_stage!r}; stages: {', '.join(DEAL_STAGES)}")
-    deal = get_deal(store, deal_id)
+    deal = _unchanged(get_deal(store, deal_id), expected_version)
     allowed = TRANSITIONS[deal.stage]
     if to_stage not in allowed:
         can = ", ".join(allowed) if allowed else "nothing (it is closed)"
@@ -276,7 +287,7 @@ def advance(
         When there is no deal ``deal_id``.
     """
     if to_stage is None:
-        stage = get_deal(store, deal_id).stage
+        stage = _unchanged(get_deal(store, deal_id), expected_version).stage
         if stage not in _NEXT:
             raise TransitionError(f"deal {deal_id} is {stage}: it is closed and cannot advance")
         to_stage = _NEXT[stage]
