@@ -144,3 +144,6 @@ if stored and stored["event"] == event_id:
         key="ag_html",
         icon=":material/print:",
     )
+
+st.subheader(ui.tr("ag.on_record"))
+ui.table(ui.view("meetings_frame", event_id), key="ag_on_record", values=("status",), height=300)

@@ -289,6 +289,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "{written} meetings saved to {event}; {kept} already accepted or held were kept.",
         "已为 {event} 保存 {written} 场洽谈；保留已接受或已举行的 {kept} 场。",
     ),
+    "ag.on_record": ("Meetings on record for this event", "本活动已记录的洽谈"),
     "ag.download_html": ("Printable agenda (HTML)", "可打印日程（HTML）"),
     # deals page
     "deals.title": ("Deals & follow-up", "项目跟踪"),
@@ -437,6 +438,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.other_name": ("Whom (name)", "对象名称"),
     "col.org_a": ("First", "甲方"),
     "col.org_b": ("Second", "乙方"),
+    "col.name_a": ("First (name)", "甲方名称"),
+    "col.name_b": ("Second (name)", "乙方名称"),
     "col.file": ("File", "文件"),
     "col.row": ("Row", "行"),
     "col.column": ("Column", "列"),

@@ -22,6 +22,7 @@ __all__ = [
     "deal_history",
     "invitation_frame",
     "live_deal_pairs",
+    "meetings_frame",
     "new_event",
     "org_list_frame",
     "participants_frame",
@@ -251,6 +252,27 @@ def agenda_files(agenda, names: dict[str, str], title: str = "") -> dict[str, by
     with tempfile.TemporaryDirectory(prefix="matchmaker-agenda-") as tmp:
         paths = write_agenda(agenda, tmp, names, title)
         return {kind: path.read_bytes() for kind, path in paths.items()}
+
+
+def meetings_frame(store: Store, event_id: str) -> pd.DataFrame:
+    """The meetings on record for an event, by slot, table and pair, with names."""
+    names = org_names(store)
+    rows = [
+        {
+            "slot": m["slot"],
+            "table": m["table"],
+            "org_a": m["org_a"],
+            "name_a": names.get(m["org_a"], ""),
+            "org_b": m["org_b"],
+            "name_b": names.get(m["org_b"], ""),
+            "status": m["status"],
+        }
+        for m in store.rows("meetings", event_id=event_id)
+    ]
+    frame = pd.DataFrame(
+        rows, columns=["slot", "table", "org_a", "name_a", "org_b", "name_b", "status"]
+    )
+    return frame.sort_values(["slot", "table", "org_a"], na_position="last").reset_index(drop=True)
 
 
 def request_frame(store: Store, event_id: str) -> pd.DataFrame:

@@ -538,3 +538,5 @@ def test_request_then_schedule_view_and_save_the_agenda(tiny_db):
     assert [(m["org_a"], m["org_b"], m["slot"], m["status"]) for m in saved] == [
         ("C1", "C2", 1, "proposed")
     ]
+    on_record = frame(at, "Slot", "Status")
+    assert on_record[["First", "Second", "Status"]].values.tolist() == [["C1", "C2", "proposed"]]
