@@ -43,6 +43,7 @@ __all__ = [
     "AuditEntry",
     "Session",
     "User",
+    "actor_of",
     "audit",
     "audit_log",
     "authenticate",
@@ -157,6 +158,12 @@ def audit(store: Store, actor, action: str, detail: str = "", conn=None) -> None
     name = actor.username if isinstance(actor, User) else str(actor or "?")
     row = {"at": _now(), "actor": name, "action": action, "detail": detail or None}
     store.insert("audit_log", row, conn=conn)
+
+
+def actor_of(store, default: str = "app"):
+    """The user a scoped store acts for (:func:`matchmaker.access.scoped`), else ``default``."""
+    user = getattr(store, "user", None)
+    return user if isinstance(user, User) else default
 
 
 def audit_log(

@@ -188,6 +188,8 @@ def demo(
     ] = False,
 ) -> None:
     """Load the demo workspace (data/demo) into the database; loading twice changes nothing."""
+    from matchmaker.auth import audit
+    from matchmaker.cli_accounts import cli_actor
     from matchmaker.demo import DEMO_DIR
     from matchmaker.ingest import import_workspace
 
@@ -196,6 +198,7 @@ def demo(
         typer.echo("the database already holds organisations; demo not loaded")
         return
     result = import_workspace(store, DEMO_DIR)
+    audit(store, cli_actor(), "import", f"demo workspace: {result}")
     added = sum(a for a, _ in result.values())
     typer.echo(f"demo workspace loaded: {added} rows added")
 

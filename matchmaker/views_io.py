@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 from matchmaker import config
+from matchmaker.auth import actor_of, audit
 from matchmaker.errors import DataError
 from matchmaker.schema import TABLE_ORDER
 from matchmaker.store import Store
@@ -72,7 +73,9 @@ def import_files(store: Store, files: list[tuple[str, bytes]]) -> dict[str, tupl
         for name, content in zip(names, (c for _, c in files), strict=True):
             (folder / name).write_bytes(content)
         target = folder / workbooks[0] if workbooks else folder
-        return import_workspace(store, target)
+        result = import_workspace(store, target)
+    audit(store, actor_of(store), "import", f"upload {', '.join(names)}: {result}")
+    return result
 
 
 def load_demo(store: Store) -> int:
@@ -84,6 +87,7 @@ def load_demo(store: Store) -> int:
     from matchmaker.ingest import import_workspace
 
     result = import_workspace(store, DEMO_DIR)
+    audit(store, actor_of(store), "import", f"demo workspace: {result}")
     return sum(added for added, _ in result.values())
 
 
@@ -99,6 +103,7 @@ def export_bytes(store: Store, fmt: str) -> bytes:
 
     if fmt not in ("xlsx", "zip"):
         raise DataError(f"export format {fmt!r} is not supported; use 'xlsx' or 'zip'")
+    audit(store, actor_of(store), "export", f"download as {fmt}")
     with tempfile.TemporaryDirectory(prefix="matchmaker-export-") as tmp:
         if fmt == "xlsx":
             path = Path(tmp) / "workspace.xlsx"

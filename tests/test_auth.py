@@ -266,3 +266,17 @@ def test_passwords_never_reach_the_database_in_clear(store):
         dump = repr([tuple(r) for r in conn.execute(sa.text("SELECT * FROM users"))])
         dump += repr([tuple(r) for r in conn.execute(sa.text("SELECT * FROM audit_log"))])
     assert PW not in dump and "ana" in dump
+
+
+def test_app_uploads_and_downloads_are_audited(org_store):
+    from matchmaker import views_io
+    from matchmaker.access import scoped
+
+    ana = auth.create_user(org_store, "ana", PW, "organiser")
+    view = scoped(org_store, ana)
+    csv = b"org_id,name,kind\nA1,Acme,company\nB2,Beta,company\n"
+    views_io.import_files(view, [("organizations.csv", csv)])
+    views_io.export_bytes(view, "zip")
+    views_io.export_bytes(org_store, "xlsx")
+    lines = [(e.actor, e.action) for e in auth.audit_log(org_store, limit=3)]
+    assert lines == [("app", "export"), ("ana", "export"), ("ana", "import")]
