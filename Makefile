@@ -21,6 +21,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# init asks at the terminal for the first admin's password (or reads MATCHMAKER_ADMIN_PASSWORD);
+# with neither it stops with a message saying so, instead of waiting.
 demo: $(STAMP)
 	$(BIN)/matchmaker init
 	$(BIN)/matchmaker demo --if-empty
