@@ -1,0 +1,112 @@
+"""How long each page of the app takes to render on the demo workspace, once warm.
+
+Every page is run with ``streamlit.testing.v1.AppTest`` (the page's whole script: widgets,
+core calls, tables and charts, without the browser's drawing). The first run of each page
+warms the process caches (the store, cached frames, the language model, the recommender);
+then ``--runs`` fresh sessions open the page (new session state, warm process caches) and
+the median and the slowest are reported. The target is under 1.5 s per page.
+
+    .venv/bin/python benchmarks/bench_app.py                 # a temporary demo database
+    .venv/bin/python benchmarks/bench_app.py --db sqlite:///data/matchmaker.db --runs 5
+
+Without ``--db`` it loads the demo into a temporary SQLite file first (embedding every
+text on the first run takes minutes on a CPU; later runs reuse the vectors cached by the
+end-to-end tests in ``models/e2e/`` when present).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PAGES = (
+    "overview",
+    "organisations",
+    "chain",
+    "suggestions",
+    "events",
+    "agenda",
+    "deals",
+    "reports",
+    "import_export",
+)
+TARGET_S = 1.5
+
+
+def demo_database(folder: Path) -> str:
+    """A demo database in ``folder``: a copy of the e2e cache when there is one."""
+    import sqlite3
+
+    from matchmaker import config
+    from matchmaker.store import Store
+    from matchmaker.views_io import load_demo
+
+    target = folder / "demo.db"
+    cached = sorted((config.project_path(config.get("models_dir")) / "e2e").glob("demo-*.db"))
+    if cached:
+        with sqlite3.connect(cached[-1]) as src, sqlite3.connect(target) as dst:
+            src.backup(dst)
+        store = Store(f"sqlite:///{target}")
+        store.init()  # the cached database may predate the newest migration
+        store.engine.dispose()
+        return f"sqlite:///{target}"
+    store = Store(f"sqlite:///{target}")
+    store.init()
+    load_demo(store)
+    store.engine.dispose()
+    return f"sqlite:///{target}"
+
+
+def time_page(page: str, runs: int) -> tuple[float, list[float]]:
+    """(first run, fresh-session runs) in seconds for one page."""
+    from streamlit.testing.v1 import AppTest
+
+    def one() -> float:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=1800)
+        at.run()
+        if page != "overview":
+            at.switch_page(f"app_pages/{page}.py")
+        start = time.perf_counter()
+        at.run()
+        took = time.perf_counter() - start
+        if at.exception:
+            raise SystemExit(f"{page}: {at.exception[0].message}")
+        return took
+
+    first = one()
+    return first, [one() for _ in range(runs)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", help="database URL (default: a temporary demo database)")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per page")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
+        os.environ["MATCHMAKER_DB"] = args.db or demo_database(Path(tmp))
+        os.environ.setdefault("MATCHMAKER_LANGUAGE", "en")
+        print(f"database: {os.environ['MATCHMAKER_DB']}")
+        print(
+            f"{'page':<15} {'first (s)':>10} {'median (s)':>11} {'max (s)':>8}  under {TARGET_S} s"
+        )
+        worst = 0.0
+        for page in PAGES:
+            first, warm = time_page(page, args.runs)
+            med, top = statistics.median(warm), max(warm)
+            worst = max(worst, top)
+            ok = "yes" if top < TARGET_S else "NO"
+            print(f"{page:<15} {first:>10.2f} {med:>11.2f} {top:>8.2f}  {ok}")
+        print(f"slowest warm page run: {worst:.2f} s")
+    return 0 if worst < TARGET_S else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,288 @@
+"""End to end in a real browser: `streamlit run app.py` on a free port against a temporary copy
+of the demo database, driven with Debian's Chromium through the playwright package.
+
+Screenshots land in ``test-artifacts/e2e/`` (git-ignored). The demo database with its text
+vectors is built once and kept in ``models/e2e/`` (a cache, keyed by the demo files and the
+model setting); each run works on a fresh copy of it. Skipped with the reason when Chromium
+or playwright is missing outside CI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from matchmaker import config
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SHOWCASE_BUYER = "C0147"
+PAGE_WAIT_MS = 600_000  # the first suggestions page builds the recommender
+
+
+def _need_browser():
+    reason = None
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing (CI installs it with apt-get)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            reason = "the playwright package is not installed"
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _warm_demo_db() -> Path:
+    """The demo workspace with every text embedded, built once per demo version and model."""
+    from matchmaker.demo import DEMO_DIR
+    from matchmaker.recommend import Recommender
+    from matchmaker.store import Store
+    from matchmaker.views_io import load_demo
+
+    digest = hashlib.sha256(str(config.get("embedding_model")).encode())
+    for path in sorted(DEMO_DIR.glob("*.csv")):
+        digest.update(path.name.encode() + path.read_bytes())
+    cache = config.project_path(config.get("models_dir")) / "e2e"
+    target = cache / f"demo-{digest.hexdigest()[:16]}.db"
+    if target.exists():
+        return target
+    cache.mkdir(parents=True, exist_ok=True)
+    building = cache / f"building-{os.getpid()}.db"
+    store = Store(f"sqlite:///{building}")
+    store.init()
+    load_demo(store)
+    Recommender(store)  # embeds every text into the store's vector cache, fits the ranker
+    store.engine.dispose()
+    _copy_sqlite(building, target)
+    for leftover in cache.glob(f"building-{os.getpid()}.db*"):
+        leftover.unlink()
+    return target
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy of a (WAL-mode) SQLite file, written atomically."""
+    part = target.with_suffix(".part")
+    with sqlite3.connect(source) as src, sqlite3.connect(part) as dst:
+        src.backup(dst)
+    part.replace(target)
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    db: str
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """Base URL of `streamlit run app.py` against a fresh copy of the warm demo database."""
+    _need_browser()
+    db = tmp_path_factory.mktemp("e2e") / "demo.db"
+    _copy_sqlite(_warm_demo_db(), db)
+    from matchmaker.store import Store
+
+    copy = Store(f"sqlite:///{db}")
+    copy.init()  # the cached database may predate the newest migration
+    copy.engine.dispose()
+    port = _free_port()
+    env = dict(os.environ, MATCHMAKER_DB=f"sqlite:///{db}", MATCHMAKER_LANGUAGE="en")
+    log = (tmp_path_factory.getbasetemp() / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                pytest.fail(f"streamlit did not start (exit {proc.poll()}); see {log.name}")
+            time.sleep(0.5)
+        yield Server(url, f"sqlite:///{db}")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+        tab.set_default_timeout(60_000)
+        yield tab
+        browser.close()
+
+
+def settle(page) -> None:
+    """Wait until the script run is over (the running indicator is gone)."""
+    page.wait_for_timeout(400)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        timeout=PAGE_WAIT_MS,
+    )
+    page.wait_for_timeout(300)
+
+
+def open_page(page, server, path: str, title: str) -> None:
+    page.goto(f"{server.url}/{path}")
+    page.locator("h1", has_text=title).wait_for(timeout=PAGE_WAIT_MS)
+    settle(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+@contextlib.contextmanager
+def evidence(page, name: str):
+    """Save a screenshot named ``FAILED-<name>`` when the block fails."""
+    try:
+        yield
+    except BaseException:
+        page.screenshot(path=str(ARTIFACTS / f"FAILED-{name}.png"), full_page=True)
+        raise
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def choose(page, label: str, text: str) -> None:
+    """Pick the option containing ``text`` in the selectbox labelled ``label``."""
+    box = page.locator("[data-testid='stSelectbox']").filter(has_text=label).first
+    box.click()
+    page.keyboard.type(text)
+    page.locator("[role='option']", has_text=text).first.click()
+    settle(page)
+
+
+PAGES = [
+    ("", "Overview"),
+    ("organisations", "Organisations"),
+    ("chain", "Industry chain"),
+    ("events", "Events and invitations"),
+    ("agenda", "Agenda"),
+    ("deals", "Deals & follow-up"),
+    ("reports", "Reports"),
+    ("import_export", "Import / export"),
+]
+
+
+def test_every_page_opens(page, server):
+    with evidence(page, "pages"):
+        for path, title in PAGES:
+            open_page(page, server, path, title)
+            shot(page, path or "overview")
+        # a chart was drawn on the overview and a table on the organisations page
+        open_page(page, server, "", "Overview")
+        assert page.locator(".js-plotly-plot").count() >= 1
+        assert page.get_by_text("Stale follow-ups").count() == 1
+
+
+def test_suggestion_flow_with_reasons_and_interest(page, server):
+    with evidence(page, "suggestions"):
+        open_page(page, server, "suggestions", "Partner suggestions")
+        # the first visit builds the recommender (model, vectors from the cache, ranker)
+        page.get_by_text("Matched: offer").first.wait_for(timeout=PAGE_WAIT_MS)
+        settle(page)
+        choose(page, "Organisation", SHOWCASE_BUYER)
+        page.get_by_text("Qingyun Light EV Battery", exact=False).first.wait_for()
+        page.get_by_text("Matched: offer").first.wait_for(timeout=PAGE_WAIT_MS)
+        assert page.get_by_text("Matched: offer").count() >= 3
+        assert page.get_by_text("can supply Qingyun Light EV Battery").count() >= 3
+        assert page.get_by_text("Chain path:").count() >= 1
+        shot(page, "suggestions")
+        page.get_by_role("button", name="Mark interest").first.click()
+        settle(page)
+        page.get_by_text("Interest recorded as intent").wait_for()
+        assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_language_switch_and_deal_change(page, server):
+    with evidence(page, "deals"):
+        from matchmaker.store import Store
+
+        store = Store(server.db)
+        open_page(page, server, "deals", "Deals & follow-up")
+        choose(page, "Deal", "intent")
+        before = Counter(e["deal_id"] for e in store.rows("deal_events", order=False))
+        page.get_by_role("button", name="Move to in progress").click()
+        settle(page)
+        done = page.get_by_text("is now in progress")
+        done.wait_for()
+        deal_id = re.search(r"Deal (\S+) is now in progress", done.inner_text()).group(1)
+        shot(page, "deals-after-change")
+        assert store.get("deals", deal_id)["stage"] == "in_progress"
+        history = store.rows("deal_events", deal_id=deal_id)
+        assert len(history) == before[deal_id] + 1
+        assert history[-1]["to_stage"] == "in_progress"
+        store.engine.dispose()
+        page.get_by_text("中文").click()
+        page.locator("h1", has_text="项目跟踪").wait_for()
+        settle(page)
+        shot(page, "deals-zh")
+        page.get_by_text("English").click()
+        page.locator("h1", has_text="Deals & follow-up").wait_for()
