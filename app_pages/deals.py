@@ -48,11 +48,12 @@ else:
     )
     deal = rows.loc[deal_id]
     st.markdown(f"**{deal['parties']}**")
+    value = f"{deal['value_cny']:,.0f}" if pd.notna(deal["value_cny"]) else "-"
     facts = [
         f"{ui.tr('col.stage')}: {ui.val(deal['stage'])}",
         f"{ui.tr('col.due_date')}: {deal['due_date'] or '-'}",
         f"{ui.tr('col.event_id')}: {deal['event_id'] or '-'}",
-        f"{ui.tr('col.value_cny')}: {deal['value_cny'] if pd.notna(deal['value_cny']) else '-'}",
+        f"{ui.tr('col.value_cny')}: {value}",
     ]
     st.caption(" | ".join(facts))
     if deal["stale"]:
