@@ -14,9 +14,13 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["BLOCK", "NEIGHBOURS", "PAIRWISE", "neighbour_matrix"]
+__all__ = ["BLOCK", "NEIGHBOURS", "NEIGHBOUR_LIMIT", "PAIRWISE", "neighbour_matrix"]
 
 NEIGHBOURS = 20  # how many text-similar organisations neighbour_partners looks at
+# Above this many organisations, neighbour_partners_rev and partner_neighbours are 0 and
+# profile_lexical_rel equals profile_lexical: each needs a full similarity row for many
+# organisations per query, too slow for a large workspace's interactive suggestions.
+NEIGHBOUR_LIMIT = 20_000
 _NEIGHBOUR_BLOCK = 256
 
 
@@ -121,8 +125,24 @@ def _grouped(ctx, ia, ib, block_fn):
     return out
 
 
+def _small(c) -> bool:
+    return len(c.org_ids) <= NEIGHBOUR_LIMIT
+
+
+def _partner_neighbours(c, rows) -> sp.csr_matrix:
+    """(len(rows), n): sum over each row's partners p of p's neighbour similarities."""
+    adj = c.rel.binary[rows]
+    needed = np.unique(adj.indices)
+    if not len(needed):
+        return sp.csr_matrix((len(rows), len(c.org_ids)))
+    return (adj[:, needed] @ neighbour_matrix(c, needed)).tocsr()
+
+
 def _top_sim(c, rows) -> np.ndarray:
-    """Each row's largest profile similarity to another organisation (1 when it has none)."""
+    """Each row's largest profile similarity to another organisation (1 when it has none,
+    and for every row above :data:`NEIGHBOUR_LIMIT` organisations)."""
+    if not _small(c):
+        return np.ones(len(rows))
     m = neighbour_matrix(c, np.unique(rows))
     top = _flat(m.max(axis=1)) if m.shape[1] else np.zeros(m.shape[0])
     top = np.where(top > 0, top, 1.0)
@@ -162,9 +182,13 @@ BLOCK = {
         c.profile_lex, c.rel.partner_centroid, r, k
     ),
     "neighbour_partners": lambda c, r, k: _dense(neighbour_matrix(c, r) @ c.rel.binary[:, k]),
-    "neighbour_partners_rev": lambda c, r, k: _dense(neighbour_matrix(c, k) @ c.rel.binary[:, r]).T,
-    "partner_neighbours": lambda c, r, k: _dense(
-        c.rel.binary[r] @ neighbour_matrix(c, np.arange(len(c.org_ids)))[:, k]
+    "neighbour_partners_rev": lambda c, r, k: (
+        _dense(neighbour_matrix(c, k) @ c.rel.binary[:, r]).T
+        if _small(c)
+        else np.zeros((len(r), len(k)))
+    ),
+    "partner_neighbours": lambda c, r, k: (
+        _dense(_partner_neighbours(c, r)[:, k]) if _small(c) else np.zeros((len(r), len(k)))
     ),
     "paths_3": lambda c, r, k: np.log1p(
         _dense(c.rel.binary[r] @ c.rel.binary @ c.rel.binary[:, k])
@@ -208,14 +232,13 @@ PAIRWISE = {
     "neighbour_partners": lambda c, a, b: _grouped(
         c, a, b, lambda cc, rows: neighbour_matrix(cc, rows) @ cc.rel.binary
     ),
-    "neighbour_partners_rev": lambda c, a, b: _grouped(
-        c, b, a, lambda cc, rows: neighbour_matrix(cc, rows) @ cc.rel.binary
+    "neighbour_partners_rev": lambda c, a, b: (
+        _grouped(c, b, a, lambda cc, rows: neighbour_matrix(cc, rows) @ cc.rel.binary)
+        if _small(c)
+        else np.zeros(len(a))
     ),
-    "partner_neighbours": lambda c, a, b: _grouped(
-        c,
-        a,
-        b,
-        lambda cc, rows: cc.rel.binary[rows] @ neighbour_matrix(cc, np.arange(len(cc.org_ids))),
+    "partner_neighbours": lambda c, a, b: (
+        _grouped(c, a, b, _partner_neighbours) if _small(c) else np.zeros(len(a))
     ),
     "paths_3": lambda c, a, b: np.log1p(_paths3_pairs(c, a, b)),
     "category_affinity": lambda c, a, b: (

@@ -37,6 +37,10 @@ degree_a                   log(1 + number of a's known partners)
 degree_b                   log(1 + number of b's known partners)
 =========================  ============================================================
 
+Above :data:`matchmaker.features.NEIGHBOUR_LIMIT` organisations, ``neighbour_partners_rev``
+and ``partner_neighbours`` are 0 and ``profile_lexical_rel`` equals ``profile_lexical``
+(they need a full similarity row for many organisations per query).
+
 >>> from matchmaker.context import build_context
 >>> ctx = build_context([{"org_id": "A", "name": "a"}, {"org_id": "B", "name": "b"},
 ...     {"org_id": "C", "name": "c"}], relations=[{"org_a": "A", "org_b": "C"},

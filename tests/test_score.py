@@ -251,3 +251,16 @@ def test_reverse_and_partner_neighbours():
         ("S", "R"): 0.0,
         ("P", "S"): 0.0,
     }
+
+
+def test_costly_neighbour_features_off_above_limit(monkeypatch):
+    from matchmaker import features
+
+    names = {"P": "abc", "Q": "abc", "R": "xyz", "S": "uvw"}
+    ctx = build_context(_orgs(names), relations=[{"org_a": "Q", "org_b": "S"}])
+    monkeypatch.setattr(features, "NEIGHBOUR_LIMIT", 3)
+    pairs = [("S", "P"), ("P", "Q"), ("P", "R")]
+    X = feature_matrix(ctx, pairs, ["neighbour_partners_rev", "partner_neighbours"])
+    assert not X.any()
+    rel = feature_matrix(ctx, pairs, ["profile_lexical", "profile_lexical_rel"])
+    assert rel[:, 1] == pytest.approx(rel[:, 0])
