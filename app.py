@@ -51,4 +51,5 @@ with st.sidebar:
         st.toast(ui.tr("app.reloaded"))
 
 ui.show_flash()
-nav.run()
+with ui.core_errors():  # whatever a page does not catch becomes a message, not a traceback
+    nav.run()

@@ -117,7 +117,8 @@ def view(name: str, *args, **kwargs):
     """``matchmaker.views.<name>(store, ...)`` (or ``views_followup.<name>``), cached until
     the data changes."""
     module = next(m for m in _VIEW_MODULES if hasattr(m, name))
-    return cached(getattr(module, name), *args, **kwargs)
+    target = f"{module.__name__}:{name}"
+    return _cached(target, resolve_url(), stamp(), args, tuple(sorted(kwargs.items())))
 
 
 def clear_caches() -> None:

@@ -266,6 +266,26 @@ def test_organisations_page_in_chinese(tiny_db):
     assert "小巨人" in at.multiselect(key="org_tiers").options
 
 
+def test_errors_are_messages_never_tracebacks(tiny_db, monkeypatch):
+    from matchmaker.errors import StoreError
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("matchmaker.views.chain_map", broken)
+    at = open_page("chain")
+    assert not at.exception
+    assert "Something went wrong (RuntimeError: disk on fire)" in at.error[0].value
+
+    def refused(*args, **kwargs):
+        raise StoreError("the database is read-only")
+
+    monkeypatch.setattr("matchmaker.views.organizations", refused)
+    at = open_page("organisations")
+    assert not at.exception
+    assert at.error[0].value == "Error: the database is read-only"
+
+
 def test_uninitialised_database_shows_a_message(tmp_path, monkeypatch):
     monkeypatch.setenv("MATCHMAKER_DB", f"sqlite:///{tmp_path / 'none.db'}")
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
