@@ -201,6 +201,27 @@ def test_every_label_used_by_the_app_exists():
     assert sorted(used - set(LABELS)) == []
 
 
+def test_labels_built_from_values_exist():
+    from app_pages.charts import BREAKDOWN_BARS
+    from matchmaker.events import REQUEST_KINDS
+    from matchmaker.explain import DIRECTIONS
+    from matchmaker.report import RATE_STEPS
+    from matchmaker.schema import TABLES
+
+    keys = [f"suggest.dir.{d}" for d in DIRECTIONS]
+    keys += [f"report.step.{s}" for s in RATE_STEPS]
+    keys += [f"report.bar.{b}" for b in BREAKDOWN_BARS]
+    keys += [f"ag.kind.{k}" for k in REQUEST_KINDS]
+    keys += [f"report.scope.{s}" for s in ("all", "event", "chain")]
+    keys += [f"report.by.{b}" for b in ("event", "chain")]
+    keys += [f"report.col.{c}" for c in ("step", "organisations", "rate", "overall")]
+    keys += [f"io.format.{f}" for f in ("xlsx", "zip")]
+    assert [k for k in keys if k not in LABELS] == []
+    for spec in TABLES.values():
+        for column in spec.columns:
+            assert column.choices == () or all(v in VALUES for v in column.choices), column
+
+
 # --- shell and organisations -------------------------------------------------------------
 
 
