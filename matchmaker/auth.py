@@ -301,7 +301,9 @@ def authenticate(store: Store, username: str, password: str) -> User:
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if not (ok and row is not None and row["active"]):
-        audit(store, name or "?", "sign_in.failed", "")
+        # An unknown name is not logged: it is often a password typed in the wrong field.
+        who, why = (name, "disabled" if ok else "wrong password") if row else ("?", "unknown name")
+        audit(store, who, "sign_in.failed", why)
         raise AuthError(SIGN_IN_FAILED)
     if hasher.check_needs_rehash(row["password_hash"]):
         store.update("users", (row["user_id"],), {"password_hash": hasher.hash(password)})

@@ -91,7 +91,12 @@ def test_sign_in_failures_look_alike_and_are_audited(org_store):
         messages.add(str(info.value))
     assert messages == {auth.SIGN_IN_FAILED}
     failed = auth.audit_log(org_store, action="sign_in.failed")
-    assert [e.actor for e in failed] == ["?", "bo", "nobody", "ana"]
+    assert [(e.actor, e.detail) for e in failed] == [
+        ("?", "unknown name"),
+        ("bo", "disabled"),
+        ("?", "unknown name"),  # never the name typed: it may be a password
+        ("ana", "wrong password"),
+    ]
     auth.authenticate(org_store, "ana", PW)
     assert auth.audit_log(org_store, limit=1)[0].action == "sign_in"
 
