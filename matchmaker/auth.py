@@ -281,6 +281,11 @@ def _dummy_hash(hasher: argon2.PasswordHasher) -> str:
     return _DUMMY[key]
 
 
+def _plain(store):
+    """The store behind a user's view: signing in reads accounts no role's view may read."""
+    return getattr(store, "unscoped", store)
+
+
 def authenticate(store: Store, username: str, password: str) -> User:
     """The active user whose name and password match; every attempt is audited.
 
@@ -290,6 +295,7 @@ def authenticate(store: Store, username: str, password: str) -> User:
         With the same message whether the name is unknown, the password wrong or the
         account disabled.
     """
+    store = _plain(store)
     hasher = _hasher()
     name = (username or "").strip().lower()
     rows = store.rows("users", username=name) if name else []
@@ -344,7 +350,7 @@ def check_session(
     if store is None:
         return session.user
     try:
-        user = get_user(store, session.user.username)
+        user = get_user(_plain(store), session.user.username)
     except NotFoundError:
         raise AuthError("your account no longer exists") from None
     if not user.active or user.user_id != session.user.user_id:

@@ -285,3 +285,14 @@ def test_app_uploads_and_downloads_are_audited(org_store):
     views_io.export_bytes(org_store, "xlsx")
     lines = [(e.actor, e.action) for e in auth.audit_log(org_store, limit=3)]
     assert lines == [("app", "export"), ("ana", "export"), ("ana", "import")]
+
+
+def test_sign_in_and_session_checks_work_through_a_users_view(org_store):
+    from matchmaker.access import scoped
+
+    ana = auth.create_user(org_store, "ana", PW, "company", org_id="A1")
+    view = scoped(org_store, ana)
+    session = auth.sign_in(view, "ana", PW)
+    assert auth.check_session(session, store=view) == ana
+    with pytest.raises(PermissionDenied):
+        auth.list_users(view)  # the view itself still refuses accounts to a company user

@@ -272,9 +272,7 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {f.name: f.read_bytes() for f in sorted(folder.iterdir())}
 
 
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_WORKSPACE, min_size=1, max_size=3))
 def test_fuzzed_imports_never_corrupt_the_database(workspaces):
     with tempfile.TemporaryDirectory() as tmp:
