@@ -158,7 +158,11 @@ def import_(
     from matchmaker.ingest import import_workspace
 
     store = open_store()
-    result = import_workspace(store, path)
+    try:
+        result = import_workspace(store, path)
+    except ValidationError as exc:
+        audit(store, cli_actor(), "import.refused", f"{path.name}: {len(exc.problems)} problem(s)")
+        raise
     audit(store, cli_actor(), "import", f"{path.name}: {result}")
     for table, (added, updated) in result.items():
         typer.echo(f"{table}: {added} added, {updated} updated")

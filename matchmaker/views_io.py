@@ -15,7 +15,7 @@ from pathlib import Path
 
 from matchmaker import config
 from matchmaker.auth import actor_of, audit
-from matchmaker.errors import DataError
+from matchmaker.errors import DataError, ValidationError
 from matchmaker.schema import TABLE_ORDER
 from matchmaker.store import Store
 
@@ -73,7 +73,12 @@ def import_files(store: Store, files: list[tuple[str, bytes]]) -> dict[str, tupl
         for name, content in zip(names, (c for _, c in files), strict=True):
             (folder / name).write_bytes(content)
         target = folder / workbooks[0] if workbooks else folder
-        result = import_workspace(store, target)
+        try:
+            result = import_workspace(store, target)
+        except ValidationError as exc:
+            what = f"upload {', '.join(names)}: {len(exc.problems)} problem(s)"
+            audit(store, actor_of(store), "import.refused", what)
+            raise
     audit(store, actor_of(store), "import", f"upload {', '.join(names)}: {result}")
     return result
 

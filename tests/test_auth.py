@@ -251,8 +251,12 @@ def test_import_and_export_are_audited(tmp_path):
     runner.invoke(app, [*db, "init"])
     assert runner.invoke(app, [*db, "import", str(_tiny(tmp_path))]).exit_code == 0
     assert runner.invoke(app, [*db, "export", str(tmp_path / "out")]).exit_code == 0
+    (tmp_path / "ws" / "organizations.csv").write_text("org_id,name,kind\nA1,,nope\n")
+    assert runner.invoke(app, [*db, "import", str(tmp_path / "ws")]).exit_code == 2
     log = runner.invoke(app, [*db, "audit"]).stdout.splitlines()
-    assert [line.split("\t")[2] for line in log] == ["export", "import", "user.add"]
+    actions = [line.split("\t")[2] for line in log]
+    assert actions == ["import.refused", "export", "import", "user.add"]
+    assert log[0].endswith("ws: 2 problem(s)")
     assert log[0].split("\t")[1].startswith("cli:")
 
 
