@@ -12,8 +12,8 @@ name, a wrong password and a disabled account, and spends the same hashing work 
 
 The audit log (table ``audit_log``) is append-only: who (``actor``), when (UTC), what
 (``action``, ``detail``). Actions: ``sign_in``, ``sign_in.failed``, ``user.add``,
-``user.disable``, ``user.enable``, ``user.reset``, ``import``, ``export``, ``deal.add``,
-``deal.advance``, ``deal.drop``, ``deal.due``, ``org.update``, ``backup``, ``restore``.
+``user.disable``, ``user.enable``, ``user.reset``, ``import``, ``import.refused``, ``export``,
+``deal.add``, ``deal.advance``, ``deal.drop``, ``org.update``, ``backup``, ``restore``.
 
 >>> from matchmaker.store import Store
 >>> store = Store("sqlite://"); store.init()
