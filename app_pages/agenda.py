@@ -32,7 +32,7 @@ with st.expander(ui.tr("ag.requests")):
         kind = r3.radio(
             ui.tr("col.kind"),
             events.REQUEST_KINDS,
-            key="ag_req_kind",
+            key=ui.key("ag_req_kind"),
             format_func=lambda k: ui.tr(f"ag.kind.{k}"),
         )
         if st.form_submit_button(ui.tr("ag.add_request"), key="ag_add_request"):
@@ -46,11 +46,12 @@ with st.expander(ui.tr("ag.requests")):
 st.subheader(ui.tr("ag.run_title"))
 with st.form("ag_form"):
     p1, p2, p3, p4, p5 = st.columns(5)
+    statuses_key = ui.key("ag_statuses")
+    st.session_state.setdefault(statuses_key, ["registered", "attended"])
     statuses = st.multiselect(
         ui.tr("ag.statuses"),
         PARTICIPANT_STATUSES,
-        ["registered", "attended"],
-        key="ag_statuses",
+        key=statuses_key,
         format_func=ui.val,
     )
     slots = p1.number_input(ui.tr("ag.slots"), 1, 48, 12, key="ag_slots")

@@ -16,7 +16,7 @@ c1, c2 = st.columns([2, 1])
 event_id = c1.selectbox(
     ui.tr("common.event"),
     [None, *events],
-    key="deals_event",
+    key=ui.key("deals_event"),
     format_func=lambda e: events[e] if e else ui.tr("common.all"),
 )
 stale_only = c2.toggle(ui.tr("deals.stale_only"), key="deals_stale")
@@ -43,7 +43,7 @@ else:
     deal_id = st.selectbox(
         ui.tr("deals.pick"),
         list(rows.index),
-        key="deals_pick",
+        key=ui.key("deals_pick"),
         format_func=lambda d: f"{d} · {rows.at[d, 'title'] or ''} · {ui.val(rows.at[d, 'stage'])}",
     )
     deal = rows.loc[deal_id]

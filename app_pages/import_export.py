@@ -34,7 +34,7 @@ st.caption(ui.tr("io.export_help"))
 fmt = st.radio(
     ui.tr("io.format"),
     ["xlsx", "zip"],
-    key="io_format",
+    key=ui.key("io_format"),
     horizontal=True,
     format_func=lambda f: ui.tr(f"io.format.{f}"),
 )

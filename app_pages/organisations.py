@@ -24,7 +24,7 @@ with tab_orgs:
     chain = c1.selectbox(
         ui.tr("common.chain"),
         [None, *chains],
-        key="org_chain",
+        key=ui.key("org_chain"),
         format_func=lambda c: c or ui.tr("common.all"),
     )
     segs = ui.view("segments", chain)
@@ -32,21 +32,23 @@ with tab_orgs:
     segment = c2.selectbox(
         ui.tr("common.segment"),
         [None, *seg_names],
-        key="org_segment",
+        key=ui.key("org_segment"),
         format_func=lambda s: seg_names.get(s, s) if s else ui.tr("common.all"),
     )
     location = c3.radio(
         ui.tr("common.location"),
         [None, True, False],
-        key="org_local",
+        key=ui.key("org_local"),
         horizontal=True,
         format_func=lambda v: {None: ui.tr("common.all"), True: ui.tr("common.local")}.get(
             v, ui.tr("common.outside")
         ),
     )
     c4, c5, c6 = st.columns(3)
-    tiers = c4.multiselect(ui.tr("common.tier"), TIERS, key="org_tiers", format_func=ui.val)
-    kinds = c5.multiselect(ui.tr("common.kind"), ORG_KINDS, key="org_kinds", format_func=ui.val)
+    tiers = c4.multiselect(ui.tr("common.tier"), TIERS, key=ui.key("org_tiers"), format_func=ui.val)
+    kinds = c5.multiselect(
+        ui.tr("common.kind"), ORG_KINDS, key=ui.key("org_kinds"), format_func=ui.val
+    )
     query = c6.text_input(ui.tr("common.search"), key="org_query")
 
     found = ui.view(

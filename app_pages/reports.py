@@ -15,7 +15,7 @@ c1, c2 = st.columns([1, 2])
 scope = c1.radio(
     ui.tr("report.scope"),
     ["all", "event", "chain"],
-    key="report_scope",
+    key=ui.key("report_scope"),
     format_func=lambda s: ui.tr(f"report.scope.{s}"),
 )
 event_id = chain = None
@@ -59,7 +59,7 @@ with ui.core_errors():
     by = st.radio(
         ui.tr("report.by"),
         ["event", "chain"],
-        key="report_by",
+        key=ui.key("report_by"),
         horizontal=True,
         format_func=lambda b: ui.tr(f"report.by.{b}"),
     )

@@ -23,7 +23,7 @@ org_id = c1.selectbox(
 direction = c2.radio(
     ui.tr("suggest.direction"),
     DIRECTIONS,
-    key="sug_direction",
+    key=ui.key("sug_direction"),
     format_func=lambda d: ui.tr(f"suggest.dir.{d}"),
 )
 with st.expander(ui.tr("suggest.filters"), expanded=False):
@@ -31,13 +31,15 @@ with st.expander(ui.tr("suggest.filters"), expanded=False):
     location = f1.radio(
         ui.tr("common.location"),
         [None, True, False],
-        key="sug_local",
+        key=ui.key("sug_local"),
         format_func=lambda v: {None: ui.tr("common.all"), True: ui.tr("common.local")}.get(
             v, ui.tr("common.outside")
         ),
     )
-    kinds = f2.multiselect(ui.tr("common.kind"), ORG_KINDS, key="sug_kinds", format_func=ui.val)
-    tiers = f3.multiselect(ui.tr("common.tier"), TIERS, key="sug_tiers", format_func=ui.val)
+    kinds = f2.multiselect(
+        ui.tr("common.kind"), ORG_KINDS, key=ui.key("sug_kinds"), format_func=ui.val
+    )
+    tiers = f3.multiselect(ui.tr("common.tier"), TIERS, key=ui.key("sug_tiers"), format_func=ui.val)
     chains = f1.multiselect(ui.tr("common.chain"), ui.view("chain_ids"), key="sug_chains")
     k = f2.slider(ui.tr("suggest.k"), 3, 30, 10, key="sug_k")
     event_names = ui.view("event_names")

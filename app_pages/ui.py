@@ -324,3 +324,17 @@ def pair_source():
     rec = recommender()
     key = (resolve_url(), stamp(), config.get("embedding_model"))
     return lambda ids: _pairs(*key, tuple(sorted(set(ids))), rec)
+
+
+def key(name: str) -> str:
+    """The widget key for a widget whose option labels are translated: one key per language,
+    so the browser redraws the widget when the language changes (otherwise it keeps showing
+    the old label); the chosen value carries over from the other language's key."""
+    current = f"{name}@{lang()}"
+    if current not in st.session_state:
+        for code in LANGUAGES:
+            other = f"{name}@{code}"
+            if other != current and other in st.session_state:
+                st.session_state[current] = st.session_state[other]
+                break
+    return current

@@ -258,16 +258,16 @@ def test_organisations_page_counts(tiny_db):
 
 def test_organisation_filters_and_profile(tiny_db):
     at = open_page("organisations")
-    at.radio(key="org_local").set_value(False).run()
+    at.radio(key="org_local@en").set_value(False).run()
     assert "1 organisations match" in texts(at)
     assert at.selectbox(key="org_pick").options == ["Inland Cells (C2)"]
-    at.radio(key="org_local").set_value(None).run()
-    at.multiselect(key="org_tiers").set_value(["leader", "little_giant"]).run()
+    at.radio(key="org_local@en").set_value(None).run()
+    at.multiselect(key="org_tiers@en").set_value(["leader", "little_giant"]).run()
     assert "2 organisations match" in texts(at)
-    at.selectbox(key="org_segment").set_value("S_LI").run()
+    at.selectbox(key="org_segment@en").set_value("S_LI").run()
     assert at.selectbox(key="org_pick").options == ["Bay Lithium (C3)"]
-    at.multiselect(key="org_tiers").set_value([]).run()
-    at.selectbox(key="org_segment").set_value(None).run()
+    at.multiselect(key="org_tiers@en").set_value([]).run()
+    at.selectbox(key="org_segment@en").set_value(None).run()
     at.text_input(key="org_query").set_value("harbour").run()
     assert at.selectbox(key="org_pick").value == "C1"
     page = texts(at)
@@ -284,7 +284,7 @@ def test_organisations_page_in_chinese(tiny_db):
     at = open_page("organisations", lang="zh")
     assert at.title[0].value == "机构"
     assert "共 4 家机构符合条件" in texts(at)
-    assert "小巨人" in at.multiselect(key="org_tiers").options
+    assert "小巨人" in at.multiselect(key="org_tiers@zh").options
 
 
 def test_errors_are_messages_never_tracebacks(tiny_db, monkeypatch):
@@ -348,13 +348,25 @@ def test_language_switch_translates_the_shell(tiny_db):
     assert "市外占比" in [m.label for m in at.metric]
 
 
+def test_choices_survive_a_language_switch(tiny_db):
+    at = open_page("organisations")
+    at.radio(key="org_local@en").set_value(False).run()
+    at.multiselect(key="org_tiers@en").set_value(["gazelle"]).run()
+    at.sidebar.radio[0].set_value("zh").run()
+    assert not at.exception
+    assert at.radio(key="org_local@zh").value is False
+    assert at.radio(key="org_local@zh").options == ["（全部）", "本地（市内）", "市外"]
+    assert at.multiselect(key="org_tiers@zh").value == ["gazelle"]
+    assert "共 1 家机构符合条件" in texts(at)
+
+
 # --- suggestions -------------------------------------------------------------------------
 
 
 def test_suggestions_with_reasons_and_mark_interest(tiny_db):
     at = open_page("suggestions")
     at.selectbox(key="sug_org").set_value("C1").run()
-    at.radio(key="sug_direction").set_value("suppliers").run()
+    at.radio(key="sug_direction@en").set_value("suppliers").run()
     assert not at.exception and not at.error
     cards = [e.value for e in at.markdown if e.value.startswith("**")]
     assert cards == ["**1. Bay Lithium** (C3) · company", "**2. Inland Cells** (C2) · company"]
@@ -383,9 +395,9 @@ def test_reports_page_funnel_breakdown_and_workbook(tiny_db):
     conversion = frame(at, "Step", "Organisations")
     assert conversion["Organisations"].tolist() == [2, 0, 2, 0, 0]
     assert len(at.get("plotly_chart")) == 3
-    at.radio(key="report_by").set_value("chain").run()
+    at.radio(key="report_by@en").set_value("chain").run()
     assert frame(at, "Chain", "Attended")["Chain"].tolist() == ["nev"]
-    at.radio(key="report_scope").set_value("event").run()
+    at.radio(key="report_scope@en").set_value("event").run()
     assert at.selectbox(key="report_event").value == "E1"
     at.button(key="report_prepare").click().run()
     assert not at.exception
@@ -464,7 +476,7 @@ def test_deal_board_and_advance_grows_the_history(tiny_db):
     at = open_page("deals")
     assert [m.label for m in at.metric] == ["intent", "in progress", "signed", "dropped"]
     assert [m.value for m in at.metric] == ["2", "0", "0", "0"]
-    at.selectbox(key="deals_pick").set_value("D0002").run()
+    at.selectbox(key="deals_pick@en").set_value("D0002").run()
     assert len(frame(at, "By", "To")) == 1
     at.text_input(key="app_actor").set_value("Li Wei").run()
     at.text_input(key="deals_note").set_value("samples approved").run()
@@ -484,7 +496,7 @@ def test_deal_board_and_advance_grows_the_history(tiny_db):
 def test_deal_without_history_is_stale_and_a_conflict_is_a_message(tiny_db):
     at = open_page("deals")
     at.toggle(key="deals_stale").set_value(True).run()
-    assert at.selectbox(key="deals_pick").options[0].startswith("D1")
+    assert at.selectbox(key="deals_pick@en").options[0].startswith("D1")
     assert "Stale" in at.warning[0].value
     tiny_db.update("deals", ("D1",), {"note": "changed elsewhere"})
     at.button(key="deals_advance").click().run()
@@ -548,7 +560,7 @@ def test_quota_no_list_can_meet_is_a_message(tiny_db):
 def test_request_then_schedule_view_and_save_the_agenda(tiny_db):
     at = open_page("suggestions")
     at.selectbox(key="sug_org").set_value("C1").run()
-    at.radio(key="sug_direction").set_value("suppliers").run()
+    at.radio(key="sug_direction@en").set_value("suppliers").run()
     assert at.button(key="sug_request_C3").disabled  # no event chosen yet
     at.selectbox(key="sug_event").set_value("E1").run()
     at.button(key="sug_request_C2").click().run()
@@ -559,7 +571,7 @@ def test_request_then_schedule_view_and_save_the_agenda(tiny_db):
     at.switch_page("app_pages/agenda.py").run()
     at.selectbox(key="ag_event").set_value("E1").run()
     assert frame(at, "Whom", "Kind")["Whom"].tolist() == ["C2"]
-    at.multiselect(key="ag_statuses").set_value(["attended"])
+    at.multiselect(key="ag_statuses@en").set_value(["attended"])
     at.number_input(key="ag_slots").set_value(2)
     at.number_input(key="ag_tables").set_value(1)
     at.button(key="ag_run").click().run()
