@@ -337,7 +337,11 @@ def test_empty_workspace_offers_the_demo(tmp_path, monkeypatch):
     monkeypatch.setenv("MATCHMAKER_DB", url)
     at = open_page()
     assert "workspace is empty" in at.info[0].value
-    assert at.button(key="overview_demo")
+    at.button(key="overview_demo").click().run()
+    assert not at.exception and not at.error
+    assert Store(url).count("organizations") >= 600
+    assert at.success[0].value.startswith("Demo workspace loaded:")
+    assert at.title[0].value == "Overview" and len(at.metric) == 6
 
 
 def test_language_switch_translates_the_shell(tiny_db):
