@@ -87,11 +87,19 @@ if build:
     )
     st.session_state["ev_plan"] = None
     with ui.core_errors():
-        source = ui.pair_source()
+        pairs = ui.pair_source()
+        bar = st.progress(0.05, text=ui.tr("ev.step_pairs"))
+
+        def source(ids):
+            found = pairs(ids)
+            bar.progress(0.8, text=ui.tr("ev.step_choose", n=len(found)))
+            return found
+
         with st.spinner(ui.tr("ev.building"), show_time=True):
             plan = ui.read(
                 events.plan_invitations, event_id, int(capacity_in), quotas, int(partners), source
             )
+        bar.progress(1.0, text=ui.tr("ev.step_done"))
         st.session_state["ev_plan"] = {
             "event": event_id,
             "plan": plan,

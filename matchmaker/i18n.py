@@ -226,6 +226,15 @@ LABELS: dict[str, tuple[str, str]] = {
         "Scoring every candidate pair and choosing the list…",
         "正在为所有候选机构配对打分并挑选名单…",
     ),
+    "ev.step_pairs": (
+        "Scoring the pairs of the event's candidates (the longest step)…",
+        "正在为本场活动的候选机构配对打分（耗时最长的一步）…",
+    ),
+    "ev.step_choose": (
+        "Choosing the list from {n} valuable pairs under the quotas…",
+        "正在按配额从 {n} 对有价值的配对中挑选名单…",
+    ),
+    "ev.step_done": ("Invitation list ready.", "邀请名单已生成。"),
     "ev.chosen": ("Suggested list", "推荐名单"),
     "ev.habit": ("Re-invite last time's attendees ({event})", "沿用上次参会名单（{event}）"),
     "ev.size": ("Invitees", "邀请数"),
