@@ -64,7 +64,19 @@ def read_password(from_stdin: bool, prompt: str) -> str:
         return password
     if not has_terminal():
         raise DataError("no terminal to type the password at; pipe it in with --password-stdin")
-    return typer.prompt(prompt, hide_input=True, confirmation_prompt=True)
+    return _prompt_new_password(prompt)
+
+
+def _prompt_new_password(prompt: str, tries: int = 3) -> str:
+    """A new password typed twice, hidden; a too short one is asked for again."""
+    for _ in range(tries):
+        password = typer.prompt(prompt, hide_input=True, confirmation_prompt=True)
+        try:
+            auth.check_password(password)
+            return password
+        except DataError as exc:
+            typer.echo(f"{exc}; try again", err=True)
+    raise DataError(f"no acceptable password after {tries} tries")
 
 
 def ensure_first_admin(store) -> auth.User | None:
@@ -86,9 +98,7 @@ def ensure_first_admin(store) -> auth.User | None:
                 f"password at: run `matchmaker init` in a terminal, or set {env_pw} (and "
                 f"optionally {env_user}, default 'admin') and run it again"
             )
-        password = typer.prompt(
-            f"password for the first admin {name!r}", hide_input=True, confirmation_prompt=True
-        )
+        password = _prompt_new_password(f"password for the first admin {name!r}")
     return auth.create_user(store, name, password, "admin", actor="init")
 
 

@@ -201,15 +201,17 @@ def test_init_prompts_at_a_terminal(tmp_path, monkeypatch):
     monkeypatch.setattr("matchmaker.cli_accounts.has_terminal", lambda: True)
     url = f"sqlite:///{tmp_path / 'x.db'}"
     typed = []
+    answers = iter(["too short", PW])
     monkeypatch.setattr(
         "matchmaker.cli_accounts.typer.prompt",
         lambda text, hide_input, confirmation_prompt: (
-            typed.append((hide_input, confirmation_prompt)) or PW
+            typed.append((hide_input, confirmation_prompt)) or next(answers)
         ),
     )
     done = runner.invoke(app, [*_db(url), "init"])
     assert done.exit_code == 0, done.output
-    assert typed == [(True, True)]
+    assert "at least 12 characters; try again" in done.output
+    assert typed == [(True, True), (True, True)]  # hidden, typed twice; asked again
 
 
 def test_user_commands(tmp_path, caplog):
