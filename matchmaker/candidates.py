@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 IVF_MIN = 20000  # rows from which a VectorIndex clusters its vectors (inverted file)
+BONUS_ROWS = 3000  # chain-linked rows always scored, when there are at most this many
 FILTER_KEYS = ("kinds", "tiers", "regions", "local", "chains", "exclude", "min_score")
 
 
@@ -66,8 +67,9 @@ class VectorIndex:
 
     With at least :data:`IVF_MIN` rows (or ``lists`` given) the vectors are also clustered
     (spherical k-means, seeded) into ``lists`` lists; a query then scores exactly only the
-    rows of its ``probe`` nearest lists, plus every row with a bonus (chain neighbours) or
-    a lexical hit, instead of all rows (an inverted-file index).
+    rows of its ``probe`` nearest lists, plus every row with a lexical hit and (when there
+    are at most :data:`BONUS_ROWS`) every row with a bonus (chain neighbours), instead of
+    all rows (an inverted-file index).
 
     Parameters
     ----------
@@ -135,7 +137,9 @@ class VectorIndex:
         parts = [self._order[self._bounds[c] : self._bounds[c + 1]] for c in lists]
         parts.append(lexical_hits)
         if bonus is not None:
-            parts.append(np.flatnonzero(bonus > 0))
+            linked = np.flatnonzero(bonus > 0)
+            if len(linked) <= BONUS_ROWS:  # else only those in the probed lists
+                parts.append(linked)
         return np.unique(np.concatenate(parts))
 
     def similarities(self, query_vectors=None, query_lexical=None, bonus=None):
@@ -383,7 +387,7 @@ def row_max(m) -> np.ndarray:
     return np.asarray(m.tocsr().max(axis=1).todense(), dtype=np.float32).ravel()
 
 
-def retrieval_lexical(matrix, max_share: float = 0.02, floor: int = 200):
+def retrieval_lexical(matrix, max_share: float = 0.005, floor: int = 200):
     """TF-IDF rows for retrieval only: n-grams shared by more than ``max_share`` of rows
     (and more than ``floor``) are dropped, as they say little and cost the most."""
     df = matrix.getnnz(axis=0)

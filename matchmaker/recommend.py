@@ -288,6 +288,7 @@ class Recommender:
         diversity = min(max(config.get("diversity"), 0.0), 1.0)
         if diversity == 0 or len(entries) <= 1:
             return entries[:k]
+        entries = entries[: 3 * k]  # MMR looks this far down the list
         segments = [None] * len(entries)
         for d in {e[1] for e in entries}:
             pos = [i for i, e in enumerate(entries) if e[1] == d]
