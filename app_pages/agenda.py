@@ -27,7 +27,8 @@ fmt = lambda o: f"{names.get(o, o)} ({o})"  # noqa: E731
 with st.expander(ui.tr("ag.requests")):
     with st.form("ag_request_form"):
         r1, r2, r3 = st.columns([2, 2, 1])
-        who = r1.selectbox(ui.tr("ag.requester"), list(names), key="ag_req_org", format_func=fmt)
+        mine = [ui.own_org()] if ui.own_org() else list(names)  # a company asks for itself
+        who = r1.selectbox(ui.tr("ag.requester"), mine, key="ag_req_org", format_func=fmt)
         other = r2.selectbox(ui.tr("ag.other"), list(names), key="ag_req_other", format_func=fmt)
         kind = r3.radio(
             ui.tr("col.kind"),
@@ -43,6 +44,8 @@ with st.expander(ui.tr("ag.requests")):
     reqs = ui.view("request_frame", event_id)
     ui.table(reqs, key="ag_requests", values=("kind",))
 
+if ui.role() not in ("organiser", "admin"):  # scheduling is the organisers' work
+    st.stop()
 st.subheader(ui.tr("ag.run_title"))
 with st.form("ag_form"):
     p1, p2, p3, p4, p5 = st.columns(5)

@@ -67,7 +67,9 @@ else:
     seen = st.session_state.get("deals_seen", {}).get(deal_id, version)
     st.session_state["deals_seen"] = {deal_id: version}
     forward = [s for s in deals.TRANSITIONS[deal["stage"]] if s != "dropped"]
-    if deal["stage"] in deals.OPEN_STAGES:
+    if not ui.can_write():
+        st.caption(ui.tr("app.read_only"))
+    elif deal["stage"] in deals.OPEN_STAGES:
         note = st.text_input(ui.tr("deals.note"), key="deals_note")
         b1, b2, b3, b4 = st.columns([1, 1, 1, 1])
         if forward and b1.button(
@@ -108,13 +110,15 @@ else:
             ui.view("deal_history", deal_id), key="deals_history", values=("from_stage", "to_stage")
         )
 
+if not ui.can_write():  # a reviewer: the board and histories, no changes
+    st.stop()
 with st.expander(ui.tr("deals.new")):
     names = ui.view("org_names")
     with st.form("deals_new_form"):
         f1, f2 = st.columns(2)
         org_a = f1.selectbox(
             ui.tr("deals.org_a"),
-            list(names),
+            [ui.own_org()] if ui.own_org() else list(names),  # a company is always a party
             key="deals_new_a",
             format_func=lambda o: f"{names[o]} ({o})",
         )

@@ -60,6 +60,8 @@ with tab_orgs:
         local=location,
         query=query,
     )
+    if ui.own_org():  # a company user: its own organisation only
+        found = found[found["org_id"] == ui.own_org()]
     st.caption(ui.tr("org.found", n=len(found)))
     ui.table(found, key="org_table", values=("kind", "tier"), height=300)
 
@@ -75,7 +77,8 @@ with tab_orgs:
         with ui.core_errors():
             profile = ui.view("org_profile", org_id)
             org = profile.org
-            st.markdown(f"### {org['name']}" + (f" · {org['name_zh']}" if org["name_zh"] else ""))
+            zh = f" · {ui.plain(org['name_zh'])}" if org["name_zh"] else ""
+            st.markdown(f"### {ui.plain(org['name'])}{zh}")
             facts = [
                 ui.val(org["kind"]),
                 ui.val(org["tier"]) if org["tier"] else None,
@@ -85,7 +88,7 @@ with tab_orgs:
             ]
             st.caption(" | ".join(f for f in facts if f))
             if org["description"]:
-                st.write(org["description"])
+                st.markdown(ui.plain(org["description"]))
             if org["website"]:
                 st.caption(f"{ui.tr('org.website')}: {org['website']}")
             tabs = st.tabs(

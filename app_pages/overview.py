@@ -10,7 +10,9 @@ st.title(ui.tr("overview.title"))
 counts = ui.view("workspace_counts")
 if not counts["organizations"]:
     st.info(ui.tr("app.empty"))
-    if st.button(ui.tr("common.load_demo"), key="overview_demo", type="primary"):
+    if ui.role() in ("organiser", "admin") and st.button(
+        ui.tr("common.load_demo"), key="overview_demo", type="primary"
+    ):
         with ui.core_errors():
             added = ui.write(views_io.load_demo)
             ui.flash(ui.tr("common.demo_loaded", n=added))

@@ -18,7 +18,10 @@ if not names:
 
 c1, c2 = st.columns([2, 1])
 org_id = c1.selectbox(
-    ui.tr("suggest.org"), list(names), key="sug_org", format_func=lambda o: f"{names[o]} ({o})"
+    ui.tr("suggest.org"),
+    [ui.own_org()] if ui.own_org() else list(names),
+    key="sug_org",
+    format_func=lambda o: f"{names[o]} ({o})",
 )
 direction = c2.radio(
     ui.tr("suggest.direction"),

@@ -18,8 +18,8 @@ import threading
 import pandas as pd
 import streamlit as st
 
-from matchmaker import config, views, views_followup
-from matchmaker.errors import MatchmakerError, ValidationError
+from matchmaker import auth, config, views, views_followup
+from matchmaker.errors import AuthError, MatchmakerError, ValidationError
 from matchmaker.i18n import LANGUAGES, column_labels, t, value_label
 from matchmaker.store import Store, resolve_url
 
@@ -68,9 +68,89 @@ def _store(url: str) -> Store:
     return Store(url)
 
 
-def store() -> Store:
-    """The store named by the ``db`` setting (``MATCHMAKER_DB``), shared by all sessions."""
+def base_store() -> Store:
+    """The store named by the ``db`` setting (``MATCHMAKER_DB``), shared by all sessions:
+    for sign-in and the shared caches only; pages read and write through :func:`store`."""
     return _store(resolve_url())
+
+
+def store():
+    """The signed-in user's view of the store (:func:`matchmaker.access.scoped`): every core
+    call a page makes with it sees and does only what the user's role may."""
+    return base_store().as_user(user())
+
+
+# --- sign-in ---------------------------------------------------------------------------
+
+SESSION_KEY = "auth_session"
+USER_KEY = "auth_user"
+SIGNIN_MESSAGE_KEY = "auth_message"
+
+
+def has_accounts() -> bool:
+    """True when at least one account exists (the sign-in page says how to make one)."""
+    return bool(auth.list_users(base_store()))
+
+
+def sign_in(username: str, password: str) -> bool:
+    """Check the name and password (audited either way); True and a new session when right."""
+    try:
+        session = auth.sign_in(base_store(), username, password)
+    except AuthError:
+        return False
+    st.session_state[SESSION_KEY] = session
+    st.session_state[USER_KEY] = session.user
+    return True
+
+
+def sign_out() -> None:
+    """End this session."""
+    for key in (SESSION_KEY, USER_KEY):
+        st.session_state.pop(key, None)
+
+
+def check_signed_in():
+    """The session's user, read again from the database (a disabled account or an expired
+    session ends it at once, with the reason kept for the sign-in page); None when signed out."""
+    session = st.session_state.get(SESSION_KEY)
+    if session is None:
+        st.session_state.pop(USER_KEY, None)
+        return None
+    try:
+        current = auth.check_session(session, store=base_store())
+    except AuthError as exc:
+        sign_out()
+        st.session_state[SIGNIN_MESSAGE_KEY] = str(exc)
+        return None
+    st.session_state[USER_KEY] = current
+    return current
+
+
+def user():
+    """The signed-in :class:`matchmaker.auth.User` of this run (:class:`AuthError` if none)."""
+    current = st.session_state.get(USER_KEY)
+    if current is None:
+        raise AuthError("not signed in")
+    return current
+
+
+def role() -> str:
+    return user().role
+
+
+def own_org() -> str | None:
+    """The company user's organisation; None for the other roles."""
+    return user().org_id if user().role == "company" else None
+
+
+def can_write() -> bool:
+    """False for reviewers (read-only); pages hide their change controls then."""
+    return user().role != "reviewer"
+
+
+def _who() -> tuple:
+    u = user()
+    return (u.user_id, u.username, u.role, u.org_id, u.active)
 
 
 def stamp() -> tuple:
@@ -82,14 +162,14 @@ def stamp() -> tuple:
 
 def refresh_stamp() -> tuple:
     """Read the data stamp again; call after every write."""
-    st.session_state[STAMP_KEY] = views.data_stamp(store())
+    st.session_state[STAMP_KEY] = views.data_stamp(base_store())
     return st.session_state[STAMP_KEY]
 
 
 def require_ready() -> None:
     """Stop the page with a message when the database is not initialised."""
     try:
-        store().check_ready()
+        base_store().check_ready()
     except MatchmakerError as exc:
         st.error(tr("app.not_ready", error=exc))
         st.stop()
@@ -97,17 +177,18 @@ def require_ready() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _cached(target: str, url: str, data: tuple, args: tuple, kwargs: tuple):
+def _cached(target: str, url: str, who: tuple, data: tuple, args: tuple, kwargs: tuple):
     module, name = target.split(":")
     func = getattr(importlib.import_module(module), name)
-    return func(_store(url), *args, **dict(kwargs))
+    return func(_store(url).as_user(auth.User(*who)), *args, **dict(kwargs))
 
 
 def cached(func, *args, **kwargs):
     """``func(store, *args, **kwargs)`` for a core read function, cached until the data
     changes (every caller gets its own copy of the result)."""
     target = f"{func.__module__}:{func.__qualname__}"
-    return _cached(target, resolve_url(), stamp(), args, tuple(sorted(kwargs.items())))
+    key = (resolve_url(), _who(), stamp())  # one cache entry per user: each sees their own
+    return _cached(target, *key, args, tuple(sorted(kwargs.items())))
 
 
 _VIEW_MODULES = (views, views_followup)
@@ -118,7 +199,8 @@ def view(name: str, *args, **kwargs):
     the data changes."""
     module = next(m for m in _VIEW_MODULES if hasattr(m, name))
     target = f"{module.__name__}:{name}"
-    return _cached(target, resolve_url(), stamp(), args, tuple(sorted(kwargs.items())))
+    key = (resolve_url(), _who(), stamp())  # one cache entry per user: each sees their own
+    return _cached(target, *key, args, tuple(sorted(kwargs.items())))
 
 
 def clear_caches() -> None:
@@ -296,25 +378,24 @@ def recommender():
 
             wrapped = ProgressEmbedder(inner, on_progress)
             with st.spinner(tr("suggest.building")):
-                rec = Recommender(store(), embedder=wrapped)
+                rec = Recommender(base_store(), embedder=wrapped)  # built from all data
             wrapped.callback = None
             bar.empty()
             kept = {k: v for k, v in slot["built"].items() if k[0] != key[0]}
             slot["built"] = {**kept, key: rec}
-    return rec
+    return rec.as_user(store())  # what it answers passes the signed-in user's policy
 
 
 ACTOR_KEY = "app_actor"
 
 
 def actor() -> str:
-    """Who is using the app (the sidebar's name field), recorded in deal histories."""
-    st.session_state.setdefault(ACTOR_KEY, t("deals.default_actor", lang()))
-    return st.session_state[ACTOR_KEY]
+    """Who is using the app (the signed-in user name), recorded in deal histories."""
+    return user().username
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _pairs(url: str, data: tuple, model: str, ids: tuple, _rec) -> list:
+def _pairs(url: str, data: tuple, model: str, who: tuple, ids: tuple, _rec) -> list:
     return list(_rec.pair_values(ids))
 
 
@@ -322,7 +403,7 @@ def pair_source():
     """``org_ids -> pair values`` from the shared recommender, cached per set of ids until the
     data changes (the pair source :mod:`matchmaker.events` planners take)."""
     rec = recommender()
-    key = (resolve_url(), stamp(), config.get("embedding_model"))
+    key = (resolve_url(), stamp(), config.get("embedding_model"), _who())
     return lambda ids: _pairs(*key, tuple(sorted(set(ids))), rec)
 
 
@@ -338,3 +419,12 @@ def key(name: str) -> str:
                 st.session_state[current] = st.session_state[other]
                 break
     return current
+
+
+_MARKDOWN = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]()#+-.!|<>~$"})
+
+
+def plain(text) -> str:
+    """User text for ``st.markdown``: markdown and HTML characters escaped, so a name or
+    description is shown as typed, never rendered as links, images or markup."""
+    return "" if text is None else str(text).translate(_MARKDOWN)

@@ -454,6 +454,56 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.column": ("Column", "列"),
     "col.message": ("Problem", "问题"),
     "col.rows": ("Rows", "行数"),
+    # sign-in, roles and accounts (matchmaker.access, matchmaker.auth)
+    "nav.signin": ("Sign in", "登录"),
+    "nav.accounts": ("Accounts", "账户"),
+    "nav.my_profile": ("My organisation", "本机构"),
+    "nav.section.admin": ("Administration", "管理"),
+    "app.signed_in": ("Signed in as {user} ({role})", "已登录：{user}（{role}）"),
+    "app.signed_in_org": (
+        "Signed in as {user} ({role}) for {org}",
+        "已登录：{user}（{role}），所属机构：{org}",
+    ),
+    "app.sign_out": ("Sign out", "退出登录"),
+    "app.read_only": (
+        "Read-only access: you can look, not change.",
+        "只读权限：可查看，不能修改。",
+    ),
+    "signin.title": ("Sign in", "登录"),
+    "signin.user": ("User name", "用户名"),
+    "signin.password": ("Password", "密码"),
+    "signin.submit": ("Sign in", "登录"),
+    "signin.failed": (
+        "Sign-in failed: unknown user name, wrong password or disabled account.",
+        "登录失败：用户名不存在、密码错误或账户已停用。",
+    ),
+    "signin.ended": ("Please sign in again: {reason}", "请重新登录：{reason}"),
+    "signin.no_accounts": (
+        "No account exists yet. An administrator creates one at the server: "
+        "`matchmaker init` (first admin) or `matchmaker user add NAME --role organiser`.",
+        "尚无账户。请管理员在服务器上创建：`matchmaker init`（首个管理员）或 "
+        "`matchmaker user add NAME --role organiser`。",
+    ),
+    "acc.title": ("Accounts", "账户管理"),
+    "acc.add": ("Add an account", "新增账户"),
+    "acc.username": ("User name", "用户名"),
+    "acc.password": ("Password", "密码"),
+    "acc.role": ("Role", "角色"),
+    "acc.org": ("Organisation (company accounts)", "所属机构（企业账户）"),
+    "acc.create": ("Create the account", "创建账户"),
+    "acc.created": ("Account {user} created ({role}).", "已创建账户 {user}（{role}）。"),
+    "acc.change": ("Change an account", "修改账户"),
+    "acc.disable": ("Disable", "停用"),
+    "acc.enable": ("Enable", "启用"),
+    "acc.disabled": ("Account {user} disabled.", "账户 {user} 已停用。"),
+    "acc.enabled": ("Account {user} enabled.", "账户 {user} 已启用。"),
+    "acc.new_password": ("New password", "新密码"),
+    "acc.reset": ("Reset the password", "重置密码"),
+    "acc.reset_done": ("Password of {user} reset.", "已重置 {user} 的密码。"),
+    "col.username": ("User name", "用户名"),
+    "col.account_role": ("Role", "角色"),
+    "col.active": ("Active", "启用"),
+    "col.account_org": ("Organisation", "所属机构"),
 }
 
 # Enumerated values of the data model, shown translated in widgets and tables.
@@ -512,6 +562,9 @@ VALUES: dict[str, tuple[str, str]] = {
     "participants": ("participants", "参会记录"),
     "meetings": ("meetings", "洽谈"),
     "deals": ("deals", "项目"),
+    "organiser": ("organiser", "组织方"),
+    "reviewer": ("reviewer", "审阅人"),
+    "admin": ("administrator", "管理员"),
 }
 
 

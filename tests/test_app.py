@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from matchmaker import views
+from matchmaker import auth, views
+from matchmaker.errors import AuthError
 from matchmaker.i18n import LABELS, VALUES
 from matchmaker.schema import TABLES
 from matchmaker.store import Store
@@ -19,6 +20,7 @@ from matchmaker.store import Store
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 TIMEOUT = 30
+ORGANISER, PASSWORD = "li.wei", "a long organiser password"
 
 WORKSPACE = {
     "organizations": [
@@ -159,9 +161,24 @@ def full_rows(workspace: dict) -> dict:
     }
 
 
+def organiser_session():
+    """A session of the organiser account (created in the app's database when missing)."""
+    store = Store()
+    if store.revision() is not None and not auth.list_users(store):
+        auth.create_user(store, ORGANISER, PASSWORD, "organiser", actor="setup")
+    try:
+        return auth.sign_in(store, ORGANISER, PASSWORD)
+    except AuthError:
+        return None
+    finally:
+        store.engine.dispose()
+
+
 def open_page(page: str | None = None, lang: str = "en") -> AppTest:
+    """The app signed in as the organiser (a session as the sign-in page makes it)."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state["app_lang"] = lang
+    at.session_state["auth_session"] = organiser_session()
     at.run()
     if page:
         at.switch_page(f"app_pages/{page}.py").run()
@@ -482,13 +499,12 @@ def test_deal_board_and_advance_grows_the_history(tiny_db):
     assert [m.value for m in at.metric] == ["2", "0", "0", "0"]
     at.selectbox(key="deals_pick@en").set_value("D0002").run()
     assert len(frame(at, "By", "To")) == 1
-    at.text_input(key="app_actor").set_value("Li Wei").run()
     at.text_input(key="deals_note").set_value("samples approved").run()
     at.button(key="deals_advance").click().run()
     assert not at.exception and not at.error
     assert "Deal D0002 is now in progress." in [s.value for s in at.success]
     history = frame(at, "By", "To")
-    assert history["By"].tolist() == ["seed", "Li Wei"]
+    assert history["By"].tolist() == ["seed", ORGANISER]  # the signed-in user
     assert history["To"].tolist() == ["intent", "in progress"]
     assert [m.value for m in at.metric] == ["1", "1", "0", "0"]
     at.button(key="deals_advance").click().run()
