@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from matchmaker import config
+from matchmaker import auth, config
 
 pytestmark = pytest.mark.slow
 
@@ -41,6 +41,7 @@ LAUNCH_ARGS = [
     "--no-first-run",
 ]
 SHOWCASE_BUYER = "C0147"
+E2E_USER, E2E_PASSWORD = "e2e.organiser", "an end-to-end organiser password"
 PAGE_WAIT_MS = 600_000  # the first suggestions page builds the recommender
 
 
@@ -116,6 +117,7 @@ def server(tmp_path_factory):
 
     copy = Store(f"sqlite:///{db}")
     copy.init()  # the cached database may predate the newest migration
+    auth.create_user(copy, E2E_USER, E2E_PASSWORD, "organiser", actor="e2e")
     copy.engine.dispose()
     port = _free_port()
     env = dict(os.environ, MATCHMAKER_DB=f"sqlite:///{db}", MATCHMAKER_LANGUAGE="en")
@@ -189,8 +191,23 @@ def settle(page) -> None:
     page.wait_for_timeout(300)
 
 
+def sign_in(page, server) -> None:
+    """Open the app and sign in with the form (the session lives as long as the tab)."""
+    page.goto(server.url)
+    page.locator("h1", has_text="Sign in").wait_for(timeout=PAGE_WAIT_MS)
+    settle(page)
+    page.get_by_role("textbox", name="User name").fill(E2E_USER)
+    page.get_by_role("textbox", name="Password").fill(E2E_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for(timeout=PAGE_WAIT_MS)
+    settle(page)
+
+
 def open_page(page, server, path: str, title: str) -> None:
-    page.goto(f"{server.url}/{path}")
+    """Go to a page through the sidebar (a reload would start a new, signed-out session)."""
+    if page.get_by_role("button", name="Sign out").count() == 0:
+        sign_in(page, server)
+    page.locator(f"[data-testid='stSidebarNav'] a[href$='/{path}']").first.click()
     page.locator("h1", has_text=title).wait_for(timeout=PAGE_WAIT_MS)
     settle(page)
     assert page.locator("[data-testid='stException']").count() == 0
