@@ -182,3 +182,17 @@ def test_admin_manages_accounts(app_db):
         "user.disable",
         "user.add",
     ]
+
+
+def test_user_text_is_never_rendered_as_html():
+    from app_pages import ui
+    from tests.test_app import ROOT
+
+    sources = [ROOT / "app.py", *sorted((ROOT / "app_pages").glob("*.py"))]
+    for path in sources:
+        code = path.read_text(encoding="utf-8")
+        for unsafe in ("unsafe_allow_html", "st.html", "components.v1", "st.components"):
+            assert unsafe not in code, (path.name, unsafe)
+    shown = ui.plain("<img src=x onerror=alert(1)> [link](http://x.test) **bold**")
+    assert "\\<img" in shown and "\\[link\\]" in shown and "\\*\\*bold" in shown
+    assert shown.replace("\\", "") == "<img src=x onerror=alert(1)> [link](http://x.test) **bold**"
