@@ -47,7 +47,7 @@ else:
         format_func=lambda d: f"{d} · {rows.at[d, 'title'] or ''} · {ui.val(rows.at[d, 'stage'])}",
     )
     deal = rows.loc[deal_id]
-    st.markdown(f"**{deal['parties']}**")
+    st.markdown(f"**{ui.plain(deal['parties'])}**")
     value = f"{deal['value_cny']:,.0f}" if pd.notna(deal["value_cny"]) else "-"
     facts = [
         f"{ui.tr('col.stage')}: {ui.val(deal['stage'])}",

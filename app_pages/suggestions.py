@@ -93,17 +93,23 @@ live = ui.view("live_deal_pairs")
 for rank, s in enumerate(suggestions, start=1):
     with st.container(border=True, key=f"sug_card_{s.partner_id}"):
         head, score = st.columns([4, 1])
-        head.markdown(f"**{rank}. {s.partner_name}** ({s.partner_id}) · {ui.val(s.partner_kind)}")
+        partner = f"{ui.plain(s.partner_name)}** ({ui.plain(s.partner_id)})"
+        head.markdown(f"**{rank}. {partner} · {ui.val(s.partner_kind)}")
         score.progress(min(max(s.score, 0.0), 1.0), text=ui.tr("suggest.score", score=s.score))
         lines = []
         if s.offer_title or s.need_title:
             lines.append(
-                ui.tr("suggest.match", offer=s.offer_title or "-", need=s.need_title or "-")
+                ui.tr(
+                    "suggest.match",
+                    offer=ui.plain(s.offer_title or "-"),
+                    need=ui.plain(s.need_title or "-"),
+                )
             )
         if s.chain_path:
-            lines.append(ui.tr("suggest.path", path=" → ".join(s.chain_path)))
+            lines.append(ui.tr("suggest.path", path=ui.plain(" → ".join(s.chain_path))))
         if s.shared_partner_names:
-            lines.append(ui.tr("suggest.shared", names=", ".join(s.shared_partner_names)))
+            names_ = ui.plain(", ".join(s.shared_partner_names))
+            lines.append(ui.tr("suggest.shared", names=names_))
         if s.already_partners:
             lines.append(ui.tr("suggest.already_partners"))
         elif s.already_met:
@@ -117,7 +123,7 @@ for rank, s in enumerate(suggestions, start=1):
             )
         )
         st.markdown("\n".join(f"- {line}" for line in lines))
-        st.caption(s.reason)
+        st.caption(ui.plain(s.reason))
         has_deal = frozenset((s.org_id, s.partner_id)) in live
         b1, b2, _ = st.columns([1, 1, 2])
         if b1.button(
