@@ -380,6 +380,10 @@ class ScopedStore:
         self.policy.check_write("meetings", {"event_id": event_id, "org_a": None, "org_b": None})
         return self.unscoped.replace_meetings(event_id, rows, replace_status)
 
+    def insert_returning_id(self, name: str, row: dict, conn=None) -> int:
+        self._check(name, [row], conn)
+        return self.unscoped.insert_returning_id(name, row, conn=conn)
+
     def audit_rows(self, **filters) -> list[dict]:
         self.policy.check_read("audit_log")
         return self.unscoped.audit_rows(**filters)

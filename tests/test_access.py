@@ -269,8 +269,9 @@ def test_organiser_sees_and_does_everything_but_accounts(ws):
     assert view.engine is ws.engine
     with pytest.raises(PermissionDenied):
         view.rows("users")
-    with pytest.raises(PermissionDenied):
-        view.insert("users", {"username": "x"})
+    for write in (view.insert, view.insert_returning_id):
+        with pytest.raises(PermissionDenied):
+            write("users", {"username": "x"})
 
 
 def test_admin_reads_accounts_and_everyone_appends_to_the_audit_log(ws):
