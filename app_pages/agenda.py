@@ -45,6 +45,8 @@ with st.expander(ui.tr("ag.requests")):
     ui.table(reqs, key="ag_requests", values=("kind",))
 
 if ui.role() not in ("organiser", "admin"):  # scheduling is the organisers' work
+    st.subheader(ui.tr("ag.on_record"))  # a company's own meetings only (the core filters)
+    ui.table(ui.view("meetings_frame", event_id), key="ag_on_record", values=("status",))
     st.stop()
 st.subheader(ui.tr("ag.run_title"))
 with st.form("ag_form"):

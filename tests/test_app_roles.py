@@ -44,6 +44,10 @@ def app_db(tiny_db):  # noqa: F811 - the fixture imported above
                         "title": "secret separator film", "segment": "S_BUS",
                     }
                 ],
+                "meetings": [
+                    {"event_id": "E1", "org_a": "C1", "org_b": "C2", "status": "held"},
+                    {"event_id": "E1", "org_a": "C2", "org_b": "C3", "status": "held"},
+                ],
                 "deals": [
                     {
                         "deal_id": "D2", "org_a": "C2", "org_b": "C3", "stage": "intent",
@@ -135,6 +139,9 @@ def test_company_sees_its_own_profile_suggestions_and_deals(app_db):
     at = signed_in(app_db, "harbour", "agenda")
     assert at.selectbox(key="ag_req_org").options == ["Harbour Motors (C1)"]
     assert not [b for b in at.button if b.key == "ag_run"]
+    on_record = at.dataframe[-1].value  # the event's meetings: C1's own only, not C2-C3
+    assert on_record.shape[0] == 1 and "Bay Lithium" not in str(on_record.to_dict())
+    assert "Inland Cells" in str(on_record.to_dict())
 
 
 ROLE_PAGES = {
