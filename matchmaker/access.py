@@ -47,6 +47,7 @@ from collections.abc import Iterable, Iterator
 import sqlalchemy as sa
 
 from matchmaker.errors import AuthError, PermissionDenied
+from matchmaker.store import Store
 
 __all__ = [
     "ACCOUNT_TABLES",
@@ -78,6 +79,8 @@ _PARTY = {
 }
 _ORG_FILTERS = ("org_id", "org_a", "org_b", "other_id")
 _COMPANY_WRITES = frozenset({"organizations", "items", "meeting_requests", "deals", "deal_events"})
+# Store attributes that hold no organisation data: open to every role.
+_OPEN = frozenset({"url", "table", "check_ready", "revision", "cached_vectors", "save_vectors"})
 
 
 class Policy:
@@ -216,8 +219,9 @@ class ScopedStore:
     """A :class:`~matchmaker.store.Store` seen through one user's :class:`Policy`.
 
     Same engine and same methods as the store; ``unscoped`` is the store itself (for the
-    shared recommender index, which is built once from all data). Methods the policy does
-    not know are open to organisers and admins only.
+    shared recommender index, which is built once from all data). Store methods that hold
+    no organisation data (``_OPEN``) pass through; others the policy does not know are open
+    to organisers and admins only.
     """
 
     def __init__(self, store, user):
@@ -229,22 +233,9 @@ class ScopedStore:
         return f"{self.unscoped!r} as {self.user.username} ({self.policy.role})"
 
     def __getattr__(self, attr: str):
-        if attr.startswith("_") or not self.policy.full:
-            raise self.policy._deny(f"use Store.{attr}")
-        return getattr(self.unscoped, attr)
-
-    @property
-    def url(self) -> str:
-        return self.unscoped.url
-
-    def table(self, name: str) -> sa.Table:
-        return self.unscoped.table(name)
-
-    def check_ready(self) -> None:
-        self.unscoped.check_ready()
-
-    def revision(self) -> str | None:
-        return self.unscoped.revision()
+        if attr in _OPEN or (self.policy.full and not attr.startswith("_")):
+            return getattr(self.unscoped, attr)
+        raise self.policy._deny(f"use Store.{attr}")
 
     def init(self) -> str:
         if self.policy.role != "admin":
@@ -307,21 +298,8 @@ class ScopedStore:
             return len(self.rows(name, order=False))
         return self.unscoped.count(name)
 
-    def counts(self) -> dict[str, int]:
-        from matchmaker.schema import TABLE_ORDER
-
-        return {name: self.count(name) for name in TABLE_ORDER}
-
-    def frame(self, name: str, **where):
-        from matchmaker.store import Store
-
-        return Store.frame(self, name, **where)
-
-    def cached_vectors(self, model_id: str, hashes: Iterable[str]) -> dict[str, bytes]:
-        return self.unscoped.cached_vectors(model_id, hashes)
-
-    def save_vectors(self, model_id: str, vectors: dict[str, bytes], dim: int) -> None:
-        self.unscoped.save_vectors(model_id, vectors, dim)
+    counts = Store.counts  # both call this view's rows / count
+    frame = Store.frame
 
     # --- writes ---------------------------------------------------------------------
 
