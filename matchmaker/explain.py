@@ -56,10 +56,14 @@ class Suggestion:
     offer_item_id, offer_title, need_item_id, need_title : str or None
         The best-matching offer (supplier side) and need (buyer side).
     chain_path : tuple of str
-        Segment names from the offer's segment (upstream) to the need's segment
-        (downstream); empty when no chain path links them.
+        Segment names upstream -> downstream: from the offer's segment through the need's
+        segment on to the buyer's own segment (that of its offers nearest downstream of the
+        need's, when one is); empty when no chain path links offer and need.
     chain_distance : int or None
         Supply links along ``chain_path``; None when there is no path.
+    segment, segment_name : str or None
+        Id and display name of the partner's matched item's segment (its offer for
+        suppliers and technology, its need for customers).
     semantic_similarity, lexical_similarity : float
         Cosine similarity of the matched items' embeddings and of their character n-gram
         TF-IDF vectors.
@@ -90,6 +94,7 @@ class Suggestion:
     chain_path: tuple[str, ...] = ()
     chain_distance: int | None = None
     segment: str | None = None
+    segment_name: str | None = None
     semantic_similarity: float = 0.0
     lexical_similarity: float = 0.0
     shared_partners: tuple[str, ...] = ()
@@ -136,6 +141,7 @@ SUGGESTION_COLUMNS = (
     "chain_path",
     "chain_distance",
     "segment",
+    "segment_name",
     "semantic_similarity",
     "lexical_similarity",
     "shared_partners",
@@ -170,7 +176,7 @@ def reason_sentence(s: Suggestion) -> str:
     sims = f"semantic similarity {s.semantic_similarity:.2f}, lexical {s.lexical_similarity:.2f}"
     if s.direction == "customers" and s.need_title is None and s.segment:
         # The partner's need text withheld (a company user reads it): name its segment only.
-        where = s.chain_path[-1] if s.chain_path else s.segment
+        where = s.segment_name or s.segment
         head = (
             f"{partner} could buy from {org}: the offer {_quote(s.offer_title)} "
             f"matches something {partner} needs in segment {where} ({sims})"
@@ -294,15 +300,31 @@ class Explainer:
     def chain_path(self, buyer: str, supplier: str, need_pos=None, offer_pos=None):
         """Segment ids upstream -> downstream: from the matched offer's segment to the
         matched need's segment when linked, else the shortest path between any of the
-        supplier's offer segments and the buyer's need segments; () when none."""
-        chain = self.ctx.chain
+        supplier's offer segments and the buyer's need segments; then on to the buyer's
+        own segment (see :meth:`to_buyer`); () when none."""
+        chain, path = self.ctx.chain, None
         if need_pos is not None and offer_pos is not None:
             up, down = self.ctx.items[offer_pos].segment, self.ctx.items[need_pos].segment
             if up in chain and down in chain:
                 path = chain.path(up, down)
-                if path:
-                    return tuple(path)
-        return tuple(self.ctx.chain_match(buyer, supplier) or ())
+        path = path or self.ctx.chain_match(buyer, supplier)
+        return self.to_buyer(buyer, path) if path else ()
+
+    def to_buyer(self, buyer: str, path) -> tuple[str, ...]:
+        """``path`` continued from its last segment (the need's) to the nearest of the
+        buyer's offer segments downstream of it (shortest, then first by ids): the BMS a
+        pack maker needs reads "Battery management systems -> Battery packs". Unchanged
+        when the need is in one of the buyer's own segments or none is downstream."""
+        chain, last = self.ctx.chain, path[-1]
+        best = None
+        for pos in self.ctx.org_items.get(buyer, []):
+            item = self.ctx.items[pos]
+            if item.side != "offer" or item.segment not in chain:
+                continue
+            ahead = chain.path(last, item.segment)
+            if ahead and (best is None or (len(ahead), ahead) < (len(best), best)):
+                best = ahead
+        return tuple(path) + tuple(best[1:] if best else ())
 
     def shared_partners(self, a: str, b: str) -> tuple[str, ...]:
         """Ids of organisations both ``a`` and ``b`` already work with, sorted."""
@@ -334,6 +356,7 @@ class Explainer:
         offer = ctx.items[offer_pos] if offer_pos is not None else None
         need = ctx.items[need_pos] if need_pos is not None else None
         name = ctx.names
+        seg = (need if direction == "customers" else offer).segment if found else None
         s = Suggestion(
             org_id=org_id,
             partner_id=partner_id,
@@ -349,7 +372,8 @@ class Explainer:
             need_title=need.title if need else None,
             chain_path=tuple(ctx.chain.name(s) for s in path),
             chain_distance=len(path) - 1 if path else None,
-            segment=(need if direction == "customers" else offer).segment if found else None,
+            segment=seg,
+            segment_name=ctx.chain.name(seg) if seg in ctx.chain else None,
             semantic_similarity=sem,
             lexical_similarity=lex,
             shared_partners=shared,

@@ -11,11 +11,19 @@ and then answers queries in milliseconds:
    texts (:class:`matchmaker.candidates.VectorIndex`), with a bonus for chain fit, plus the
    partners of partners;
 2. **scores**: the ranker over :func:`matchmaker.score.feature_matrix` of each pair gives
-   the pair's value ``p`` (0..1). Direction fit ``fit_in`` (the partner's offers for my
-   needs: the larger of the need->offer semantic and lexical similarity and the chain fit)
-   and ``fit_out`` (my offers for the partner's needs) split it: the score of a direction is
-   ``p * fit_dir / max(fit_in, fit_out)``; the reciprocal score is the harmonic mean of
-   the two directions' scores (high only when both sides benefit);
+   the pair's value ``p`` (0..1), learned from undirected outcomes ("these two do
+   business"), so it does not say who supplies whom. Each direction needs its own
+   evidence ``e`` (0..1); the score of a direction is ``p * e``. Evidence that the partner
+   supplies me, ``e_in``, is the larger of the chain fit ``chain_in`` (its offer segment is
+   ``d`` links upstream of my need's: ``1/(1+d)``) and the text evidence: the larger of the
+   need->offer semantic and lexical similarity, 0 up to :data:`TEXT_FLOOR` and rising
+   linearly to 1 at :data:`TEXT_STRONG`. When the chain puts the partner on the other side
+   (no ``chain_in``, but ``chain_out`` or one of its offer segments downstream of mine), its
+   text evidence counts only :data:`WRONG_SIDE` of itself: a vehicle maker whose offer reads
+   a little like a pack maker's BMS need is that pack maker's customer, not its supplier.
+   ``e_out`` (my offers for the partner's needs) mirrors it. So a pair with neither a chain
+   link nor a text match above the floor in a direction scores 0 there. The reciprocal score
+   is the harmonic mean of the two directions' scores (high only when both sides benefit);
 3. **novelty**: pairs that already met or already work together are multiplied by
    ``1 - novelty`` (setting ``novelty``; 1 removes them);
 4. **diversity**: MMR across chain segments (setting ``diversity``); over many lists at once
@@ -56,8 +64,11 @@ EXACT_LIMIT = 3000  # up to this many organisations every one is scored (no retr
 POOL = 5  # candidates retrieved per suggestion asked for (at least 50)
 CHAIN_BONUS = 0.25  # added to a candidate's text similarity in retrieval when chain-linked
 MET_STATUSES = ("accepted", "held")  # a meeting in these states means "already met"
-_FIT_IN = ("need_offer_semantic", "need_offer_lexical", "chain_in")
-_FIT_OUT = ("offer_need_semantic", "offer_need_lexical", "chain_out")
+TEXT_FLOOR = 0.3  # a need-offer similarity at or below this is no evidence of supply
+TEXT_STRONG = 0.8  # ... at or above this, full evidence (all-MiniLM-L6-v2 cosines)
+WRONG_SIDE = 0.25  # share of text evidence kept when the chain puts the partner opposite
+_TEXT_IN = ("need_offer_semantic", "need_offer_lexical")
+_TEXT_OUT = ("offer_need_semantic", "offer_need_lexical")
 _TABLES = ("organizations", "items", "segments", "chain_links", "relations", "deals", "meetings")
 
 
@@ -68,11 +79,38 @@ def _check(direction: str, k) -> None:
         raise DataError(f"k must be a positive whole number, got {k!r}")
 
 
-def _fit(features: np.ndarray, names: Iterable[str]) -> np.ndarray:
+def _evidence(X: np.ndarray, text, chain: str, against: str, other_side) -> np.ndarray:
+    """Per pair, 0..1: evidence for one direction (see the module docstring).
+
+    ``text`` names the direction's similarity features, ``chain`` its chain fit,
+    ``against`` the opposite direction's chain fit; ``other_side`` is True where the
+    partner's offer segments lie on the opposite side of the chain from the organisation's.
+    """
     from matchmaker.score import FEATURES
 
-    cols = [FEATURES.index(n) for n in names]
-    return np.clip(features[:, cols].max(axis=1), 0.0, None)
+    sim = X[:, [FEATURES.index(n) for n in text]].max(axis=1)
+    words = np.clip((sim - TEXT_FLOOR) / (TEXT_STRONG - TEXT_FLOOR), 0.0, 1.0)
+    linked = X[:, FEATURES.index(chain)]
+    wrong = (linked <= 0) & ((X[:, FEATURES.index(against)] > 0) | other_side)
+    return np.maximum(np.clip(linked, 0.0, 1.0), np.where(wrong, WRONG_SIDE * words, words))
+
+
+def _downstream(chain, segment_ids: list[str]):
+    """Sparse ``(segments, segments)``: 1 at ``[s, t]`` when ``t`` is 1 to
+    :data:`matchmaker.context.CHAIN_DEPTH` supply links downstream of ``s``."""
+    import scipy.sparse as sp
+
+    from matchmaker.context import CHAIN_DEPTH
+
+    pos = {s: i for i, s in enumerate(segment_ids)}
+    rows, cols = [], []
+    for t in segment_ids:
+        for s, d in chain.upstream_of(t, CHAIN_DEPTH).items():
+            if d > 0 and s in pos:
+                rows.append(pos[s])
+                cols.append(pos[t])
+    n = len(segment_ids)
+    return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
 
 
 class Recommender:
@@ -171,6 +209,7 @@ class Recommender:
         self.needs = VectorIndex(
             ctx.org_ids, ctx.org_ids, ctx.need_vec, retrieval_lexical(ctx.need_lex)
         )
+        self.downstream = _downstream(ctx.chain, ctx.segment_ids)
         self.ranker, self.ranker_path = self._ranker(orgs)
 
     def _ranker(self, orgs):
@@ -240,9 +279,13 @@ class Recommender:
         raw = self.ranker.predict(X)
         value = raw if not self.ranker.fallback_ else raw / (1.0 + np.abs(raw))
         value = np.clip(value, 0.0, 1.0)
-        fit_in, fit_out = _fit(X, _FIT_IN), _fit(X, _FIT_OUT)
-        top = np.maximum(np.maximum(fit_in, fit_out), 1e-12)
-        s_in, s_out = value * fit_in / top, value * fit_out / top
+        segs = self.ctx.offer_segments
+        mine, theirs = segs[a], segs[cols]
+        below = np.asarray((theirs @ (mine @ self.downstream).T).todense()).ravel() > 0
+        above = np.asarray((theirs @ (self.downstream @ mine.T)).todense()).ravel() > 0
+        e_in = _evidence(X, _TEXT_IN, "chain_in", "chain_out", below)
+        e_out = _evidence(X, _TEXT_OUT, "chain_out", "chain_in", above)
+        s_in, s_out = value * e_in, value * e_out
         recip = np.where(s_in + s_out > 0, 2 * s_in * s_out / np.maximum(s_in + s_out, 1e-12), 0)
         if direction in ("suppliers", "technology"):
             dirs, score = [direction] * len(cols), s_in

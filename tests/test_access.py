@@ -318,6 +318,7 @@ def _suggestion(direction, org="A"):
         need_title="secret battery cells need",
         chain_path=("Battery cells",),
         segment="S2",
+        segment_name="Battery cells",
         shared_partners=("U",),
         shared_partner_names=("Tech Univ",),
     )

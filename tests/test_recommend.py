@@ -14,6 +14,7 @@ import csv
 import hashlib
 import json
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -156,21 +157,23 @@ def test_reason_fields_and_sentence(rec):
         "lithium battery cells",
         "battery cells for electric vehicles",
     )
-    assert s.chain_path == ("Battery cells",) and s.chain_distance == 0
+    # The need is filed in the supplier's segment; the path goes on to the buyer's own.
+    assert s.chain_path == ("Battery cells", "Electric vehicles") and s.chain_distance == 1
+    assert (s.segment, s.segment_name) == ("S3", "Battery cells")
     assert s.reason == reason_sentence(s)
     assert s.reason.startswith(
         'Cell One can supply Buyer Motors: its offer "lithium battery cells"'
     )
-    assert "chain path: Battery cells." in s.reason
+    assert "chain path: Battery cells -> Electric vehicles." in s.reason
     assert 0 < s.score <= 1 and 0 < s.semantic_similarity <= 1
     assert set(s.features) >= {"need_offer_semantic", "chain_in", "adamic_adar"}
 
 
 def test_chain_path_runs_upstream_to_downstream(rec):
     mine = next(s for s in rec.recommend("BUY", "suppliers", k=5) if s.partner_id == "MINE")
-    assert mine.chain_path == ("Lithium mining", "Cathode materials", "Battery cells")
-    assert mine.chain_distance == 2
-    assert "chain path: Lithium mining -> Cathode materials -> Battery cells" in mine.reason
+    path = ("Lithium mining", "Cathode materials", "Battery cells", "Electric vehicles")
+    assert mine.chain_path == path and mine.chain_distance == 3
+    assert f"chain path: {' -> '.join(path)}." in mine.reason
 
 
 def test_shared_partners_in_reason(ws):
@@ -532,3 +535,117 @@ def test_vector_index_clusters_and_probes():
     bonus = np.zeros(300, dtype=np.float32)
     bonus[far] = 5.0  # a chain neighbour outside the probed list is still scored
     assert ivf.search(vectors[:1], k=1, bonus=bonus)[0].org_id == owners[far]
+
+
+# --- direction evidence: who supplies whom ---------------------------------------------
+
+#   Battery management systems (B) -> Battery packs (P) -> Vehicles (V) <- Electric motors (M)
+# PACK makes packs and needs a BMS; BMSCO makes exactly that BMS (chain and words), TEXTCO
+# offers it too but files no segment (words only); CAR makes vehicles (downstream of PACK),
+# needs packs and already works with PACK; NOISE sells office boards and works with PACK.
+DIRECTED = {
+    "organizations": [
+        _org("PACK", "Pack Works"),
+        _org("BMSCO", "Balance Boards"),
+        _org("TEXTCO", "Text Boards"),
+        _org("CAR", "Car Maker"),
+        _org("NOISE", "Noise Trading"),
+    ],
+    "segments": [
+        {"segment_id": s, "name": n, "chain": "ev", "stage": "midstream"}
+        for s, n in (
+            ("B", "Battery management systems"),
+            ("P", "Battery packs"),
+            ("V", "Vehicles"),
+            ("M", "Electric motors"),
+        )
+    ],
+    "chain_links": [
+        {"upstream": u, "downstream": d} for u, d in (("B", "P"), ("P", "V"), ("M", "V"))
+    ],
+    "items": [
+        _item("J01", "PACK", "offer", "lithium battery packs for ebikes", "P"),
+        _item("J02", "PACK", "need", "battery management system boards with active balancing", "B"),
+        _item(
+            "J03", "BMSCO", "offer", "battery management system boards with active balancing", "B"
+        ),
+        _item("J04", "TEXTCO", "offer", "battery management system boards with active balancing"),
+        _item("J05", "CAR", "offer", "electric cars with lithium battery", "V"),
+        _item("J06", "CAR", "need", "lithium battery packs for electric cars", "P"),
+        _item("J07", "NOISE", "offer", "office boards and paper"),
+    ],
+    "relations": [
+        {"org_a": "PACK", "org_b": "CAR", "kind": "supplier_of"},
+        {"org_a": "PACK", "org_b": "NOISE", "kind": "supplier_of"},
+    ],
+}
+
+
+@pytest.fixture
+def directed(sqlite_store, monkeypatch):
+    """A recommender whose pair value leaks "already work together" (0.99) over any
+    direction, as a ranker fitted on undirected outcomes does; 0.3 for other pairs."""
+    from matchmaker.score import FEATURES
+
+    monkeypatch.setenv("MATCHMAKER_NOVELTY", "0")
+    sqlite_store.upsert(DIRECTED)
+    rec = Recommender(sqlite_store, Words())
+    known = FEATURES.index("degree_b")
+    rec.ranker.fallback_ = False
+    rec.ranker.predict = lambda X: np.where(X[:, known] > 0, 0.99, 0.3)
+    return rec
+
+
+def _words(s, text):
+    sim = max(s.features[f"{text}_semantic"], s.features[f"{text}_lexical"])
+    low, high = recommend_module.TEXT_FLOOR, recommend_module.TEXT_STRONG
+    return min(max((sim - low) / (high - low), 0.0), 1.0)
+
+
+def test_downstream_partner_is_a_customer_not_a_supplier(directed):
+    suppliers = {s.partner_id: s for s in directed.recommend("PACK", "suppliers", k=5)}
+    car, bms = suppliers["CAR"], suppliers["BMSCO"]
+    # CAR's offer reads a little like PACK's need, but the chain puts CAR downstream.
+    assert recommend_module.TEXT_FLOOR < car.features["need_offer_semantic"] < 0.5
+    assert car.features["chain_in"] == 0 and car.features["chain_out"] == 1
+    assert car.score == pytest.approx(
+        0.99 * recommend_module.WRONG_SIDE * _words(car, "need_offer")
+    )
+    assert bms.score == pytest.approx(0.3)  # chain_in 1: full evidence
+    assert list(suppliers).index("BMSCO") < list(suppliers).index("CAR")
+    customers = {s.partner_id: s for s in directed.recommend("PACK", "customers", k=5)}
+    assert next(iter(customers)) == "CAR" and customers["CAR"].score == pytest.approx(0.99)
+    both = {s.partner_id: s for s in directed.recommend("PACK", "both", k=5)}
+    assert both["CAR"].direction == "customers" and both["BMSCO"].direction == "suppliers"
+
+
+def test_no_text_match_and_no_chain_link_scores_nothing(directed):
+    noise = directed.pair_values(["PACK", "NOISE"])
+    found = directed.recommend("PACK", "suppliers", k=5)
+    ids = _ids(found)
+    # NOISE's offer shares a word with PACK's need (raw similarity above 0), below the floor.
+    assert 0 < max(_features(directed, "PACK", "NOISE")[:2]) <= recommend_module.TEXT_FLOOR
+    assert "NOISE" not in ids and noise == []
+    text = next(s for s in found if s.partner_id == "TEXTCO")  # words only, no segment
+    assert text.chain_path == () and text.score == pytest.approx(0.3)
+    assert ids.index("TEXTCO") < ids.index("CAR")
+
+
+def _features(rec, a, b):
+    from matchmaker.candidates import pair_features
+    from matchmaker.score import FEATURES
+
+    row = pair_features(rec.ctx, rec.ctx.index[a], np.array([rec.ctx.index[b]]))[0]
+    return [row[FEATURES.index(f)] for f in ("need_offer_semantic", "need_offer_lexical")]
+
+
+def test_chain_path_runs_on_to_the_buyers_own_segment(directed):
+    bms = next(s for s in directed.recommend("PACK", "suppliers", k=5) if s.partner_id == "BMSCO")
+    assert bms.chain_path == ("Battery management systems", "Battery packs")
+    assert bms.chain_distance == 1
+    assert "chain path: Battery management systems -> Battery packs." in bms.reason
+    car = directed.recommend("PACK", "customers", k=1)[0]  # PACK supplies CAR
+    assert car.chain_path == ("Battery packs", "Vehicles")
+    assert (car.segment, car.segment_name) == ("P", "Battery packs")
+    withheld = reason_sentence(replace(car, need_title=None))
+    assert "something Car Maker needs in segment Battery packs" in withheld
