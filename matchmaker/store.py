@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from matchmaker import config
-from matchmaker.errors import ConflictError, NotFoundError, StoreError
+from matchmaker.errors import ConflictError, DataError, NotFoundError, StoreError
 from matchmaker.schema import LIST_SEP, TABLE_ORDER, TABLES
 
 __all__ = ["Store", "metadata", "resolve_url"]
@@ -445,6 +445,7 @@ def _maybe(conn: Connection | None, store: Store) -> Iterator[Connection]:
 
 
 def _to_db(name: str, row: dict) -> dict:
+    _check_lengths(name, row)
     spec = TABLES.get(name)
     if spec is None:
         return dict(row)
@@ -456,6 +457,19 @@ def _to_db(name: str, row: dict) -> dict:
             v = None
         out[k] = v
     return out
+
+
+def _check_lengths(name: str, row: dict) -> None:
+    """Every text written, from any page or command, is at most ``max_cell_chars`` long."""
+    limit = int(config.get("max_cell_chars"))
+    for column, value in row.items():
+        parts = value if isinstance(value, tuple | list) else (value,)
+        for part in parts:
+            if isinstance(part, str) and len(part) > limit:
+                raise DataError(
+                    f"{name}.{column} is {len(part):,} characters long; at most {limit:,} are "
+                    "allowed (setting max_cell_chars)"
+                )
 
 
 def _from_db(name: str, row: dict) -> dict:

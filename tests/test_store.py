@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from matchmaker.errors import ConflictError, NotFoundError, StoreError
+from matchmaker.errors import ConflictError, DataError, NotFoundError, StoreError
 from matchmaker.store import Store
 
 ORGS = [
@@ -87,3 +87,17 @@ def test_frame_joins_list_columns(store):
     store.upsert({"organizations": ORGS})
     frame = store.frame("organizations")
     assert list(frame["chains"]) == ["photonics", "photonics;materials"]
+
+
+def test_overlong_text_is_refused_on_every_write_path(store, monkeypatch):
+    monkeypatch.setenv("MATCHMAKER_MAX_CELL_CHARS", "10")
+    long_name = dict(ORGS[0], name="x" * 11)
+    with pytest.raises(DataError, match=r"organizations\.name is 11 characters long; at most 10"):
+        store.upsert({"organizations": [long_name]})
+    assert store.count("organizations") == 0
+    store.upsert({"organizations": [dict(ORGS[0], name="short")]})
+    with pytest.raises(DataError, match=r"organizations\.chains"):
+        store.update("organizations", ("A1",), {"chains": ("y" * 11,)})
+    with pytest.raises(DataError, match=r"organizations\.region"):
+        store.insert("organizations", dict(ORGS[1], name="B", region="z" * 11))
+    assert store.get("organizations", "A1")["chains"] == ("photonics",)
