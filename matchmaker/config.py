@@ -78,7 +78,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("stale_days", 14, "An open deal with no change for this many days is flagged stale."),
     Setting("follow_up_days", 14, "Days after a deal change that its follow-up falls due."),
     Setting("upload_limit_mb", 50, "Largest workspace file accepted for import, in MB."),
-    Setting("max_cell_chars", 20000, "Longest text accepted in one imported cell."),
+    Setting(
+        "max_cell_chars",
+        20000,
+        "Longest text accepted in one imported cell, and in any text field the store writes.",
+    ),
     Setting("language", "en", "Default interface language of the app: en or zh."),
     Setting("session_minutes", 480, "A signed-in session ends this many minutes after sign-in."),
     Setting("password_min_length", 12, "Shortest password accepted for an account."),
