@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import ui
-from matchmaker import auth
+from matchmaker.store import accounts as auth
 
 st.title(ui.tr("acc.title"))
 admin = ui.user()

@@ -5,8 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import ui
-from matchmaker import events, views_followup
+from matchmaker.events import service as events
 from matchmaker.schema import PARTICIPANT_STATUSES
+from matchmaker.views import followup as views_followup
 
 st.title(ui.tr("ag.title"))
 st.session_state.setdefault("ag_agenda", None)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from matchmaker.i18n import t, value_label
 from matchmaker.schema import STAGES
-from matchmaker.views import ChainMap
+from matchmaker.views.browse import ChainMap
+from matchmaker.views.i18n import t, value_label
 
 GAP_COLOUR = "#d62728"
 OK_COLOUR = "#1f77b4"
@@ -106,7 +106,7 @@ def chain_figure(chain: ChainMap, lang: str) -> go.Figure:
 
 
 def funnel_figure(steps: list[dict], lang: str) -> go.Figure:
-    """The organisation funnel (rows of :func:`matchmaker.report.conversion`)."""
+    """The organisation funnel (rows of :func:`matchmaker.followup.report.conversion`)."""
     labels = [t(f"report.step.{s['step']}", lang) for s in steps]
     fig = go.Figure(
         go.Funnel(
@@ -132,7 +132,7 @@ BREAKDOWN_BARS = (
 
 def breakdown_figure(rows: list[dict], by: str, lang: str) -> go.Figure:
     """Grouped bars: attendance, meetings and deals per event or per chain
-    (rows of :func:`matchmaker.report.breakdown`)."""
+    (rows of :func:`matchmaker.followup.report.breakdown`)."""
     names = [str(r["name"] if by == "event" else r["chain"]) for r in rows]
     fig = go.Figure(
         [

@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import ui
-from matchmaker import config, deals
+from matchmaker import config
+from matchmaker.followup import deals
 from matchmaker.schema import DEAL_STAGES
 
 st.title(ui.tr("deals.title"))

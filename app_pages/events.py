@@ -7,7 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import ui
-from matchmaker import events, invite, views_followup
+from matchmaker.events import invite
+from matchmaker.events import service as events
+from matchmaker.views import followup as views_followup
 
 st.title(ui.tr("ev.title"))
 st.session_state.setdefault("ev_plan", None)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app_pages import ui
-from matchmaker import views_io
+from matchmaker.views import workspace as views_io
 
 st.title(ui.tr("io.title"))
 st.session_state.setdefault("io_result", None)

@@ -3,7 +3,9 @@
 import streamlit as st
 
 from app_pages import charts, ui
-from matchmaker import config, report, views_io
+from matchmaker import config
+from matchmaker.followup import report
+from matchmaker.views import workspace as views_io
 
 st.title(ui.tr("overview.title"))
 

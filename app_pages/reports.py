@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import charts, ui
-from matchmaker import report, views_followup
+from matchmaker.followup import report
+from matchmaker.views import followup as views_followup
 
 st.title(ui.tr("report.title"))
 st.session_state.setdefault("report_xlsx", None)

@@ -1,4 +1,4 @@
-"""Sign in: user name and password; failed attempts are audited by matchmaker.auth."""
+"""Sign in: user name and password; failed attempts are audited by matchmaker.store.accounts."""
 
 import streamlit as st
 

@@ -4,9 +4,11 @@ their reasons; mark interest (records an intent) and export the list."""
 import streamlit as st
 
 from app_pages import ui
-from matchmaker import deals, events, views_followup
-from matchmaker.explain import DIRECTIONS
+from matchmaker.events import service as events
+from matchmaker.followup import deals
+from matchmaker.recommend.explain import DIRECTIONS
 from matchmaker.schema import ORG_KINDS, TIERS
+from matchmaker.views import followup as views_followup
 
 st.title(ui.tr("suggest.title"))
 st.caption(ui.tr("suggest.caption"))

@@ -3,7 +3,7 @@
 Not a page itself (``app.py`` does not list it). Caching follows Streamlit's split:
 ``st.cache_resource`` for the store and the recommender (one shared object, rebuilt when
 the data changes), ``st.cache_data`` for frames (each caller gets a copy). Cache keys
-include :func:`matchmaker.views.data_stamp`, so any write makes the next run read fresh
+include :func:`matchmaker.views.browse.data_stamp`, so any write makes the next run read fresh
 data.
 """
 
@@ -18,10 +18,14 @@ import threading
 import pandas as pd
 import streamlit as st
 
-from matchmaker import auth, config, views, views_followup
+from matchmaker import config
 from matchmaker.errors import AuthError, MatchmakerError, ValidationError
-from matchmaker.i18n import LANGUAGES, column_labels, t, value_label
-from matchmaker.store import Store, resolve_url
+from matchmaker.store import accounts as auth
+from matchmaker.store.access import scoped
+from matchmaker.store.database import Store, resolve_url
+from matchmaker.views import browse as views
+from matchmaker.views import followup as views_followup
+from matchmaker.views.i18n import LANGUAGES, column_labels, t, value_label
 
 _log = logging.getLogger("matchmaker.app")
 LANG_KEY = "app_lang"
@@ -75,9 +79,9 @@ def base_store() -> Store:
 
 
 def store():
-    """The signed-in user's view of the store (:func:`matchmaker.access.scoped`): every core
+    """The signed-in user's view of the store (:func:`matchmaker.store.access.scoped`): every core
     call a page makes with it sees and does only what the user's role may."""
-    return base_store().as_user(user())
+    return scoped(base_store(), user())
 
 
 # --- sign-in ---------------------------------------------------------------------------
@@ -127,7 +131,8 @@ def check_signed_in():
 
 
 def user():
-    """The signed-in :class:`matchmaker.auth.User` of this run (:class:`AuthError` if none)."""
+    """The signed-in :class:`matchmaker.store.accounts.User` of this run (:class:`AuthError` if
+    none)."""
     current = st.session_state.get(USER_KEY)
     if current is None:
         raise AuthError("not signed in")
@@ -180,7 +185,7 @@ def require_ready() -> None:
 def _cached(target: str, url: str, who: tuple, data: tuple, args: tuple, kwargs: tuple):
     module, name = target.split(":")
     func = getattr(importlib.import_module(module), name)
-    return func(_store(url).as_user(auth.User(*who)), *args, **dict(kwargs))
+    return func(scoped(_store(url), auth.User(*who)), *args, **dict(kwargs))
 
 
 def cached(func, *args, **kwargs):
@@ -195,7 +200,7 @@ _VIEW_MODULES = (views, views_followup)
 
 
 def view(name: str, *args, **kwargs):
-    """``matchmaker.views.<name>(store, ...)`` (or ``views_followup.<name>``), cached until
+    """``matchmaker.views.browse.<name>(store, ...)`` (or ``views_followup.<name>``), cached until
     the data changes."""
     module = next(m for m in _VIEW_MODULES if hasattr(m, name))
     target = f"{module.__name__}:{name}"
@@ -311,7 +316,7 @@ def show_flash() -> None:
 
 @st.cache_resource(show_spinner=False)
 def _embedder(model_setting: str):
-    from matchmaker import embed
+    from matchmaker.recommend import embed
 
     return embed.load_embedder()
 
@@ -359,9 +364,10 @@ _RESOURCE_CLEARERS.append(_recommenders.clear)
 
 
 def recommender():
-    """The workspace's :class:`~matchmaker.recommend.Recommender`, shared by all sessions and
+    """The workspace's :class:`~matchmaker.recommend.recommender.Recommender`, shared by all
+    sessions and
     rebuilt when the data changes; a progress bar shows while texts are being embedded."""
-    from matchmaker.recommend import Recommender
+    from matchmaker.recommend.recommender import Recommender
 
     model = config.get("embedding_model")
     key = (resolve_url(), stamp(), model)
@@ -401,7 +407,7 @@ def _pairs(url: str, data: tuple, model: str, who: tuple, ids: tuple, _rec) -> l
 
 def pair_source():
     """``org_ids -> pair values`` from the shared recommender, cached per set of ids until the
-    data changes (the pair source :mod:`matchmaker.events` planners take)."""
+    data changes (the pair source :mod:`matchmaker.events.service` planners take)."""
     rec = recommender()
     key = (resolve_url(), stamp(), config.get("embedding_model"), _who())
     return lambda ids: _pairs(*key, tuple(sorted(set(ids))), rec)

@@ -46,8 +46,8 @@ def demo_database(folder: Path) -> str:
     import sqlite3
 
     from matchmaker import config
-    from matchmaker.store import Store
-    from matchmaker.views_io import load_demo
+    from matchmaker.store.database import Store
+    from matchmaker.views.workspace import load_demo
 
     target = folder / "demo.db"
     cached = sorted((config.project_path(config.get("models_dir")) / "e2e").glob("demo-*.db"))

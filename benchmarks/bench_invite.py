@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from matchmaker.invite import Candidate, Quotas, choose_invitees, compare_lists
+from matchmaker.events.invite import Candidate, Quotas, choose_invitees, compare_lists
 
 STAGES = ("upstream", "midstream", "downstream")
 

@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python benchmarks/bench_quality.py [--folds 5] [--pairs FILE] [--chainkg DIR]
         [--no-embedding] [--json OUT.json]
 
-Runs :func:`matchmaker.evaluate.cross_validate` (the same code as
+Runs :func:`matchmaker.recommend.evaluate.cross_validate` (the same code as
 ``matchmaker evaluate links --folds 5``) over ``../shared/datasets/supplier_links/links_dev.csv``
 and prints a Markdown table: every method's recall@10, recall@50, MRR and AUC as
 mean ± standard deviation over the folds, then the ranker's ratio to the character TF-IDF
@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from matchmaker import evaluate
+from matchmaker.recommend import evaluate
 
 COLUMNS = (
     ("recall_at_10", "recall@10"),

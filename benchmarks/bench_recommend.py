@@ -7,7 +7,8 @@ Usage::
 1. Writes a synthetic workspace (``--orgs`` organisations, one offer and one need each,
    5 chains of 10 segments, ``--orgs / 200`` known relations) to a SQLite file, in a child
    process so its memory is not counted.
-2. Builds a :class:`matchmaker.recommend.Recommender` with a random-vector embedder (fast,
+2. Builds a :class:`matchmaker.recommend.recommender.Recommender` with a random-vector embedder
+(fast,
    deterministic per text, 384 dimensions like the bundled model) and counts the texts
    embedded; then builds it again on the unchanged data: that count must be 0.
 3. Times ``recommend(org, "both", k=20)`` for ``--queries`` random organisations (vectors
@@ -61,7 +62,7 @@ class RandomEmbedder:
 
 def make_workspace(url: str, n: int, seed: int = 0) -> None:
     """Write ``n`` synthetic organisations (one offer, one need each) into ``url``."""
-    from matchmaker.store import Store
+    from matchmaker.store.database import Store
 
     rng = np.random.default_rng(seed)
     store = Store(url)
@@ -126,8 +127,8 @@ def main(argv=None) -> dict:
         subprocess.run(cmd, check=True)
     made = time.perf_counter() - t0
 
-    from matchmaker.recommend import Recommender
-    from matchmaker.store import Store
+    from matchmaker.recommend.recommender import Recommender
+    from matchmaker.store.database import Store
 
     store = Store(url)
     first = RandomEmbedder()

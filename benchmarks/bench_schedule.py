@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from matchmaker.schedule import make_schedule
+from matchmaker.events.schedule import make_schedule
 
 
 def event(n: int, seed: int = 11):

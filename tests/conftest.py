@@ -13,7 +13,7 @@ import warnings
 import pytest
 import sqlalchemy as sa
 
-from matchmaker.store import Store
+from matchmaker.store.database import Store
 
 PG_URL = os.environ.get("MATCHMAKER_TEST_PG_URL", "")
 

@@ -1,4 +1,4 @@
-"""Tests of matchmaker.access: what each role sees and does through the core functions.
+"""Tests of matchmaker.store.access: what each role sees and does through the core functions.
 
 A tiny workspace on both backends (the ``store`` fixture)::
 
@@ -21,11 +21,15 @@ from datetime import date, datetime
 import numpy as np
 import pytest
 
-from matchmaker import access, deals, events, report, views
-from matchmaker.auth import User
 from matchmaker.errors import AuthError, PermissionDenied
-from matchmaker.explain import Suggestion
-from matchmaker.ingest import export_workspace
+from matchmaker.events import service as events
+from matchmaker.followup import deals, report
+from matchmaker.ingest.workspace import export_workspace
+from matchmaker.recommend.explain import Suggestion, visible_to
+from matchmaker.store import access
+from matchmaker.store.access import scoped
+from matchmaker.store.accounts import User
+from matchmaker.views import browse as views
 
 ORGANISER = User(1, "olga", "organiser", None, True)
 COMPANY = User(2, "acme", "company", "A", True)
@@ -103,7 +107,7 @@ def _keys(rows, *cols):
 
 
 def test_company_reads_its_own_rows_and_the_public_ones(ws):
-    view = ws.as_user(COMPANY)
+    view = scoped(ws, COMPANY)
     orgs = {o["org_id"]: o for o in view.rows("organizations")}
     assert {k: o["website"] for k, o in orgs.items()} == {"A": "acme.test", "B": None, "U": None}
     assert orgs["B"]["name"] == "Beta Motors"
@@ -162,11 +166,11 @@ def test_company_reads_its_own_rows_and_the_public_ones(ws):
 )
 def test_company_asking_for_another_organisations_data_is_refused(ws, ask):
     with pytest.raises(PermissionDenied):
-        ask(ws.as_user(COMPANY))
+        ask(scoped(ws, COMPANY))
 
 
 def test_company_core_functions_give_its_own_data(ws):
-    view = ws.as_user(COMPANY)
+    view = scoped(ws, COMPANY)
     assert [s.deal.deal_id for s in deals.list_deals(view, today=date(2025, 5, 2))] == ["D0001"]
     assert deals.get_deal(view, "D0001").org_b == "B"
     assert [h.to_stage for h in deals.history(view, "D0001")] == ["intent"]
@@ -180,7 +184,7 @@ def test_company_core_functions_give_its_own_data(ws):
 
 
 def test_company_writes_only_its_own_rows(ws):
-    view = ws.as_user(COMPANY)
+    view = scoped(ws, COMPANY)
     view.upsert({"items": [_item("A3", "A", "offer", "pouch cells", "S2")]})
     d = deals.add_deal(view, "A", "U", actor="acme", at=AT)
     assert d.deal_id == "D0003"  # every deal id counted, so no collision with D0002
@@ -213,7 +217,7 @@ def test_company_writes_only_its_own_rows(ws):
 
 
 def test_company_export_holds_no_other_needs_deals_or_contacts(ws, tmp_path):
-    written = export_workspace(ws.as_user(COMPANY), tmp_path / "out")
+    written = export_workspace(scoped(ws, COMPANY), tmp_path / "out")
     text = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "out").iterdir()}
     assert written["items"] == 3 and written["deals"] == 1
     assert "secret" not in text["items.csv"] and "D0002" not in text["deals.csv"]
@@ -225,7 +229,7 @@ def test_company_export_holds_no_other_needs_deals_or_contacts(ws, tmp_path):
 
 
 def test_reviewer_reads_reports_and_pipeline_without_contacts(ws):
-    view = ws.as_user(REVIEWER)
+    view = scoped(ws, REVIEWER)
     assert {o["website"] for o in view.rows("organizations")} == {None}
     assert [d["deal_id"] for d in view.rows("deals")] == ["D0001", "D0002"]
     assert deals.get_deal(view, "D0002").stage == "signed"
@@ -241,7 +245,7 @@ def test_reviewer_reads_reports_and_pipeline_without_contacts(ws):
 
 
 def test_reviewer_cannot_write(ws):
-    view = ws.as_user(REVIEWER)
+    view = scoped(ws, REVIEWER)
     refused = [
         lambda: deals.advance(view, "D0001", actor="rita", at=AT),
         lambda: deals.add_deal(view, "A", "U", actor="rita", at=AT),
@@ -257,7 +261,7 @@ def test_reviewer_cannot_write(ws):
 
 
 def test_organiser_sees_and_does_everything_but_accounts(ws):
-    view = ws.as_user(ORGANISER)
+    view = scoped(ws, ORGANISER)
     assert {o["website"] for o in view.rows("organizations")} == {
         "acme.test",
         "beta.test",
@@ -275,29 +279,29 @@ def test_organiser_sees_and_does_everything_but_accounts(ws):
 
 
 def test_admin_reads_accounts_and_everyone_appends_to_the_audit_log(ws):
-    from matchmaker.auth import audit, audit_log
+    from matchmaker.store.accounts import audit, audit_log
 
-    assert ws.as_user(ADMIN).rows("users") == []
+    assert scoped(ws, ADMIN).rows("users") == []
     for user in (COMPANY, REVIEWER, ORGANISER):
-        audit(ws.as_user(user), user, "test", "appended")
-    assert [e.actor for e in audit_log(ws.as_user(ADMIN), action="test")] == [
+        audit(scoped(ws, user), user, "test", "appended")
+    assert [e.actor for e in audit_log(scoped(ws, ADMIN), action="test")] == [
         "olga",
         "rita",
         "acme",
     ]
     with pytest.raises(PermissionDenied):
-        audit_log(ws.as_user(ORGANISER))
+        audit_log(scoped(ws, ORGANISER))
 
 
 def test_bad_accounts_are_refused(store):
     with pytest.raises(AuthError):
-        store.as_user(User(5, "gone", "organiser", None, False))
+        scoped(store, User(5, "gone", "organiser", None, False))
     with pytest.raises(PermissionDenied):
-        store.as_user(User(6, "loose", "company", None, True))
+        scoped(store, User(6, "loose", "company", None, True))
     with pytest.raises(PermissionDenied):
-        store.as_user(User(7, "root", "superuser", None, True))
+        scoped(store, User(7, "root", "superuser", None, True))
     with pytest.raises(PermissionDenied):
-        store.as_user(COMPANY).as_user(ORGANISER)
+        scoped(scoped(store, COMPANY), ORGANISER)
     assert access.scoped(store, None) is store
 
 
@@ -326,15 +330,15 @@ def _suggestion(direction, org="A"):
 
 def test_company_suggestions_never_show_another_organisations_need():
     policy = access.Policy(COMPANY)
-    (s,) = policy.suggestions([_suggestion("customers")])
+    (s,) = visible_to(policy, [_suggestion("customers")])
     assert s.need_title is None and s.need_item_id is None and s.shared_partners == ()
     assert "secret" not in s.reason and "Tech Univ" not in s.reason
     assert "matches something Beta Motors needs in segment Battery cells" in s.reason
-    (own,) = policy.suggestions([_suggestion("suppliers")])
+    (own,) = visible_to(policy, [_suggestion("suppliers")])
     assert own.need_title == "secret battery cells need"  # suppliers: the need is A's own
     with pytest.raises(PermissionDenied):
-        policy.suggestions([_suggestion("suppliers", org="B")])
-    assert access.Policy(ORGANISER).suggestions([_suggestion("customers")])[0].need_item_id == "B2"
+        visible_to(policy, [_suggestion("suppliers", org="B")])
+    assert visible_to(access.Policy(ORGANISER), [_suggestion("customers")])[0].need_item_id == "B2"
 
 
 class Words:
@@ -351,13 +355,13 @@ class Words:
 
 
 def test_recommender_answers_a_company_user_through_the_policy(ws, tmp_path, monkeypatch):
-    from matchmaker.recommend import Recommender
+    from matchmaker.recommend.recommender import Recommender
 
     monkeypatch.setenv("MATCHMAKER_MODELS_DIR", str(tmp_path / "models"))
     operator = Recommender(ws, Words())
     full = operator.recommend("A", "customers", 5)
     assert [s.partner_id for s in full][:1] == ["B"] and full[0].need_item_id == "B2"
-    for rec in (Recommender(ws.as_user(COMPANY), Words()), operator.as_user(ws.as_user(COMPANY))):
+    for rec in (Recommender(scoped(ws, COMPANY), Words()), operator.as_user(scoped(ws, COMPANY))):
         (mine,) = [s for s in rec.recommend("A", "customers", 5) if s.partner_id == "B"]
         assert mine.need_title is None and "secret" not in mine.reason
         assert mine.score == full[0].score  # the same model built from all data
@@ -368,6 +372,6 @@ def test_recommender_answers_a_company_user_through_the_policy(ws, tmp_path, mon
         with pytest.raises(PermissionDenied):
             rec.pair_values(["A", "B"])
     with pytest.raises(PermissionDenied):
-        operator.as_user(ws.as_user(REVIEWER)).recommend("A")
+        operator.as_user(scoped(ws, REVIEWER)).recommend("A")
     with pytest.raises(PermissionDenied):
-        events.plan_invitations(ws.as_user(COMPANY), "E1", 2, pair_source=None)
+        events.plan_invitations(scoped(ws, COMPANY), "E1", 2, pair_source=None)

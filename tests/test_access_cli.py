@@ -11,8 +11,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from matchmaker.auth import create_user
 from matchmaker.cli import app
+from matchmaker.store.accounts import create_user
 from tests.test_access import WORKSPACE, Words, ws  # noqa: F401 - fixture
 
 runner = CliRunner()
@@ -25,7 +25,7 @@ def cli(ws, monkeypatch):  # noqa: F811 - the fixture imported above
     create_user(ws, "acme", PW, "company", org_id="A", actor="setup")
     create_user(ws, "rita", PW, "reviewer", actor="setup")
     monkeypatch.setenv("MATCHMAKER_PASSWORD", PW)
-    monkeypatch.setattr("matchmaker.embed.load_embedder", lambda *a, **k: Words())
+    monkeypatch.setattr("matchmaker.recommend.embed.load_embedder", lambda *a, **k: Words())
 
     def run(user, *args, password=None):
         if password is not None:

@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from matchmaker import auth, views
 from matchmaker.errors import AuthError
-from matchmaker.i18n import LABELS, VALUES
 from matchmaker.schema import TABLES
-from matchmaker.store import Store
+from matchmaker.store import accounts as auth
+from matchmaker.store.database import Store
+from matchmaker.views import browse as views
+from matchmaker.views.i18n import LABELS, VALUES
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -148,7 +149,7 @@ def tiny_db(tmp_path, monkeypatch) -> Store:
     monkeypatch.setenv("MATCHMAKER_DB", url)
     monkeypatch.setenv("MATCHMAKER_LANGUAGE", "en")
     monkeypatch.setenv("MATCHMAKER_MODELS_DIR", str(tmp_path / "models"))
-    monkeypatch.setattr("matchmaker.embed.load_embedder", lambda *a, **k: WordsEmbedder())
+    monkeypatch.setattr("matchmaker.recommend.embed.load_embedder", lambda *a, **k: WordsEmbedder())
     yield store
     store.engine.dispose()
 
@@ -220,9 +221,9 @@ def test_every_label_used_by_the_app_exists():
 
 def test_labels_built_from_values_exist():
     from app_pages.charts import BREAKDOWN_BARS
-    from matchmaker.events import REQUEST_KINDS
-    from matchmaker.explain import DIRECTIONS
-    from matchmaker.report import RATE_STEPS
+    from matchmaker.events.service import REQUEST_KINDS
+    from matchmaker.followup.report import RATE_STEPS
+    from matchmaker.recommend.explain import DIRECTIONS
     from matchmaker.schema import TABLES
 
     keys = [f"suggest.dir.{d}" for d in DIRECTIONS]
@@ -310,7 +311,7 @@ def test_errors_are_messages_never_tracebacks(tiny_db, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("matchmaker.views.chain_map", broken)
+    monkeypatch.setattr("matchmaker.views.browse.chain_map", broken)
     at = open_page("chain")
     assert not at.exception
     assert "Something went wrong (RuntimeError: disk on fire)" in at.error[0].value
@@ -318,7 +319,7 @@ def test_errors_are_messages_never_tracebacks(tiny_db, monkeypatch):
     def refused(*args, **kwargs):
         raise StoreError("the database is read-only")
 
-    monkeypatch.setattr("matchmaker.views.organizations", refused)
+    monkeypatch.setattr("matchmaker.views.browse.organizations", refused)
     at = open_page("organisations")
     assert not at.exception
     assert at.error[0].value == "Error: the database is read-only"
@@ -453,7 +454,7 @@ def test_chain_map_positions_and_links(tiny_db):
 
 
 def test_import_refuses_a_broken_file_and_writes_nothing(tiny_db):
-    pytest.importorskip("matchmaker.ingest")
+    pytest.importorskip("matchmaker.ingest.workspace")
     before = tiny_db.counts()
     at = open_page("import_export")
     broken = b"org_id,name,kind\nC9,New Co,spaceship\nC10,,company\n"
@@ -468,7 +469,7 @@ def test_import_refuses_a_broken_file_and_writes_nothing(tiny_db):
 
 
 def test_import_adds_rows_and_export_downloads(tiny_db):
-    pytest.importorskip("matchmaker.ingest")
+    pytest.importorskip("matchmaker.ingest.workspace")
     at = open_page("import_export")
     good = b"org_id,name,kind\nC9,New Co,company\n"
     at.file_uploader(key="io_files").set_value(("organizations.csv", good, "text/csv"))
@@ -491,7 +492,7 @@ def test_import_rejects_unknown_file_names(tiny_db):
 
 
 def test_deal_board_and_advance_grows_the_history(tiny_db):
-    from matchmaker import deals
+    from matchmaker.followup import deals
 
     deals.add_deal(tiny_db, "C3", "C2", actor="seed", title="Lithium for cells")
     at = open_page("deals")

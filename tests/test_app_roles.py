@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from matchmaker import auth
+from matchmaker.store import accounts as auth
 from tests.test_app import APP, TIMEOUT, full_rows, texts, tiny_db  # noqa: F401 - fixture
 
 PW = "correct horse battery staple"

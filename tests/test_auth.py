@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from matchmaker import auth
 from matchmaker.cli import app
 from matchmaker.errors import AuthError, DataError, NotFoundError, PermissionDenied
+from matchmaker.store import accounts as auth
 
 PW = "Tr0ub4dor&3-horse"
 runner = CliRunner()
@@ -176,7 +176,7 @@ def test_init_creates_the_first_admin_once(db_url, monkeypatch):
     assert "first admin account created: root" in done.output
     again = runner.invoke(app, [*_db(db_url), "init"])
     assert again.exit_code == 0 and "first admin" not in again.output
-    from matchmaker.store import Store
+    from matchmaker.store.database import Store
 
     store = Store(db_url)
     assert [(u.username, u.role) for u in auth.list_users(store)] == [("root", "admin")]
@@ -198,12 +198,12 @@ def test_init_without_terminal_or_variable_stops(tmp_path, monkeypatch):
 
 def test_init_prompts_at_a_terminal(tmp_path, monkeypatch):
     monkeypatch.delenv("MATCHMAKER_ADMIN_PASSWORD")
-    monkeypatch.setattr("matchmaker.cli_accounts.has_terminal", lambda: True)
+    monkeypatch.setattr("matchmaker.cli.accounts.has_terminal", lambda: True)
     url = f"sqlite:///{tmp_path / 'x.db'}"
     typed = []
     answers = iter(["too short", PW])
     monkeypatch.setattr(
-        "matchmaker.cli_accounts.typer.prompt",
+        "matchmaker.cli.accounts.typer.prompt",
         lambda text, hide_input, confirmation_prompt: (
             typed.append((hide_input, confirmation_prompt)) or next(answers)
         ),
@@ -280,8 +280,8 @@ def test_passwords_never_reach_the_database_in_clear(store):
 
 
 def test_app_uploads_and_downloads_are_audited(org_store):
-    from matchmaker import views_io
-    from matchmaker.access import scoped
+    from matchmaker.store.access import scoped
+    from matchmaker.views import workspace as views_io
 
     ana = auth.create_user(org_store, "ana", PW, "organiser")
     view = scoped(org_store, ana)
@@ -294,7 +294,7 @@ def test_app_uploads_and_downloads_are_audited(org_store):
 
 
 def test_sign_in_and_session_checks_work_through_a_users_view(org_store):
-    from matchmaker.access import scoped
+    from matchmaker.store.access import scoped
 
     ana = auth.create_user(org_store, "ana", PW, "company", org_id="A1")
     view = scoped(org_store, ana)

@@ -9,11 +9,12 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from matchmaker import auth, deals
-from matchmaker.backup import backup, read_manifest, restore
 from matchmaker.cli import app
 from matchmaker.errors import DataError
-from matchmaker.store import Store, metadata
+from matchmaker.followup import deals
+from matchmaker.store import accounts as auth
+from matchmaker.store.backup import backup, read_manifest, restore
+from matchmaker.store.database import Store, metadata
 
 PW = "backup-test-pass-1"
 

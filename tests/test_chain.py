@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from matchmaker.chain import RELATION_GRADE, Chain, graded_pairs, relation_graph
 from matchmaker.errors import DataError, NotFoundError
+from matchmaker.recommend.chain import RELATION_GRADE, Chain, graded_pairs, relation_graph
 
 SEGMENTS = {"s1": "silicon", "s2": "wafers", "s3": "masks", "s4": "chips", "s5": "phones"}
 # a diamond s1 -> {s2, s3} -> s4, then s4 -> s5

@@ -22,11 +22,12 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matchmaker import auth, deals
 from matchmaker.errors import ConflictError, ValidationError
-from matchmaker.ingest import export_workspace, import_workspace
-from matchmaker.orgs import update_organization
-from matchmaker.store import Store
+from matchmaker.followup import deals
+from matchmaker.followup.orgs import update_organization
+from matchmaker.ingest.workspace import export_workspace, import_workspace
+from matchmaker.store import accounts as auth
+from matchmaker.store.database import Store
 
 ORGS = [
     {"org_id": "A", "name": "Acme", "kind": "company", "region": "Hefei"},

@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 import pytest
 
-from matchmaker import deals
 from matchmaker.errors import ConflictError, DataError, NotFoundError, TransitionError
+from matchmaker.followup import deals
 
 T0 = datetime(2025, 5, 9, 10, 0, 0)
 T1 = datetime(2025, 5, 20, 9, 30, 0)
@@ -155,7 +155,7 @@ def test_list_filters(ws):
 def test_pipeline_deals_are_the_recommenders_graded_outcomes(ws):
     """What deals.py records is what the ranker reads (chain.graded_pairs over the deals
     table the recommender loads): signed 3 > in progress 2 > intent 1, dropped 0."""
-    from matchmaker.chain import graded_pairs
+    from matchmaker.recommend.chain import graded_pairs
 
     deals.add_deal(ws, "A2", "A1", actor="li")
     deals.add_deal(ws, "A1", "A3", actor="li")

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from matchmaker import auth, config
+from matchmaker import config
+from matchmaker.store import accounts as auth
 
 pytestmark = pytest.mark.slow
 
@@ -68,10 +69,10 @@ def _free_port() -> int:
 
 def _warm_demo_db() -> Path:
     """The demo workspace with every text embedded, built once per demo version and model."""
-    from matchmaker.demo import DEMO_DIR
-    from matchmaker.recommend import Recommender
-    from matchmaker.store import Store
-    from matchmaker.views_io import load_demo
+    from matchmaker.demo.generate import DEMO_DIR
+    from matchmaker.recommend.recommender import Recommender
+    from matchmaker.store.database import Store
+    from matchmaker.views.workspace import load_demo
 
     digest = hashlib.sha256(str(config.get("embedding_model")).encode())
     for path in sorted(DEMO_DIR.glob("*.csv")):
@@ -113,7 +114,7 @@ def server(tmp_path_factory):
     _need_browser()
     db = tmp_path_factory.mktemp("e2e") / "demo.db"
     _copy_sqlite(_warm_demo_db(), db)
-    from matchmaker.store import Store
+    from matchmaker.store.database import Store
 
     copy = Store(f"sqlite:///{db}")
     copy.init()  # the cached database may predate the newest migration
@@ -280,7 +281,7 @@ def test_suggestion_flow_with_reasons_and_interest(page, server):
 
 def test_language_switch_and_deal_change(page, server):
     with evidence(page, "deals"):
-        from matchmaker.store import Store
+        from matchmaker.store.database import Store
 
         store = Store(server.db)
         open_page(page, server, "deals", "Deals & follow-up")

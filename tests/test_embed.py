@@ -1,12 +1,13 @@
-"""Tests of matchmaker.embed: the bundled model's checksum, the cache, the real model."""
+"""Tests of matchmaker.recommend.embed: the bundled model's checksum, the cache, the real model."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from matchmaker import embed
-from matchmaker.embed import (
+from matchmaker.errors import ModelError
+from matchmaker.recommend import embed
+from matchmaker.recommend.embed import (
     DEFAULT_MODEL_SHA256,
     CachedEmbedder,
     Embedder,
@@ -16,7 +17,6 @@ from matchmaker.embed import (
     text_hash,
     verify_weights,
 )
-from matchmaker.errors import ModelError
 
 
 class CountingEmbedder:
@@ -178,7 +178,7 @@ def test_cache_works_in_chunks(sqlite_store):
 
 
 def test_org_vectors_sum_items_and_embed_only_short_profiles():
-    from matchmaker.embed import org_vectors
+    from matchmaker.recommend.embed import org_vectors
 
     class Fixed:
         model_id, dim = "fixed", 2

@@ -10,10 +10,10 @@ import math
 import pytest
 from typer.testing import CliRunner
 
-from matchmaker.chainkg import load_chainkg, workspace_rows
 from matchmaker.cli import app
 from matchmaker.errors import DataError
-from matchmaker.evaluate import (
+from matchmaker.ingest.chainkg import load_chainkg, workspace_rows
+from matchmaker.recommend.evaluate import (
     METRICS,
     auc,
     default_chainkg,

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from matchmaker.cli import app
 from matchmaker.errors import DataError, Problem, ValidationError
-from matchmaker.ingest import (
+from matchmaker.ingest.workspace import (
     escape_formula,
     export_workspace,
     import_workspace,
@@ -27,7 +27,7 @@ from matchmaker.ingest import (
     unescape_formula,
 )
 from matchmaker.schema import ORG_KINDS, TABLES
-from matchmaker.store import Store
+from matchmaker.store.database import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_FIXTURES = ROOT.parent / "shared" / "checks" / "fixtures"

@@ -13,17 +13,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from matchmaker import events
 from matchmaker.cli import app
 from matchmaker.errors import DataError, InfeasibleError, NotFoundError
-from matchmaker.events import event_candidates, habit_list, plan_invitations, save_invitations
-from matchmaker.invite import (
+from matchmaker.events import service as events
+from matchmaker.events.invite import (
     Candidate,
     Quotas,
     choose_invitees,
     compare_lists,
     list_value,
     pair_table,
+)
+from matchmaker.events.service import (
+    event_candidates,
+    habit_list,
+    plan_invitations,
+    save_invitations,
 )
 
 C = Candidate

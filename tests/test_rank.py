@@ -8,8 +8,14 @@ import numpy as np
 import pytest
 
 from matchmaker.errors import DataError, ModelError
-from matchmaker.rank import DEFAULT_WEIGHTS, PairRanker, fingerprint, fit_ranker, training_data
-from matchmaker.score import FEATURES, build_context
+from matchmaker.recommend.rank import (
+    DEFAULT_WEIGHTS,
+    PairRanker,
+    fingerprint,
+    fit_ranker,
+    training_data,
+)
+from matchmaker.recommend.score import FEATURES, build_context
 
 
 def _separable(n=200, seed=1):

@@ -1,4 +1,4 @@
-"""Tests of matchmaker.recommend (and its helpers in candidates.py and explain.py).
+"""Tests of matchmaker.recommend.recommender (and its helpers in candidates.py and explain.py).
 
 A tiny hand-built EV battery chain, embedded with a bag-of-words fake model:
 
@@ -21,13 +21,13 @@ import pytest
 import scipy.sparse as sp
 from typer.testing import CliRunner
 
-from matchmaker import recommend as recommend_module
-from matchmaker.candidates import VectorIndex, cap_exposure, check_filters, mmr
 from matchmaker.cli import app
-from matchmaker.embed import normalise
 from matchmaker.errors import DataError, NotFoundError
-from matchmaker.explain import Suggestion, reason_sentence
-from matchmaker.recommend import Recommender
+from matchmaker.recommend import recommender as recommend_module
+from matchmaker.recommend.candidates import VectorIndex, cap_exposure, check_filters, mmr
+from matchmaker.recommend.embed import normalise
+from matchmaker.recommend.explain import Suggestion, reason_sentence
+from matchmaker.recommend.recommender import Recommender
 
 
 class Words:
@@ -416,7 +416,7 @@ def test_suggestion_to_dict_and_row():
 
 @pytest.fixture
 def cli(ws, monkeypatch):
-    monkeypatch.setattr("matchmaker.embed.load_embedder", lambda *a, **k: Words())
+    monkeypatch.setattr("matchmaker.recommend.embed.load_embedder", lambda *a, **k: Words())
     runner = CliRunner()
     return lambda *args: runner.invoke(app, ["--db", ws.url, *args])
 
@@ -456,8 +456,8 @@ def test_cli_bad_input_exits_2(cli, args):
 
 
 def test_pair_features_equal_the_scorers(ws):
-    from matchmaker.recommend import pair_features
-    from matchmaker.score import feature_matrix
+    from matchmaker.recommend.recommender import pair_features
+    from matchmaker.recommend.score import feature_matrix
 
     ws.upsert({"relations": [{"org_a": "MINE", "org_b": "CATH", "kind": "supplier_of"}]})
     ctx = Recommender(ws, Words()).ctx
@@ -473,11 +473,11 @@ def test_pair_features_equal_the_scorers(ws):
 @pytest.fixture(scope="session")
 def demo_recommender(tmp_path_factory):
     """The demo workspace imported into a temporary SQLite store, with the real model."""
-    from matchmaker.embed import load_embedder
-    from matchmaker.ingest import import_workspace
-    from matchmaker.store import Store
+    from matchmaker.ingest.workspace import import_workspace
+    from matchmaker.recommend.embed import load_embedder
+    from matchmaker.store.database import Store
 
-    demo = pytest.importorskip("matchmaker.demo")
+    demo = pytest.importorskip("matchmaker.demo.generate")
     folder = tmp_path_factory.mktemp("demo_e2e")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MATCHMAKER_MODELS_DIR", str(folder / "models"))
@@ -585,7 +585,7 @@ DIRECTED = {
 def directed(sqlite_store, monkeypatch):
     """A recommender whose pair value leaks "already work together" (0.99) over any
     direction, as a ranker fitted on undirected outcomes does; 0.3 for other pairs."""
-    from matchmaker.score import FEATURES
+    from matchmaker.recommend.score import FEATURES
 
     monkeypatch.setenv("MATCHMAKER_NOVELTY", "0")
     sqlite_store.upsert(DIRECTED)
@@ -632,8 +632,8 @@ def test_no_text_match_and_no_chain_link_scores_nothing(directed):
 
 
 def _features(rec, a, b):
-    from matchmaker.candidates import pair_features
-    from matchmaker.score import FEATURES
+    from matchmaker.recommend.candidates import pair_features
+    from matchmaker.recommend.score import FEATURES
 
     row = pair_features(rec.ctx, rec.ctx.index[a], np.array([rec.ctx.index[b]]))[0]
     return [row[FEATURES.index(f)] for f in ("need_offer_semantic", "need_offer_lexical")]

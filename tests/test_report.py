@@ -7,8 +7,8 @@ from datetime import date, datetime
 import pytest
 from openpyxl import load_workbook
 
-from matchmaker import report
 from matchmaker.errors import DataError, NotFoundError
+from matchmaker.followup import report
 
 
 def _org(org_id, local, chains=("photonics",)):
@@ -101,7 +101,7 @@ def test_conversion_walks_the_organisation_funnel(ws):
 
 
 def test_dropped_deal_counts_for_the_stage_its_history_reached(ws):
-    from matchmaker import deals
+    from matchmaker.followup import deals
 
     deals.add_deal(ws, "A3", "A2", actor="li", event_id="P1", at=datetime(2025, 5, 10))
     deals.advance(ws, "D0004", actor="li")
@@ -143,8 +143,8 @@ def test_table_format_and_xlsx_export(ws, tmp_path):
 def test_demo_workspace_shows_the_bureau_history(sqlite_store):
     """`report funnel` on the demo: 7 events, 300 attended, 100+ from outside, 9 signed,
     36 in progress (the half-year report's figures)."""
-    from matchmaker.demo import DEMO_DIR
-    from matchmaker.ingest import import_workspace
+    from matchmaker.demo.generate import DEMO_DIR
+    from matchmaker.ingest.workspace import import_workspace
 
     import_workspace(sqlite_store, DEMO_DIR)
     got = report.funnel(sqlite_store)

@@ -10,10 +10,11 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from matchmaker import events
 from matchmaker.cli import app
 from matchmaker.errors import DataError, NotFoundError
-from matchmaker.schedule import agenda_html, make_schedule, write_agenda
+from matchmaker.events import service as events
+from matchmaker.events.agenda_files import agenda_html, write_agenda
+from matchmaker.events.schedule import make_schedule
 
 PAIRS = [
     ("A", "B", 0.9, "B buys A's lenses"),

@@ -9,9 +9,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from matchmaker import score
 from matchmaker.errors import DataError, NotFoundError
-from matchmaker.score import FEATURES, build_context, feature_matrix
+from matchmaker.recommend import score
+from matchmaker.recommend.score import FEATURES, build_context, feature_matrix
 
 # Relations: A and B both work with C and D; C and D both work with E.
 EDGES = ["AC", "BC", "AD", "BD", "CE", "DE"]
@@ -204,7 +204,7 @@ def test_empty_pairs(ctx):
 
 @pytest.mark.parametrize("fixture", ["ctx", "chain_ctx"])
 def test_block_and_pairwise_agree(fixture, request):
-    from matchmaker.features import BLOCK, PAIRWISE
+    from matchmaker.recommend.features import BLOCK, PAIRWISE
 
     c = request.getfixturevalue(fixture)
     n = len(c.org_ids)
@@ -254,7 +254,7 @@ def test_reverse_and_partner_neighbours():
 
 
 def test_costly_neighbour_features_off_above_limit(monkeypatch):
-    from matchmaker import features
+    from matchmaker.recommend import features
 
     names = {"P": "abc", "Q": "abc", "R": "xyz", "S": "uvw"}
     ctx = build_context(_orgs(names), relations=[{"org_a": "Q", "org_b": "S"}])

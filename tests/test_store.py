@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from matchmaker.errors import ConflictError, DataError, NotFoundError, StoreError
-from matchmaker.store import Store
+from matchmaker.store.database import Store
 
 ORGS = [
     {

@@ -1,0 +1,82 @@
+"""Workspace commands: ``init``, ``import``, ``export`` and ``demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from matchmaker.cli.accounts import ensure_first_admin
+from matchmaker.cli.state import cli_actor, handle_errors, open_store
+from matchmaker.demo.generate import DEMO_DIR
+from matchmaker.errors import ValidationError
+from matchmaker.ingest.workspace import export_workspace, import_workspace
+from matchmaker.store.accounts import audit
+
+__all__ = ["app"]
+
+app = typer.Typer()
+
+
+@app.command()
+@handle_errors
+def init() -> None:
+    """Create the database, or upgrade it to the newest schema; create the first admin.
+
+    With no admin account yet, its password is MATCHMAKER_ADMIN_PASSWORD or typed at the
+    terminal (name: MATCHMAKER_ADMIN_USER, default admin); with neither, init stops (exit 2).
+    """
+    store = open_store(ready=False)
+    revision = store.init()
+    typer.echo(f"database ready at schema revision {revision}: {store!r}")
+    admin = ensure_first_admin(store)
+    if admin is not None:
+        typer.echo(f"first admin account created: {admin.username}")
+
+
+@app.command("import")
+@handle_errors
+def import_(
+    path: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx workbook.")],
+) -> None:
+    """Validate a workspace and import it; on any problem write nothing and exit 2."""
+    store = open_store()
+    try:
+        result = import_workspace(store, path)
+    except ValidationError as exc:
+        audit(store, cli_actor(), "import.refused", f"{path.name}: {len(exc.problems)} problem(s)")
+        raise
+    audit(store, cli_actor(), "import", f"{path.name}: {result}")
+    for table, (added, updated) in result.items():
+        typer.echo(f"{table}: {added} added, {updated} updated")
+
+
+@app.command()
+@handle_errors
+def export(
+    path: Annotated[Path, typer.Argument(help="A folder (CSV files) or a path ending in .xlsx.")],
+) -> None:
+    """Export every table in the workspace format."""
+    store = open_store()
+    written = export_workspace(store, path)
+    audit(store, cli_actor(), "export", f"{sum(written.values())} rows to {path.name}")
+    typer.echo(f"exported {sum(written.values())} rows in {len(written)} tables to {path}")
+
+
+@app.command()
+@handle_errors
+def demo(
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Only load when the database has no organisations.")
+    ] = False,
+) -> None:
+    """Load the demo workspace (data/demo) into the database; loading twice changes nothing."""
+    store = open_store()
+    if if_empty and store.count("organizations"):
+        typer.echo("the database already holds organisations; demo not loaded")
+        return
+    result = import_workspace(store, DEMO_DIR)
+    audit(store, cli_actor(), "import", f"demo workspace: {result}")
+    added = sum(a for a, _ in result.values())
+    typer.echo(f"demo workspace loaded: {added} rows added")

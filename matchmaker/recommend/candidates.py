@@ -1,0 +1,399 @@
+"""Candidate generation that scales, and the two list re-rankings (MMR, exposure cap).
+
+:class:`VectorIndex` holds the offers (or the needs) of every organisation as one matrix of
+L2-normalised vectors plus, optionally, a sparse matrix of character n-gram TF-IDF rows. A
+query (the other side's texts of one organisation) is one matrix product; the best rows
+are picked with ``argpartition`` and grouped by organisation, so finding candidates among
+100,000 organisations costs milliseconds. A per-row bonus (the chain fit) lets chain
+neighbours surface even when their texts differ.
+
+:func:`mmr` re-ranks one list for variety of chain segments; :func:`cap_exposure` limits
+how many lists one organisation may appear in when lists are made for many at once.
+
+>>> import numpy as np
+>>> index = VectorIndex(["o1", "o2"], ["a", "b"], np.eye(2, dtype=np.float32))
+>>> [(c.org_id, round(c.similarity, 2)) for c in index.search(np.array([[1.0, 0.0]]), k=2)]
+[('a', 1.0), ('b', 0.0)]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from matchmaker.errors import DataError
+from matchmaker.recommend.score import FEATURES, feature_matrix
+from matchmaker.schema import ORG_KINDS, TIERS
+
+__all__ = [
+    "FILTER_KEYS",
+    "IVF_MIN",
+    "Candidate",
+    "VectorIndex",
+    "allowed_mask",
+    "cap_exposure",
+    "check_filters",
+    "mmr",
+    "pair_features",
+    "retrieval_lexical",
+    "row_max",
+]
+
+IVF_MIN = 20000  # rows from which a VectorIndex clusters its vectors (inverted file)
+BONUS_ROWS = 3000  # chain-linked rows always scored, when there are at most this many
+FILTER_KEYS = ("kinds", "tiers", "regions", "local", "chains", "exclude", "min_score")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One candidate organisation found by :meth:`VectorIndex.search`.
+
+    ``row_id`` is its best-matching row (an item, or the organisation itself for
+    organisation-level rows); ``similarity`` the larger of the semantic and lexical cosine
+    of that row to the best query row; ``bonus`` the extra added for ranking (chain fit).
+    """
+
+    org_id: str
+    row_id: str
+    similarity: float
+    bonus: float
+
+
+class VectorIndex:
+    """Rows (items, or whole organisations) with an owner, searchable by similarity.
+
+    With at least :data:`IVF_MIN` rows (or ``lists`` given) the vectors are also clustered
+    (spherical k-means, seeded) into ``lists`` lists; a query then scores exactly only the
+    rows of its ``probe`` nearest lists, plus every row with a lexical hit and (when there
+    are at most :data:`BONUS_ROWS`) every row with a bonus (chain neighbours), instead of
+    all rows (an inverted-file index).
+
+    Parameters
+    ----------
+    row_ids, owners : sequence of str
+        Row ids and the organisation owning each row (same length as ``vectors``).
+    vectors : np.ndarray, shape (n_rows, dim), optional
+        L2-normalised embeddings (float32); None for lexical-only search.
+    lexical : scipy.sparse matrix, optional
+        L2-normalised TF-IDF rows of the same rows.
+    lists : int, optional
+        Number of clusters; default ``sqrt(n_rows)`` when ``n_rows >= IVF_MIN``.
+    probe : int
+        Clusters visited per query.
+    random_state : int
+        Seed of the clustering.
+    """
+
+    def __init__(
+        self, row_ids, owners, vectors=None, lexical=None, lists=None, probe=24, random_state=0
+    ):
+        self.row_ids = np.asarray(list(row_ids), dtype=object)
+        self.owners = np.asarray(list(owners), dtype=object)
+        self.vectors = None if vectors is None else np.ascontiguousarray(vectors, np.float32)
+        self.lexical_t = None if lexical is None else lexical.T.tocsr()
+        sizes = {len(self.row_ids), len(self.owners)}
+        sizes |= set() if vectors is None else {len(self.vectors)}
+        sizes |= set() if lexical is None else {lexical.shape[0]}
+        if len(sizes) != 1:
+            raise ValueError(f"rows, owners, vectors and lexical differ in length: {sizes}")
+        self.probe = probe
+        self.centroids = None
+        if self.vectors is not None and (lists or len(self) >= IVF_MIN):
+            self._cluster(lists or int(np.sqrt(len(self))), random_state)
+
+    def __len__(self) -> int:
+        return len(self.row_ids)
+
+    def _cluster(self, lists: int, random_state: int) -> None:
+        """Spherical k-means on a seeded sample, then every row to its nearest centroid."""
+        rng = np.random.default_rng(random_state)
+        n = len(self)
+        lists = max(1, min(lists, n))
+        sample = self.vectors[np.sort(rng.choice(n, min(n, 32 * lists), replace=False))]
+        centroids = sample[np.sort(rng.choice(len(sample), lists, replace=False))].copy()
+        for _ in range(6):
+            assign = np.argmax(sample @ centroids.T, axis=1)
+            sums = np.zeros_like(centroids)
+            np.add.at(sums, assign, sample)
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            centroids = np.where(norms > 0, sums / np.where(norms > 0, norms, 1), centroids)
+        assign = np.concatenate(
+            [np.argmax(self.vectors[i : i + 8192] @ centroids.T, axis=1) for i in range(0, n, 8192)]
+        )
+        self._order = np.argsort(assign, kind="stable")
+        self._bounds = np.searchsorted(assign[self._order], np.arange(lists + 1))
+        self.centroids = centroids.astype(np.float32)
+
+    def _rows(self, query, lexical_hits, bonus) -> np.ndarray | None:
+        """Rows worth scoring exactly (None: all rows)."""
+        if self.centroids is None or query is None or not len(query):
+            return None
+        near = (query @ self.centroids.T).max(axis=0)
+        probe = min(self.probe, len(near))
+        lists = np.argpartition(-near, probe - 1)[:probe]
+        parts = [self._order[self._bounds[c] : self._bounds[c + 1]] for c in lists]
+        parts.append(lexical_hits)
+        if bonus is not None:
+            linked = np.flatnonzero(bonus > 0)
+            if len(linked) <= BONUS_ROWS:  # else only those in the probed lists
+                parts.append(linked)
+        return np.unique(np.concatenate(parts))
+
+    def similarities(self, query_vectors=None, query_lexical=None, bonus=None):
+        """``(rows, sims)``: rows scored and, per row, the best similarity to any query row
+        (semantic, or lexical if higher). ``rows`` is every row without clustering."""
+        query = None
+        if query_vectors is not None and self.vectors is not None and len(query_vectors):
+            query = np.asarray(query_vectors, dtype=np.float32)
+        lex = None
+        if query_lexical is not None and self.lexical_t is not None and query_lexical.nnz:
+            lex = (query_lexical @ self.lexical_t).tocsc().max(axis=0).tocsr()
+        hits = lex.indices if lex is not None else np.zeros(0, dtype=np.int64)
+        rows = self._rows(query, hits, bonus)
+        n_rows = len(self) if rows is None else len(rows)
+        sims = np.zeros(n_rows, dtype=np.float32)
+        if query is not None:
+            block = self.vectors if rows is None else self.vectors[rows]
+            sims = np.maximum(sims, (query @ block.T).max(axis=0))
+        if lex is not None:
+            dense = lex.toarray().ravel().astype(np.float32)
+            sims = np.maximum(sims, dense if rows is None else dense[rows])
+        return (np.arange(len(self)) if rows is None else rows), sims
+
+    def search(
+        self,
+        query_vectors=None,
+        query_lexical=None,
+        k: int = 50,
+        bonus: np.ndarray | None = None,
+        allowed: np.ndarray | None = None,
+        exclude: Iterable[str] = (),
+    ) -> list[Candidate]:
+        """The ``k`` organisations owning the best-matching rows, best first.
+
+        Parameters
+        ----------
+        query_vectors : np.ndarray, shape (m, dim), optional
+            The query organisation's rows (the other side), embedded.
+        query_lexical : scipy.sparse matrix, optional
+            Their TF-IDF rows.
+        k : int
+            How many organisations to return at most.
+        bonus : np.ndarray, optional
+            Per row, added to the similarity for ranking (e.g. chain fit).
+        allowed : np.ndarray of bool, optional
+            Per row, whether it may be returned.
+        exclude : iterable of str
+            Organisation ids never returned (e.g. the query organisation).
+
+        Returns
+        -------
+        list of Candidate
+            Ties broken by organisation id, then row id.
+        """
+        rows, sims = self.similarities(query_vectors, query_lexical, bonus)
+        extra = np.zeros(len(rows), dtype=np.float32) if bonus is None else bonus[rows]
+        ranking = (sims + extra).astype(np.float64)
+        if allowed is not None:
+            ranking[~np.asarray(allowed, dtype=bool)[rows]] = -np.inf
+        excluded = set(exclude)
+        found: dict[str, Candidate] = {}
+        size = len(rows)
+        take = min(size, max(4 * k, k + 16))
+        while k > 0 and size:
+            top = np.argpartition(-ranking, take - 1)[:take] if take < size else np.arange(size)
+            order = sorted(
+                top, key=lambda i: (-ranking[i], self.owners[rows[i]], self.row_ids[rows[i]])
+            )
+            found.clear()
+            for i in order:
+                org = self.owners[rows[i]]
+                if ranking[i] == -np.inf or org in excluded or org in found:
+                    continue
+                found[org] = Candidate(org, self.row_ids[rows[i]], float(sims[i]), float(extra[i]))
+                if len(found) == k:
+                    break
+            if len(found) == k or take >= size:
+                break
+            take = min(size, take * 4)
+        return list(found.values())
+
+
+def mmr(
+    ranked: Sequence[tuple[Hashable, float, Hashable]], k: int, diversity: float
+) -> list[Hashable]:
+    """Maximal marginal relevance over chain segments.
+
+    Picks, one at a time, the entry maximising ``(1 - diversity) * score / best_score -
+    diversity * redundancy``, where redundancy is 1 when an entry already picked has the
+    same segment (None never repeats) and 0 otherwise.
+
+    Parameters
+    ----------
+    ranked : sequence of (key, score, segment)
+        Entries, scores in 0..1.
+    k : int
+        How many keys to return.
+    diversity : float
+        0..1; 0 keeps the score order.
+
+    Returns
+    -------
+    list
+        Keys in their new order. Ties break by the input order.
+
+    >>> mmr([("a", 0.9, "s1"), ("b", 0.8, "s1"), ("c", 0.5, "s2")], 2, 0.5)
+    ['a', 'c']
+    """
+    left = list(ranked)
+    top = max((score for _, score, _ in left), default=0.0)
+    scale = 1.0 / top if top > 0 else 1.0
+    seen: set = set()
+    chosen: list = []
+    while left and len(chosen) < k:
+        best, best_value = 0, -math.inf
+        for i, (_, score, segment) in enumerate(left):
+            redundant = 1.0 if segment is not None and segment in seen else 0.0
+            value = (1 - diversity) * score * scale - diversity * redundant
+            if value > best_value:
+                best, best_value = i, value
+        key, _, segment = left.pop(best)
+        chosen.append(key)
+        if segment is not None:
+            seen.add(segment)
+    return chosen
+
+
+def cap_exposure(
+    lists: dict[str, Sequence[tuple[str, float]]], k: int, cap: float
+) -> dict[str, list[str]]:
+    """Cut every list to ``k`` entries so that no partner fills more than its share.
+
+    A partner may appear in at most ``max(1, floor(cap * len(lists)))`` lists. Entries are
+    taken greedily by score over all lists at once (ties by list owner, then partner), so
+    the strongest pairs keep their place and weaker lists fall back to their next choices.
+
+    Parameters
+    ----------
+    lists : dict of str to sequence of (partner, score)
+        Longer-than-``k`` candidate lists per owner, best first.
+    k : int
+        Entries kept per owner.
+    cap : float
+        0..1, largest share of lists one partner may appear in (1 = no cap).
+
+    Returns
+    -------
+    dict of str to list of str
+        Partners per owner, each list in its original order.
+
+    >>> cap_exposure({"x": [("p", .9), ("q", .1)], "y": [("p", .8), ("r", .2)]}, 1, 0.5)
+    {'x': ['p'], 'y': ['r']}
+    """
+    limit = max(1, math.floor(cap * len(lists) + 1e-9))
+    entries = sorted(
+        (
+            (score, owner, pos, partner)
+            for owner, ranked in lists.items()
+            for pos, (partner, score) in enumerate(ranked)
+        ),
+        key=lambda e: (-e[0], e[1], e[2]),
+    )
+    used: dict[str, int] = {}
+    kept: dict[str, list[tuple[int, str]]] = {owner: [] for owner in lists}
+    for _, owner, pos, partner in entries:
+        if len(kept[owner]) >= k or used.get(partner, 0) >= limit:
+            continue
+        kept[owner].append((pos, partner))
+        used[partner] = used.get(partner, 0) + 1
+    return {owner: [p for _, p in sorted(chosen)] for owner, chosen in kept.items()}
+
+
+def check_filters(filters: Mapping | None) -> dict:
+    """Validated suggestion filters (partner attributes).
+
+    Keys: ``kinds`` (org kinds), ``tiers``, ``regions``, ``chains`` (any of, iterables of
+    str), ``local`` (bool), ``exclude`` (org ids never suggested), ``min_score`` (float).
+
+    Raises
+    ------
+    DataError
+        On an unknown key or a kind/tier that does not exist.
+    """
+    filters = dict(filters or {})
+    unknown = sorted(set(filters) - set(FILTER_KEYS))
+    if unknown:
+        raise DataError(f"unknown filter(s) {unknown}; allowed: {', '.join(FILTER_KEYS)}")
+    for key, allowed in (("kinds", ORG_KINDS), ("tiers", TIERS)):
+        if key in filters:
+            if isinstance(filters[key], str):
+                filters[key] = (filters[key],)
+            bad = [v for v in filters[key] if v not in allowed]
+            if bad:
+                raise DataError(f"filter {key}: {bad} not allowed; use {', '.join(allowed)}")
+    for key in ("regions", "chains", "exclude"):
+        if isinstance(filters.get(key), str):
+            filters[key] = (filters[key],)
+    return filters
+
+
+def allowed_mask(orgs: Sequence[Mapping], filters: Mapping) -> np.ndarray:
+    """Per organisation row: may it be suggested under (checked) ``filters``?"""
+    tests = {
+        "kinds": lambda o, v: o.get("kind") in v,
+        "tiers": lambda o, v: (o.get("tier") or "none") in v,
+        "regions": lambda o, v: o.get("region") in v,
+        "local": lambda o, v: bool(o.get("local")) == bool(v),
+        "chains": lambda o, v: bool(set(o.get("chains") or ()) & set(v)),
+    }
+    active = [(tests[key], filters[key]) for key in tests if key in filters]
+    excluded = set(filters.get("exclude", ()))
+    if not active and not excluded:
+        return np.ones(len(orgs), dtype=bool)
+    return np.array(
+        [
+            o["org_id"] not in excluded and all(test(o, value) for test, value in active)
+            for o in orgs
+        ],
+        dtype=bool,
+    )
+
+
+def pair_features(ctx, a: int, cols: np.ndarray) -> np.ndarray:
+    """:func:`matchmaker.recommend.score.feature_matrix` of the pairs ``(a, c)`` for ``c`` in
+    ``cols``.
+
+    Same values; only ``chain_out`` is computed here, in one sparse product for the whole
+    row, because the generic per-candidate loop of ``score._chain`` costs milliseconds per
+    candidate (tests check both give the same numbers).
+    """
+    rest = [f for f in FEATURES if f != "chain_out"]
+    X = np.zeros((len(cols), len(FEATURES)))
+    X[:, [FEATURES.index(f) for f in rest]] = feature_matrix(
+        ctx, (np.full(len(cols), a, dtype=np.int64), np.asarray(cols, dtype=np.int64)), rest
+    )
+    # chain_out(a, c) = max over segments s of need_reach[c, s] * offer_segments[a, s]
+    reach = ctx.need_reach[np.asarray(cols, dtype=np.int64)]
+    X[:, FEATURES.index("chain_out")] = row_max(reach.multiply(ctx.offer_segments[a]))
+    return X
+
+
+def row_max(m) -> np.ndarray:
+    """Row-wise max of a sparse matrix as a dense float32 vector (0 for empty rows)."""
+    return np.asarray(m.tocsr().max(axis=1).todense(), dtype=np.float32).ravel()
+
+
+def retrieval_lexical(matrix, max_share: float = 0.005, floor: int = 200):
+    """TF-IDF rows for retrieval only: n-grams shared by more than ``max_share`` of rows
+    (and more than ``floor``) are dropped, as they say little and cost the most."""
+    df = matrix.getnnz(axis=0)
+    common = df > max(floor, int(max_share * matrix.shape[0]))
+    if not common.any():
+        return matrix
+    kept = (matrix @ sp.diags((~common).astype(np.float64))).tocsr()
+    kept.eliminate_zeros()
+    return kept

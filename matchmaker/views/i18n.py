@@ -1,0 +1,602 @@
+"""Interface labels in English and Chinese: every string the app shows, and nothing else.
+
+Data stays as entered; only the interface is translated. Labels are looked up by key;
+an unknown key or language raises :class:`KeyError` / :class:`ConfigError`, so a page
+that forgets to add its label fails its test instead of showing a raw key.
+
+>>> t("nav.organisations", "zh")
+'机构'
+>>> t("org.found", "en", n=3)
+'3 organisations match'
+>>> value_label("little_giant", "zh")
+'小巨人'
+"""
+
+from __future__ import annotations
+
+from matchmaker.errors import ConfigError
+
+__all__ = ["LABELS", "LANGUAGES", "VALUES", "column_labels", "t", "value_label"]
+
+LANGUAGES = {"en": "English", "zh": "中文"}
+
+# key -> (English, 中文). Placeholders in braces are filled by ``t(key, lang, **values)``.
+LABELS: dict[str, tuple[str, str]] = {
+    # shell
+    "app.title": ("Industry-chain matchmaking", "产业链精准对接"),
+    "app.language": ("Language", "语言"),
+    "app.database": ("Database: {url}", "数据库：{url}"),
+    "app.reload": ("Reload data", "重新加载数据"),
+    "app.actor": ("Your name (kept in deal histories)", "您的姓名（记入项目历史）"),
+    "app.reloaded": ("Data reloaded.", "数据已重新加载。"),
+    "app.not_ready": (
+        "The database is not ready: {error}. Run `matchmaker init` then `matchmaker demo`, "
+        "or `make run`.",
+        "数据库尚未就绪：{error}。请先运行 `matchmaker init` 和 `matchmaker demo`，或 `make run`。",
+    ),
+    "app.empty": (
+        "The workspace is empty. Load the demo workspace or import your own data on the "
+        "Import / export page.",
+        "工作区为空。请加载演示数据，或在“导入 / 导出”页面导入自己的数据。",
+    ),
+    "app.error": ("Error: {error}", "错误：{error}"),
+    "app.unexpected": (
+        "Something went wrong ({error}). The details are in the server log.",
+        "出现意外错误（{error}），详细信息已记录在服务器日志中。",
+    ),
+    "nav.section.workspace": ("Workspace", "工作区"),
+    "nav.section.matching": ("Matching", "对接"),
+    "nav.section.follow_up": ("Follow-up", "跟踪"),
+    "nav.overview": ("Overview", "总览"),
+    "nav.organisations": ("Organisations", "机构"),
+    "nav.chain": ("Industry chain", "产业链"),
+    "nav.suggestions": ("Partner suggestions", "伙伴推荐"),
+    "nav.events": ("Events", "活动"),
+    "nav.agenda": ("Agenda", "会议日程"),
+    "nav.deals": ("Deals & follow-up", "项目跟踪"),
+    "nav.reports": ("Reports", "报告"),
+    "nav.import": ("Import / export", "导入 / 导出"),
+    # common
+    "common.all": ("(all)", "（全部）"),
+    "common.download_csv": ("Download CSV", "下载 CSV"),
+    "common.download_xlsx": ("Download XLSX", "下载 XLSX"),
+    "common.none": ("Nothing to show.", "暂无内容。"),
+    "common.chain": ("Chain", "产业链"),
+    "common.segment": ("Segment", "环节"),
+    "common.tier": ("Tier", "梯度"),
+    "common.kind": ("Kind", "类型"),
+    "common.location": ("Location", "所在地"),
+    "common.local": ("Local (in the city)", "本地（市内）"),
+    "common.outside": ("From outside the city", "市外"),
+    "common.search": ("Search name, region or description", "搜索名称、地区或简介"),
+    "common.organisation": ("Organisation", "机构"),
+    "common.event": ("Event", "活动"),
+    "common.load_demo": ("Load the demo workspace", "加载演示数据"),
+    "common.demo_loaded": (
+        "Demo workspace loaded: {n} rows added.",
+        "演示数据已加载：新增 {n} 行。",
+    ),
+    # organisations page
+    "org.title": ("Organisations", "机构"),
+    "org.counts": ("What the workspace holds", "工作区概况"),
+    "org.filters": ("Filters", "筛选"),
+    "org.found": ("{n} organisations match", "共 {n} 家机构符合条件"),
+    "org.profile": ("Profile", "机构档案"),
+    "org.pick": ("Show the profile of", "查看档案"),
+    "org.offers": ("Offers ({n})", "供给（{n}）"),
+    "org.needs": ("Needs ({n})", "需求（{n}）"),
+    "org.relations": ("Relations ({n})", "合作关系（{n}）"),
+    "org.events": ("Events ({n})", "参加活动（{n}）"),
+    "org.deals": ("Deals ({n})", "项目（{n}）"),
+    "org.segments_title": ("Segments", "产业链环节"),
+    "org.website": ("Website", "网站"),
+    "org.region": ("Region", "地区"),
+    # chain page
+    "chain.title": ("Industry chain", "产业链图谱"),
+    "chain.pick": ("Chain", "产业链"),
+    "chain.caption": (
+        "Segments from upstream (left) to downstream (right). The bubble size is the number of "
+        "organisations offering in the segment; red segments have no local supplier.",
+        "从上游（左）到下游（右）的产业链环节。气泡大小表示在该环节提供产品或服务的机构数；"
+        "红色环节没有本地供应商。",
+    ),
+    "chain.gaps": (
+        "Gaps: segments with no local supplier ({n})",
+        "缺口：没有本地供应商的环节（{n}）",
+    ),
+    "chain.no_gaps": ("Every segment has a local supplier.", "每个环节都有本地供应商。"),
+    "chain.gap_hint": (
+        "Invite outside suppliers of these segments to the next event.",
+        "可邀请这些环节的市外供应商参加下一场活动。",
+    ),
+    "chain.segments": ("All segments of the chain", "该产业链的全部环节"),
+    "chain.hover": (
+        "{name}<br>suppliers: {suppliers} (local {local}, outside {outside})<br>buyers: {buyers}",
+        "{name}<br>供应商：{suppliers}（本地 {local}，市外 {outside}）<br>需求方：{buyers}",
+    ),
+    "chain.legend_ok": ("has a local supplier", "有本地供应商"),
+    "chain.legend_gap": ("gap: no local supplier", "缺口：无本地供应商"),
+    "chain.no_chains": ("No chain segments in the workspace yet.", "工作区中还没有产业链环节。"),
+    # import / export page
+    "io.title": ("Import / export", "导入 / 导出"),
+    "io.import": ("Import a workspace", "导入工作区"),
+    "io.import_help": (
+        "Upload CSV files named like the tables (organizations.csv, items.csv, ...) or one "
+        ".xlsx workbook with one sheet per table. Everything is checked first; if anything is "
+        "wrong, nothing is written.",
+        "上传按表命名的 CSV 文件（organizations.csv、items.csv 等），或一个每张表一个工作表的 "
+        ".xlsx 工作簿。系统会先全部校验；只要有错误，就不会写入任何数据。",
+    ),
+    "io.files": ("Workspace files", "工作区文件"),
+    "io.run": ("Import", "导入"),
+    "io.refused": (
+        "Import refused: {n} problem(s). Nothing was written. Fix them and upload again.",
+        "导入被拒绝：发现 {n} 个问题，未写入任何数据。请修正后重新上传。",
+    ),
+    "io.done": ("Imported.", "导入完成。"),
+    "io.result": (
+        "{table}: {added} added, {updated} updated",
+        "{table}：新增 {added}，更新 {updated}",
+    ),
+    "io.no_files": ("Choose files first.", "请先选择文件。"),
+    "io.export": ("Export the workspace", "导出工作区"),
+    "io.export_help": (
+        "Everything in the database, in the same format the import reads.",
+        "数据库中的全部数据，格式与导入一致。",
+    ),
+    "io.format": ("Format", "格式"),
+    "io.format.xlsx": ("One Excel workbook (.xlsx)", "一个 Excel 工作簿（.xlsx）"),
+    "io.format.zip": ("CSV files in a .zip", "CSV 文件（.zip 压缩包）"),
+    "io.prepare": ("Prepare the export", "生成导出文件"),
+    "io.download": ("Download {name}", "下载 {name}"),
+    "io.counts": ("Rows per table", "各表行数"),
+    "io.table": ("Table", "数据表"),
+    # suggestions page
+    "suggest.title": ("Partner suggestions", "伙伴推荐"),
+    "suggest.caption": (
+        "Ranked partners for one organisation, each with its reason: the matched offer and "
+        "need, and the chain path from upstream to downstream.",
+        "为所选机构推荐合作伙伴并排序，每条都附理由：匹配的供给与需求，以及从上游到下游的产业链路径。",
+    ),
+    "suggest.org": ("Organisation", "机构"),
+    "suggest.direction": ("Looking for", "寻找"),
+    "suggest.dir.suppliers": ("Suppliers for its needs", "满足其需求的供应商"),
+    "suggest.dir.customers": ("Customers for its offers", "其产品的客户"),
+    "suggest.dir.technology": ("Technology (universities, institutes)", "技术成果（高校、院所）"),
+    "suggest.dir.both": ("Both ways", "双向"),
+    "suggest.filters": ("Filters on the partners", "伙伴筛选条件"),
+    "suggest.k": ("How many", "推荐数量"),
+    "suggest.none": ("No partner matches these filters.", "没有符合条件的伙伴。"),
+    "suggest.score": ("score {score:.2f}", "得分 {score:.2f}"),
+    "suggest.match": (
+        "Matched: offer “{offer}” ↔ need “{need}”",
+        "匹配：供给“{offer}” ↔ 需求“{need}”",
+    ),
+    "suggest.path": ("Chain path: {path}", "产业链路径：{path}"),
+    "suggest.shared": ("Shared partners: {names}", "共同合作伙伴：{names}"),
+    "suggest.already_partners": (
+        "Already work together (down-weighted for novelty)",
+        "已有合作（为突出新机会已降权）",
+    ),
+    "suggest.already_met": ("Have met before (down-weighted)", "曾经洽谈过（已降权）"),
+    "suggest.similarity": (
+        "Similarity: semantic {sem:.2f}, wording {lex:.2f}; mutual benefit {recip:.2f}",
+        "相似度：语义 {sem:.2f}，用词 {lex:.2f}；互惠度 {recip:.2f}",
+    ),
+    "suggest.interest": ("Mark interest", "表达合作意向"),
+    "suggest.has_deal": ("Deal already open", "已有进行中的项目"),
+    "suggest.interest_done": (
+        "Interest recorded as intent {deal} with {partner}.",
+        "已与 {partner} 登记合作意向（项目 {deal}）。",
+    ),
+    "suggest.event": ("Request meetings at event", "在以下活动中请求洽谈"),
+    "suggest.request": ("Request a meeting", "请求洽谈"),
+    "suggest.request_help": (
+        "Choose an event under “Filters on the partners” first.",
+        "请先在“伙伴筛选条件”中选择活动。",
+    ),
+    "suggest.request_done": (
+        "Meeting with {partner} requested at {event}; the agenda will place it first.",
+        "已在 {event} 请求与 {partner} 洽谈，排程时将优先安排。",
+    ),
+    "suggest.loading_model": ("Loading the language model…", "正在加载语言模型…"),
+    "suggest.building": ("Preparing suggestions for this workspace…", "正在为当前工作区准备推荐…"),
+    "suggest.embedding": ("Reading texts: {done} / {total}", "正在处理文本：{done} / {total}"),
+    # events page
+    "ev.title": ("Events and invitations", "活动与邀请"),
+    "ev.new": ("Create an event", "新建活动"),
+    "ev.name": ("Name", "名称"),
+    "ev.venue": ("Venue", "地点"),
+    "ev.capacity": ("Places", "名额"),
+    "ev.create": ("Create the event", "创建活动"),
+    "ev.created": ("Event {event} created.", "活动 {event} 已创建。"),
+    "ev.facts": (
+        "Chains: {chains} | Venue: {venue} | Places: {capacity} | Participants so far: {n}",
+        "产业链：{chains} | 地点：{venue} | 名额：{capacity} | 已有参会记录：{n}",
+    ),
+    "ev.build": ("Build the invitation list", "生成邀请名单"),
+    "ev.min_outside": ("At least this share from outside the city", "市外机构最低占比"),
+    "ev.min_new": ("At least this share of first-time invitees", "首次受邀机构最低占比"),
+    "ev.max_per_segment": ("At most per chain segment (0: no limit)", "每个环节最多（0 为不限）"),
+    "ev.must": ("Must invite", "必须邀请"),
+    "ev.exclude": ("Never invite", "不邀请"),
+    "ev.partners": ("Partners that count per invitee", "每家计入的伙伴数"),
+    "ev.run": ("Build the list", "生成名单"),
+    "ev.building": (
+        "Scoring every candidate pair and choosing the list…",
+        "正在为所有候选机构配对打分并挑选名单…",
+    ),
+    "ev.step_pairs": (
+        "Scoring the pairs of the event's candidates (the longest step)…",
+        "正在为本场活动的候选机构配对打分（耗时最长的一步）…",
+    ),
+    "ev.step_choose": (
+        "Choosing the list from {n} valuable pairs under the quotas…",
+        "正在按配额从 {n} 对有价值的配对中挑选名单…",
+    ),
+    "ev.step_done": ("Invitation list ready.", "邀请名单已生成。"),
+    "ev.chosen": ("Suggested list", "推荐名单"),
+    "ev.habit": ("Re-invite last time's attendees ({event})", "沿用上次参会名单（{event}）"),
+    "ev.size": ("Invitees", "邀请数"),
+    "ev.outside": ("Outside", "市外占比"),
+    "ev.new_faces": ("New faces", "新面孔"),
+    "ev.coverage": ("Chain coverage", "产业链覆盖"),
+    "ev.value": (
+        "List value {value:.1f} from {pairs} valuable pairs",
+        "名单价值 {value:.1f}，含 {pairs} 对有价值的配对",
+    ),
+    "ev.review": ("Review and edit", "审核与调整"),
+    "ev.remove": ("Remove from the list", "从名单中移除"),
+    "ev.add": ("Add to the list", "加入名单"),
+    "ev.check_size": ("{n} invitees for {places} places", "{n} 家受邀，名额 {places}"),
+    "ev.check_outside": (
+        "From outside the city: {share:.0%} (quota {need:.0%})",
+        "市外机构：{share:.0%}（要求 {need:.0%}）",
+    ),
+    "ev.check_new": (
+        "First-time invitees: {share:.0%} (quota {need:.0%})",
+        "首次受邀：{share:.0%}（要求 {need:.0%}）",
+    ),
+    "ev.save": ("Save {n} invitations", "保存 {n} 份邀请"),
+    "ev.saved": ("{n} invitations added to {event}.", "已为 {event} 新增 {n} 份邀请。"),
+    "ev.added_by_hand": ("added by the organiser", "组织方手动添加"),
+    "ev.participants": ("Participants of this event ({n})", "本场活动参会记录（{n}）"),
+    # agenda page
+    "ag.title": ("Agenda", "会议日程"),
+    "ag.no_events": (
+        "No events yet: create one on the Events page.",
+        "还没有活动：请先在“活动”页面创建。",
+    ),
+    "ag.requests": ("Meeting requests and do-not-meet marks", "洽谈请求与回避标记"),
+    "ag.requester": ("Who asks", "请求方"),
+    "ag.other": ("Whom", "对象"),
+    "ag.kind.meet": ("wants to meet", "希望洽谈"),
+    "ag.kind.avoid": ("do not meet", "不安排洽谈"),
+    "ag.add_request": ("Add", "添加"),
+    "ag.request_added": ("Request recorded.", "请求已记录。"),
+    "ag.run_title": ("Make the agenda", "生成日程"),
+    "ag.statuses": ("Schedule participants whose status is", "安排以下状态的参会机构"),
+    "ag.slots": ("Time slots", "时段数"),
+    "ag.tables": ("Tables", "桌数"),
+    "ag.per_table": ("Meetings per table", "每桌洽谈数"),
+    "ag.floor": ("At least meetings each", "每家至少洽谈"),
+    "ag.most": ("At most meetings each (0: one per slot)", "每家最多洽谈（0 为每时段一场）"),
+    "ag.run": ("Run the scheduler", "运行排程"),
+    "ag.step_pairs": ("Scoring the pairs of attendees…", "正在为参会机构配对打分…"),
+    "ag.step_schedule": ("Scheduling from {n} valuable pairs…", "正在根据 {n} 对有价值的配对排程…"),
+    "ag.step_done": ("Agenda ready.", "日程已生成。"),
+    "ag.meetings": ("Meetings", "洽谈场次"),
+    "ag.attendees": ("Attendees", "参会机构"),
+    "ag.unplaced": ("Requests not placed", "未安排的请求"),
+    "ag.below_floor": ("Under the floor", "未达最低场次"),
+    "ag.by_org": ("By organisation", "按机构"),
+    "ag.by_table": ("By table", "按桌次"),
+    "ag.not_placed": ("Not placed", "未安排"),
+    "ag.org_count": ("{n} meetings", "共 {n} 场洽谈"),
+    "ag.save": ("Save as the event's proposed meetings", "保存为本活动的拟定洽谈"),
+    "ag.saved": (
+        "{written} meetings saved to {event}; {kept} already accepted or held were kept.",
+        "已为 {event} 保存 {written} 场洽谈；保留已接受或已举行的 {kept} 场。",
+    ),
+    "ag.on_record": ("Meetings on record for this event", "本活动已记录的洽谈"),
+    "ag.download_html": ("Printable agenda (HTML)", "可打印日程（HTML）"),
+    # deals page
+    "deals.title": ("Deals & follow-up", "项目跟踪"),
+    "deals.default_actor": ("organiser", "组织方"),
+    "deals.stale_only": ("Stale only", "仅看停滞项目"),
+    "deals.stale_rule": (
+        "Stale: an open deal with no change for {days} days or more.",
+        "停滞：连续 {days} 天及以上没有进展的未结项目。",
+    ),
+    "deals.edit": ("Follow up one deal", "跟进单个项目"),
+    "deals.pick": ("Deal", "项目"),
+    "deals.is_stale": (
+        "Stale: nothing happened to this deal for {days} days or more.",
+        "已停滞：该项目已有 {days} 天及以上没有进展。",
+    ),
+    "deals.is_overdue": ("Follow-up overdue since {due}.", "跟进已逾期（应于 {due} 前完成）。"),
+    "deals.note": ("Note for this change", "本次变更备注"),
+    "deals.advance": ("Move to {stage}", "推进到“{stage}”"),
+    "deals.drop": ("Drop", "终止"),
+    "deals.set_due": ("Set due date", "设定跟进日期"),
+    "deals.moved": ("Deal {deal} is now {stage}.", "项目 {deal} 已变更为“{stage}”。"),
+    "deals.due_set": ("Deal {deal}: follow-up due {due}.", "项目 {deal}：跟进日期设为 {due}。"),
+    "deals.closed": (
+        "This deal is closed: its stage can no longer change.",
+        "该项目已结束，阶段不能再变更。",
+    ),
+    "deals.history": ("History", "变更历史"),
+    "deals.new": ("Record a new deal (intent)", "登记新项目（合作意向）"),
+    "deals.org_a": ("First party", "甲方"),
+    "deals.org_b": ("Second party", "乙方"),
+    "deals.create": ("Record the intent", "登记意向"),
+    "deals.created": ("Deal {deal} recorded as an intent.", "项目 {deal} 已登记为合作意向。"),
+    # reports page
+    "report.title": ("Reports", "成效报告"),
+    "report.scope": ("Scope", "范围"),
+    "report.scope.all": ("All events", "全部活动"),
+    "report.scope.event": ("One event", "单场活动"),
+    "report.scope.chain": ("One chain", "单条产业链"),
+    "report.funnel": (
+        "Funnel: attended → met → intent → in progress → signed",
+        "转化漏斗：参会 → 洽谈 → 意向 → 推进 → 签约",
+    ),
+    "report.deals": ("Deals by current stage", "各阶段项目数"),
+    "report.breakdown": ("Per event and per chain", "按活动 / 按产业链"),
+    "report.by": ("Break down by", "细分维度"),
+    "report.by.event": ("event", "活动"),
+    "report.by.chain": ("chain", "产业链"),
+    "report.prepare": ("Prepare the report workbook", "生成报告工作簿"),
+    "report.kpi.events": ("Events", "活动场次"),
+    "report.kpi.invited": ("Invited", "邀请机构"),
+    "report.kpi.attended": ("Attended", "参会机构"),
+    "report.kpi.attended_external": ("From outside", "市外参会机构"),
+    "report.kpi.meetings_held": ("Meetings held", "已举行洽谈"),
+    "report.kpi.orgs_with_deal": ("With a deal", "达成合作的机构"),
+    "report.step.attended": ("attended", "参会"),
+    "report.step.met": ("met a partner", "完成洽谈"),
+    "report.step.intent": ("intent", "合作意向"),
+    "report.step.in_progress": ("in progress", "推进中"),
+    "report.step.signed": ("signed", "已签约"),
+    "report.col.step": ("Step", "环节"),
+    "report.col.organisations": ("Organisations", "机构数"),
+    "report.col.rate": ("From previous step", "较上一环节"),
+    "report.col.overall": ("Of attendees", "占参会机构"),
+    "report.bar.attended": ("attended", "参会"),
+    "report.bar.attended_external": ("from outside", "市外参会"),
+    "report.bar.meetings_held": ("meetings held", "已举行洽谈"),
+    "report.bar.deals_intent": ("intents", "意向"),
+    "report.bar.deals_in_progress": ("in progress", "推进中"),
+    "report.bar.deals_signed": ("signed", "已签约"),
+    # overview page
+    "overview.title": ("Overview", "总览"),
+    "overview.outside_share": ("Outside share", "市外占比"),
+    "overview.caption": (
+        "All events to date: {outside} attending organisations came from outside the city; "
+        "{orgs} organisations are party to an open or signed deal; {meetings} meetings held.",
+        "截至目前的全部活动：{outside} 家参会机构来自市外；"
+        "{orgs} 家机构参与了推进中或已签约的项目；已举行洽谈 {meetings} 场。",
+    ),
+    "overview.stale": ("Stale follow-ups ({n})", "待跟进的停滞项目（{n}）"),
+    "overview.to_deals": ("Open Deals & follow-up", "打开项目跟踪"),
+    # column headers (tables shown in the app)
+    "col.org_id": ("Id", "编号"),
+    "col.name": ("Name", "名称"),
+    "col.name_zh": ("Chinese name", "中文名"),
+    "col.kind": ("Kind", "类型"),
+    "col.tier": ("Tier", "梯度"),
+    "col.local": ("Local", "本地"),
+    "col.region": ("Region", "地区"),
+    "col.chains": ("Chains", "产业链"),
+    "col.segments": ("Segments", "环节"),
+    "col.segment_id": ("Segment", "环节编号"),
+    "col.chain": ("Chain", "产业链"),
+    "col.stage": ("Stage", "阶段"),
+    "col.suppliers": ("Suppliers", "供应商"),
+    "col.local_suppliers": ("Local suppliers", "本地供应商"),
+    "col.outside_suppliers": ("Outside suppliers", "市外供应商"),
+    "col.buyers": ("Buyers", "需求方"),
+    "col.item_id": ("Item", "条目"),
+    "col.type": ("Type", "类别"),
+    "col.title": ("Title", "标题"),
+    "col.segment": ("Segment", "环节"),
+    "col.keywords": ("Keywords", "关键词"),
+    "col.description": ("Description", "说明"),
+    "col.role": ("Relation", "关系"),
+    "col.source": ("Source", "来源"),
+    "col.event_id": ("Event", "活动编号"),
+    "col.date": ("Date", "日期"),
+    "col.status": ("Status", "状态"),
+    "col.deal_id": ("Deal", "项目"),
+    "col.partner": ("Partner", "合作方"),
+    "col.value_cny": ("Value (CNY)", "金额（元）"),
+    "col.updated_at": ("Updated", "更新时间"),
+    "col.due_date": ("Due", "跟进日期"),
+    "col.stale": ("Stale", "停滞"),
+    "col.overdue": ("Overdue", "逾期"),
+    "col.parties": ("Parties", "双方"),
+    "col.at": ("When", "时间"),
+    "col.actor": ("By", "操作人"),
+    "col.from_stage": ("From", "原阶段"),
+    "col.to_stage": ("To", "新阶段"),
+    "col.note": ("Note", "备注"),
+    "col.suggestion": ("From suggestion", "来源推荐"),
+    "col.last_change": ("Last change", "最近变更"),
+    "col.invited": ("Invited", "邀请"),
+    "col.attended": ("Attended", "参会"),
+    "col.attended_external": ("From outside", "市外参会"),
+    "col.meetings_held": ("Meetings held", "已举行洽谈"),
+    "col.orgs_with_deal": ("With a deal", "达成合作"),
+    "col.events": ("Events", "活动场次"),
+    "col.deals_intent": ("Intents", "意向"),
+    "col.deals_in_progress": ("In progress", "推进中"),
+    "col.deals_signed": ("Signed", "已签约"),
+    "col.deals_dropped": ("Dropped", "已终止"),
+    "col.rate_met": ("Met / attended", "洽谈率"),
+    "col.rate_intent": ("Intent / met", "意向率"),
+    "col.rate_in_progress": ("In progress / intent", "推进率"),
+    "col.rate_signed": ("Signed / in progress", "签约率"),
+    "col.rank": ("#", "序号"),
+    "col.first_time": ("First time", "首次"),
+    "col.partners": ("Expected to meet", "预计洽谈对象"),
+    "col.reason": ("Why", "理由"),
+    "col.slot": ("Slot", "时段"),
+    "col.table": ("Table", "桌号"),
+    "col.partner_name": ("Partner name", "对方名称"),
+    "col.other_id": ("Whom", "对象"),
+    "col.other_name": ("Whom (name)", "对象名称"),
+    "col.org_a": ("First", "甲方"),
+    "col.org_b": ("Second", "乙方"),
+    "col.name_a": ("First (name)", "甲方名称"),
+    "col.name_b": ("Second (name)", "乙方名称"),
+    "col.file": ("File", "文件"),
+    "col.row": ("Row", "行"),
+    "col.column": ("Column", "列"),
+    "col.message": ("Problem", "问题"),
+    "col.rows": ("Rows", "行数"),
+    # sign-in, roles and accounts (matchmaker.store.access, matchmaker.store.accounts)
+    "nav.signin": ("Sign in", "登录"),
+    "nav.accounts": ("Accounts", "账户"),
+    "nav.my_profile": ("My organisation", "本机构"),
+    "nav.section.admin": ("Administration", "管理"),
+    "app.signed_in": ("Signed in as {user} ({role})", "已登录：{user}（{role}）"),
+    "app.signed_in_org": (
+        "Signed in as {user} ({role}) for {org}",
+        "已登录：{user}（{role}），所属机构：{org}",
+    ),
+    "app.sign_out": ("Sign out", "退出登录"),
+    "app.read_only": (
+        "Read-only access: you can look, not change.",
+        "只读权限：可查看，不能修改。",
+    ),
+    "signin.title": ("Sign in", "登录"),
+    "signin.user": ("User name", "用户名"),
+    "signin.password": ("Password", "密码"),
+    "signin.submit": ("Sign in", "登录"),
+    "signin.failed": (
+        "Sign-in failed: unknown user name, wrong password or disabled account.",
+        "登录失败：用户名不存在、密码错误或账户已停用。",
+    ),
+    "signin.ended": ("Please sign in again: {reason}", "请重新登录：{reason}"),
+    "signin.no_accounts": (
+        "No account exists yet. An administrator creates one at the server: "
+        "`matchmaker init` (first admin) or `matchmaker user add NAME --role organiser`.",
+        "尚无账户。请管理员在服务器上创建：`matchmaker init`（首个管理员）或 "
+        "`matchmaker user add NAME --role organiser`。",
+    ),
+    "acc.title": ("Accounts", "账户管理"),
+    "acc.add": ("Add an account", "新增账户"),
+    "acc.username": ("User name", "用户名"),
+    "acc.password": ("Password", "密码"),
+    "acc.role": ("Role", "角色"),
+    "acc.org": ("Organisation (company accounts)", "所属机构（企业账户）"),
+    "acc.create": ("Create the account", "创建账户"),
+    "acc.created": ("Account {user} created ({role}).", "已创建账户 {user}（{role}）。"),
+    "acc.change": ("Change an account", "修改账户"),
+    "acc.disable": ("Disable", "停用"),
+    "acc.enable": ("Enable", "启用"),
+    "acc.disabled": ("Account {user} disabled.", "账户 {user} 已停用。"),
+    "acc.enabled": ("Account {user} enabled.", "账户 {user} 已启用。"),
+    "acc.new_password": ("New password", "新密码"),
+    "acc.reset": ("Reset the password", "重置密码"),
+    "acc.reset_done": ("Password of {user} reset.", "已重置 {user} 的密码。"),
+    "col.username": ("User name", "用户名"),
+    "col.account_role": ("Role", "角色"),
+    "col.active": ("Active", "启用"),
+    "col.account_org": ("Organisation", "所属机构"),
+}
+
+# Enumerated values of the data model, shown translated in widgets and tables.
+VALUES: dict[str, tuple[str, str]] = {
+    "company": ("company", "企业"),
+    "university": ("university", "高校"),
+    "institute": ("institute", "科研院所"),
+    "finance": ("financial institution", "金融机构"),
+    "none": ("no tier", "无"),
+    "innovative_sme": ("innovative SME", "创新型中小企业"),
+    "specialized": ("specialised SME (专精特新)", "专精特新中小企业"),
+    "little_giant": ("little giant", "小巨人"),
+    "eaglet": ("eaglet", "雏鹰企业"),
+    "gazelle": ("gazelle", "瞪羚企业"),
+    "hidden_unicorn": ("hidden unicorn", "隐形独角兽"),
+    "unicorn": ("unicorn", "独角兽"),
+    "leader": ("leading enterprise", "领军标杆企业"),
+    "upstream": ("upstream", "上游"),
+    "midstream": ("midstream", "中游"),
+    "downstream": ("downstream", "下游"),
+    "offer": ("offer", "供给"),
+    "need": ("need", "需求"),
+    "product": ("product", "产品"),
+    "technology": ("technology", "技术"),
+    "service": ("service", "服务"),
+    "capital": ("capital", "资金"),
+    "supplier_of": ("supplier of", "供应"),
+    "supplies": ("supplies", "供货给"),
+    "supplied_by": ("supplied by", "供应商为"),
+    "partner": ("partner", "合作伙伴"),
+    "invited": ("invited", "已邀请"),
+    "registered": ("registered", "已报名"),
+    "attended": ("attended", "已参会"),
+    "declined": ("declined", "已谢绝"),
+    "no_show": ("no show", "未到场"),
+    "proposed": ("proposed", "已提议"),
+    "accepted": ("accepted", "已接受"),
+    "held": ("held", "已举行"),
+    "cancelled": ("cancelled", "已取消"),
+    "intent": ("intent", "合作意向"),
+    "in_progress": ("in progress", "推进中"),
+    "signed": ("signed", "已签约"),
+    "dropped": ("dropped", "已终止"),
+    "meet": ("wants to meet", "希望洽谈"),
+    "avoid": ("do not meet", "不安排洽谈"),
+    "mutual": ("mutual request", "双向请求"),
+    "requested": ("requested", "单向请求"),
+    "floor": ("fairness floor", "保底安排"),
+    "suggested": ("suggested", "系统推荐"),
+    "organizations": ("organisations", "机构"),
+    "segments": ("segments", "产业链环节"),
+    "chain_links": ("chain links", "环节关联"),
+    "items": ("offers and needs", "供需条目"),
+    "relations": ("relations", "合作关系"),
+    "events": ("events", "活动"),
+    "participants": ("participants", "参会记录"),
+    "meetings": ("meetings", "洽谈"),
+    "deals": ("deals", "项目"),
+    "organiser": ("organiser", "组织方"),
+    "reviewer": ("reviewer", "审阅人"),
+    "admin": ("administrator", "管理员"),
+}
+
+
+def _index(lang: str) -> int:
+    try:
+        return tuple(LANGUAGES).index(lang)
+    except ValueError:
+        raise ConfigError(f"language {lang!r} is not supported; use one of: en, zh") from None
+
+
+def t(key: str, lang: str = "en", **values) -> str:
+    """The label ``key`` in ``lang`` (``"en"`` or ``"zh"``), with ``values`` filled in.
+
+    Raises
+    ------
+    KeyError
+        When ``key`` is not a label.
+    ConfigError
+        When ``lang`` is not a supported language.
+    """
+    text = LABELS[key][_index(lang)]
+    return text.format(**values) if values else text
+
+
+def value_label(value, lang: str = "en") -> str:
+    """An enumerated data value (a tier, a stage, ...) in ``lang``; other values unchanged."""
+    if value is None:
+        return ""
+    pair = VALUES.get(str(value))
+    return pair[_index(lang)] if pair else str(value)
+
+
+def column_labels(columns, lang: str = "en") -> dict[str, str]:
+    """``{column: header}`` for the columns that have a ``col.<name>`` label."""
+    return {c: t(f"col.{c}", lang) for c in columns if f"col.{c}" in LABELS}

@@ -1,0 +1,119 @@
+"""Workspace uploads and downloads for the app: uploaded files in, bytes out.
+
+:func:`import_files` hands uploaded files to :func:`matchmaker.ingest.workspace.import_workspace`
+(which validates everything and writes nothing when anything is wrong);
+:func:`export_bytes` returns :func:`matchmaker.ingest.workspace.export_workspace`'s files as one
+download; :func:`load_demo` loads the demo workspace.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
+from matchmaker import config
+from matchmaker.demo.generate import DEMO_DIR
+from matchmaker.errors import DataError, ValidationError
+from matchmaker.ingest.workspace import export_workspace, import_workspace
+from matchmaker.schema import TABLE_ORDER
+from matchmaker.store.accounts import actor_of, audit
+from matchmaker.store.database import Store
+
+__all__ = ["export_bytes", "import_files", "load_demo"]
+
+_WORKSPACE_FILES = {f"{name}.csv" for name in TABLE_ORDER}
+
+
+def import_files(store: Store, files: list[tuple[str, bytes]]) -> dict[str, tuple[int, int]]:
+    """Import uploaded workspace files: CSV files named like the tables, or one ``.xlsx``.
+
+    The files are written to a temporary folder and handed to
+    :func:`matchmaker.ingest.workspace.import_workspace`, which validates everything and writes
+    nothing when anything is wrong.
+
+    Parameters
+    ----------
+    files : list of (name, content)
+        Uploaded file names and bytes.
+
+    Returns
+    -------
+    dict
+        ``{table: (added, updated)}``.
+
+    Raises
+    ------
+    DataError
+        When no file is given, a name is not a workspace file, an ``.xlsx`` comes with
+        other files, or a file is larger than the ``upload_limit_mb`` setting.
+    ValidationError
+        From the import, with every problem found.
+    """
+    if not files:
+        raise DataError("no file uploaded: choose CSV files or one .xlsx workbook")
+    limit = int(config.get("upload_limit_mb")) * 1024 * 1024
+    for name, content in files:
+        if len(content) > limit:
+            raise DataError(
+                f"{name} is {len(content) / 2**20:.1f} MB; the limit is "
+                f"{config.get('upload_limit_mb')} MB (MATCHMAKER_UPLOAD_LIMIT_MB)"
+            )
+    names = [Path(name).name for name, _ in files]
+    workbooks = [n for n in names if n.lower().endswith(".xlsx")]
+    if workbooks and len(files) > 1:
+        raise DataError("upload either one .xlsx workbook or CSV files, not both")
+    unknown = [n for n in names if not n.lower().endswith(".xlsx") and n not in _WORKSPACE_FILES]
+    if unknown:
+        allowed = ", ".join(sorted(_WORKSPACE_FILES))
+        raise DataError(f"not a workspace file: {', '.join(unknown)}; allowed: {allowed}, *.xlsx")
+    with tempfile.TemporaryDirectory(prefix="matchmaker-upload-") as tmp:
+        folder = Path(tmp)
+        for name, content in zip(names, (c for _, c in files), strict=True):
+            (folder / name).write_bytes(content)
+        target = folder / workbooks[0] if workbooks else folder
+        try:
+            result = import_workspace(store, target)
+        except ValidationError as exc:
+            what = f"upload {', '.join(names)}: {len(exc.problems)} problem(s)"
+            audit(store, actor_of(store), "import.refused", what)
+            raise
+    audit(store, actor_of(store), "import", f"upload {', '.join(names)}: {result}")
+    return result
+
+
+def load_demo(store: Store) -> int:
+    """Load the demo workspace (``data/demo``) into ``store``; return how many rows were added.
+
+    Loading twice adds nothing (the import upserts by id).
+    """
+    result = import_workspace(store, DEMO_DIR)
+    audit(store, actor_of(store), "import", f"demo workspace: {result}")
+    return sum(added for added, _ in result.values())
+
+
+def export_bytes(store: Store, fmt: str) -> bytes:
+    """The whole workspace as one download: ``"xlsx"`` (a workbook) or ``"zip"`` (CSV files).
+
+    Raises
+    ------
+    DataError
+        When ``fmt`` is neither ``"xlsx"`` nor ``"zip"``.
+    """
+    if fmt not in ("xlsx", "zip"):
+        raise DataError(f"export format {fmt!r} is not supported; use 'xlsx' or 'zip'")
+    audit(store, actor_of(store), "export", f"download as {fmt}")
+    with tempfile.TemporaryDirectory(prefix="matchmaker-export-") as tmp:
+        if fmt == "xlsx":
+            path = Path(tmp) / "workspace.xlsx"
+            export_workspace(store, path)
+            return path.read_bytes()
+        folder = Path(tmp) / "workspace"
+        export_workspace(store, folder)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for file in sorted(folder.iterdir()):
+                info = zipfile.ZipInfo(f"workspace/{file.name}", date_time=(2000, 1, 1, 0, 0, 0))
+                zf.writestr(info, file.read_bytes(), zipfile.ZIP_DEFLATED)
+        return buffer.getvalue()
