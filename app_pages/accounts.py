@@ -5,6 +5,7 @@ import streamlit as st
 
 from app_pages import ui
 from matchmaker.store import accounts as auth
+from matchmaker.views import browse as views
 
 st.title(ui.tr("acc.title"))
 admin = ui.user()
@@ -16,7 +17,7 @@ frame = pd.DataFrame(
 )
 ui.table(frame, key="acc_table", values=("account_role",))
 
-names = ui.view("org_names")
+names = ui.cached(views.org_names)
 with st.expander(ui.tr("acc.add"), expanded=not users), st.form("acc_add_form"):
     a1, a2 = st.columns(2)
     username = a1.text_input(ui.tr("acc.username"), key="acc_new_name")

@@ -7,12 +7,13 @@ import streamlit as st
 from app_pages import ui
 from matchmaker.events import service as events
 from matchmaker.schema import PARTICIPANT_STATUSES
-from matchmaker.views import followup as views_followup
+from matchmaker.views import browse as views
+from matchmaker.views import matching
 
 st.title(ui.tr("ag.title"))
 st.session_state.setdefault("ag_agenda", None)
 
-event_names = ui.view("event_names")
+event_names = ui.cached(views.event_names)
 if not event_names:
     st.info(ui.tr("ag.no_events"))
     st.stop()
@@ -22,7 +23,7 @@ event_id = st.selectbox(
     key="ag_event",
     format_func=lambda e: f"{e} · {event_names[e]}",
 )
-names = ui.view("org_names")
+names = ui.cached(views.org_names)
 fmt = lambda o: f"{names.get(o, o)} ({o})"  # noqa: E731
 
 with st.expander(ui.tr("ag.requests")):
@@ -42,12 +43,12 @@ with st.expander(ui.tr("ag.requests")):
                 ui.write(events.add_request, event_id, who, other, kind)
                 ui.flash(ui.tr("ag.request_added"))
                 st.rerun()
-    reqs = ui.view("request_frame", event_id)
+    reqs = ui.cached(matching.request_frame, event_id)
     ui.table(reqs, key="ag_requests", values=("kind",))
 
 if ui.role() not in ("organiser", "admin"):  # scheduling is the organisers' work
     st.subheader(ui.tr("ag.on_record"))  # a company's own meetings only (the core filters)
-    ui.table(ui.view("meetings_frame", event_id), key="ag_on_record", values=("status",))
+    ui.table(ui.cached(matching.meetings_frame, event_id), key="ag_on_record", values=("status",))
     st.stop()
 st.subheader(ui.tr("ag.run_title"))
 with st.form("ag_form"):
@@ -78,8 +79,8 @@ if run:
             bar.progress(0.6, text=ui.tr("ag.step_schedule", n=len(found)))
             return found
 
-        agenda = ui.read(
-            events.plan_agenda,
+        agenda = events.plan_agenda(
+            ui.store(),
             event_id,
             int(slots),
             int(tables),
@@ -117,7 +118,7 @@ if stored and stored["event"] == event_id:
             values=("kind",),
         )
     with tab_table:
-        ui.table(views_followup.agenda_grid(agenda, names), key="ag_grid", height=420)
+        ui.table(matching.agenda_grid(agenda, names), key="ag_grid", height=420)
     with tab_missing:
         missing = [(u.org_a, u.org_b, u.kind, u.reason) for u in agenda.unplaced] + [
             (s.org_id, "", "floor", f"{s.meetings} / {s.floor}: {s.reason}")
@@ -129,7 +130,7 @@ if stored and stored["event"] == event_id:
             values=("kind",),
         )
 
-    files = views_followup.agenda_files(agenda, names, event_names[event_id])
+    files = matching.agenda_files(agenda, names, event_names[event_id])
     s1, s2, s3 = st.columns(3)
     if s1.button(ui.tr("ag.save"), key="ag_save", type="primary"):
         with ui.core_errors():
@@ -153,4 +154,6 @@ if stored and stored["event"] == event_id:
     )
 
 st.subheader(ui.tr("ag.on_record"))
-ui.table(ui.view("meetings_frame", event_id), key="ag_on_record", values=("status",), height=300)
+ui.table(
+    ui.cached(matching.meetings_frame, event_id), key="ag_on_record", values=("status",), height=300
+)

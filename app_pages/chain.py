@@ -3,17 +3,18 @@
 import streamlit as st
 
 from app_pages import charts, ui
+from matchmaker.views import browse as views
 
 st.title(ui.tr("chain.title"))
 
-chains = ui.view("chain_ids")
+chains = ui.cached(views.chain_ids)
 if not chains:
     st.info(ui.tr("chain.no_chains"))
     st.stop()
 
 chain = st.selectbox(ui.tr("chain.pick"), chains, key="chain_pick")
 with ui.core_errors():
-    picture = ui.view("chain_map", chain)
+    picture = ui.cached(views.chain_map, chain)
     st.caption(ui.tr("chain.caption"))
     st.plotly_chart(charts.chain_figure(picture, ui.lang()), key="chain_figure", width="stretch")
     gaps = picture.gaps

@@ -9,10 +9,12 @@ from app_pages import ui
 from matchmaker import config
 from matchmaker.followup import deals
 from matchmaker.schema import DEAL_STAGES
+from matchmaker.views import browse as views
+from matchmaker.views import followup
 
 st.title(ui.tr("deals.title"))
 
-events = ui.view("event_names")
+events = ui.cached(views.event_names)
 c1, c2 = st.columns([2, 1])
 event_id = c1.selectbox(
     ui.tr("common.event"),
@@ -23,7 +25,7 @@ event_id = c1.selectbox(
 stale_only = c2.toggle(ui.tr("deals.stale_only"), key="deals_stale")
 actor = ui.actor()
 
-board = ui.view("deal_board", event_id=event_id, stale_only=stale_only)
+board = ui.cached(followup.deal_board, event_id=event_id, stale_only=stale_only)
 st.caption(ui.tr("deals.stale_rule", days=config.get("stale_days")))
 for col, stage in zip(st.columns(len(DEAL_STAGES)), DEAL_STAGES, strict=True):
     part = board[board["stage"] == stage]
@@ -108,13 +110,15 @@ else:
     st.markdown(f"**{ui.tr('deals.history')}**")
     with ui.core_errors():
         ui.table(
-            ui.view("deal_history", deal_id), key="deals_history", values=("from_stage", "to_stage")
+            ui.cached(followup.deal_history, deal_id),
+            key="deals_history",
+            values=("from_stage", "to_stage"),
         )
 
 if not ui.can_write():  # a reviewer: the board and histories, no changes
     st.stop()
 with st.expander(ui.tr("deals.new")):
-    names = ui.view("org_names")
+    names = ui.cached(views.org_names)
     with st.form("deals_new_form"):
         f1, f2 = st.columns(2)
         org_a = f1.selectbox(

@@ -9,13 +9,14 @@ import streamlit as st
 from app_pages import ui
 from matchmaker.events import invite
 from matchmaker.events import service as events
-from matchmaker.views import followup as views_followup
+from matchmaker.views import browse as views
+from matchmaker.views import matching
 
 st.title(ui.tr("ev.title"))
 st.session_state.setdefault("ev_plan", None)
 
-event_names = ui.view("event_names")
-chains = ui.view("chain_ids")
+event_names = ui.cached(views.event_names)
+chains = ui.cached(views.chain_ids)
 
 with st.expander(ui.tr("ev.new"), expanded=not event_names), st.form("ev_new_form"):
     n1, n2 = st.columns([2, 1])
@@ -30,7 +31,7 @@ with st.expander(ui.tr("ev.new"), expanded=not event_names), st.form("ev_new_for
     if st.form_submit_button(ui.tr("ev.create"), key="ev_create"):
         with ui.core_errors():
             made = ui.write(
-                views_followup.new_event,
+                events.create_event,
                 name,
                 day,
                 chains=new_chains,
@@ -51,7 +52,7 @@ event_id = st.selectbox(
     format_func=lambda e: f"{e} · {event_names[e]}",
 )
 event = ui.cached(events.get_event, event_id)
-participants = ui.view("participants_frame", event_id)
+participants = ui.cached(matching.participants_frame, event_id)
 st.caption(
     ui.tr(
         "ev.facts",
@@ -63,7 +64,7 @@ st.caption(
 )
 
 st.subheader(ui.tr("ev.build"))
-names = ui.view("org_names")
+names = ui.cached(views.org_names)
 with st.form("ev_quota_form"):
     q1, q2, q3, q4 = st.columns(4)
     capacity_in = q1.number_input(
@@ -98,8 +99,8 @@ if build:
             return found
 
         with st.spinner(ui.tr("ev.building"), show_time=True):
-            plan = ui.read(
-                events.plan_invitations, event_id, int(capacity_in), quotas, int(partners), source
+            plan = events.plan_invitations(
+                ui.store(), event_id, int(capacity_in), quotas, int(partners), source
             )
         bar.progress(1.0, text=ui.tr("ev.step_done"))
         st.session_state["ev_plan"] = {
@@ -137,15 +138,13 @@ if stored and stored["event"] == event_id:
                 st.caption(ui.tr("ev.value", value=row["value"], pairs=row["valuable_pairs"]))
     with left:
         ui.table(
-            views_followup.invitation_frame(ui.store(), plan.invitation, cands),
+            matching.invitation_frame(ui.store(), plan.invitation, cands),
             key="ev_chosen",
             height=320,
         )
     with right:
         habit_ids = ui.cached(events.habit_list, event_id, places)[1]
-        ui.table(
-            ui.read(views_followup.org_list_frame, habit_ids, cands), key="ev_habit", height=320
-        )
+        ui.table(matching.org_list_frame(ui.store(), habit_ids, cands), key="ev_habit", height=320)
 
     st.subheader(ui.tr("ev.review"))
     chosen = plan.invitation.ids
@@ -179,7 +178,7 @@ if stored and stored["event"] == event_id:
             added = ui.write(events.save_invitations, event_id, final)
             ui.flash(ui.tr("ev.saved", n=added, event=event_id))
             st.rerun()
-    final_frame = ui.read(views_followup.org_list_frame, final, cands)
+    final_frame = matching.org_list_frame(ui.store(), final, cands)
     reasons = {i.org_id: i.reason for i in plan.invitation.invitees}
     final_frame["reason"] = final_frame["org_id"].map(
         lambda o: reasons.get(o, ui.tr("ev.added_by_hand"))
@@ -190,7 +189,7 @@ if stored and stored["event"] == event_id:
             {
                 "invitations": final_frame,
                 "comparison": pd.DataFrame(plan.comparison),
-                "reinvite_last": ui.read(views_followup.org_list_frame, habit_ids, cands),
+                "reinvite_last": matching.org_list_frame(ui.store(), habit_ids, cands),
             }
         ),
         file_name=f"invitations-{event_id}.xlsx",

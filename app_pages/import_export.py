@@ -3,7 +3,8 @@
 import streamlit as st
 
 from app_pages import ui
-from matchmaker.views import workspace as views_io
+from matchmaker.ingest import uploads
+from matchmaker.views import browse as views
 
 st.title(ui.tr("io.title"))
 st.session_state.setdefault("io_result", None)
@@ -21,7 +22,7 @@ if st.button(ui.tr("io.run"), key="io_run", type="primary"):
     else:
         with ui.core_errors():
             st.session_state["io_result"] = ui.write(
-                views_io.import_files, [(f.name, f.getvalue()) for f in files]
+                uploads.import_files, [(f.name, f.getvalue()) for f in files]
             )
 if st.session_state["io_result"] is not None:
     st.success(ui.tr("io.done"))
@@ -40,7 +41,7 @@ fmt = st.radio(
 )
 if st.button(ui.tr("io.prepare"), key="io_prepare"):
     with ui.core_errors():
-        st.session_state["io_export"] = (fmt, ui.read(views_io.export_bytes, fmt))
+        st.session_state["io_export"] = (fmt, ui.write(uploads.export_bytes, fmt))
 if st.session_state["io_export"] is not None:
     done_fmt, data = st.session_state["io_export"]
     name = f"matchmaker-workspace.{done_fmt}"
@@ -53,7 +54,7 @@ if st.session_state["io_export"] is not None:
     )
 
 with st.expander(ui.tr("io.counts")):
-    counts = ui.view("workspace_counts")
+    counts = ui.cached(views.workspace_counts)
     st.dataframe(
         {ui.tr("io.table"): [ui.val(k) for k in counts], ui.tr("col.rows"): list(counts.values())},
         hide_index=True,

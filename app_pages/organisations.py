@@ -4,10 +4,11 @@ import streamlit as st
 
 from app_pages import ui
 from matchmaker.schema import ORG_KINDS, TIERS
+from matchmaker.views import browse as views
 
 st.title(ui.tr("org.title"))
 
-counts = ui.view("workspace_counts")
+counts = ui.cached(views.workspace_counts)
 shown = ("organizations", "segments", "items", "relations", "events", "deals")
 for col, name in zip(st.columns(len(shown)), shown, strict=True):
     col.metric(ui.val(name), counts[name])
@@ -19,7 +20,7 @@ if not counts["organizations"]:
 tab_orgs, tab_segments = st.tabs([ui.tr("org.title"), ui.tr("org.segments_title")])
 
 with tab_orgs:
-    chains = ui.view("chain_ids")
+    chains = ui.cached(views.chain_ids)
     c1, c2, c3 = st.columns(3)
     chain = c1.selectbox(
         ui.tr("common.chain"),
@@ -27,7 +28,7 @@ with tab_orgs:
         key=ui.key("org_chain"),
         format_func=lambda c: c or ui.tr("common.all"),
     )
-    segs = ui.view("segments", chain)
+    segs = ui.cached(views.segments, chain)
     seg_names = dict(zip(segs["segment_id"], segs["name"], strict=True))
     segment = c2.selectbox(
         ui.tr("common.segment"),
@@ -51,8 +52,8 @@ with tab_orgs:
     )
     query = c6.text_input(ui.tr("common.search"), key="org_query")
 
-    found = ui.view(
-        "organizations",
+    found = ui.cached(
+        views.organizations,
         chain=chain,
         segment=segment,
         tiers=tuple(tiers),
@@ -75,7 +76,7 @@ with tab_orgs:
     )
     if org_id:
         with ui.core_errors():
-            profile = ui.view("org_profile", org_id)
+            profile = ui.cached(views.org_profile, org_id)
             org = profile.org
             zh = f" · {ui.plain(org['name_zh'])}" if org["name_zh"] else ""
             st.markdown(f"### {ui.plain(org['name'])}{zh}")
@@ -114,4 +115,4 @@ with tab_orgs:
                     )
 
 with tab_segments:
-    ui.table(ui.view("segments"), key="org_segments", values=("stage",))
+    ui.table(ui.cached(views.segments), key="org_segments", values=("stage",))

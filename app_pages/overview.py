@@ -4,19 +4,23 @@ import streamlit as st
 
 from app_pages import charts, ui
 from matchmaker import config
+from matchmaker.demo import DEMO_DIR
 from matchmaker.followup import report
-from matchmaker.views import workspace as views_io
+from matchmaker.ingest.uploads import import_audited
+from matchmaker.views import browse as views
+from matchmaker.views import followup
 
 st.title(ui.tr("overview.title"))
 
-counts = ui.view("workspace_counts")
+counts = ui.cached(views.workspace_counts)
 if not counts["organizations"]:
     st.info(ui.tr("app.empty"))
     if ui.role() in ("organiser", "admin") and st.button(
         ui.tr("common.load_demo"), key="overview_demo", type="primary"
     ):
         with ui.core_errors():
-            added = ui.write(views_io.load_demo)
+            result = ui.write(import_audited, DEMO_DIR, label="demo workspace")
+            added = sum(a for a, _ in result.values())
             ui.flash(ui.tr("common.demo_loaded", n=added))
             st.rerun()
     st.stop()
@@ -49,7 +53,7 @@ with left:
     steps = ui.cached(report.conversion)
     st.plotly_chart(charts.funnel_figure(steps, ui.lang()), key="overview_funnel", width="stretch")
 with right:
-    stale = ui.view("deal_board", stale_only=True)
+    stale = ui.cached(followup.deal_board, stale_only=True)
     st.subheader(ui.tr("overview.stale", n=len(stale)))
     st.caption(ui.tr("deals.stale_rule", days=config.get("stale_days")))
     ui.table(

@@ -5,13 +5,14 @@ import streamlit as st
 
 from app_pages import charts, ui
 from matchmaker.followup import report
-from matchmaker.views import followup as views_followup
+from matchmaker.views import browse as views
+from matchmaker.views import followup
 
 st.title(ui.tr("report.title"))
 st.session_state.setdefault("report_xlsx", None)
 
-events = ui.view("event_names")
-chains = ui.view("chain_ids")
+events = ui.cached(views.event_names)
+chains = ui.cached(views.chain_ids)
 c1, c2 = st.columns([1, 2])
 scope = c1.radio(
     ui.tr("report.scope"),
@@ -76,7 +77,7 @@ with ui.core_errors():
     if st.button(ui.tr("report.prepare"), key="report_prepare"):
         st.session_state["report_xlsx"] = (
             (event_id, chain),
-            ui.read(views_followup.report_xlsx, event_id, chain),
+            ui.cached(followup.report_xlsx, event_id, chain),
         )
     prepared = st.session_state["report_xlsx"]
     if prepared and prepared[0] == (event_id, chain):

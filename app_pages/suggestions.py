@@ -8,12 +8,13 @@ from matchmaker.events import service as events
 from matchmaker.followup import deals
 from matchmaker.recommend.explain import DIRECTIONS
 from matchmaker.schema import ORG_KINDS, TIERS
-from matchmaker.views import followup as views_followup
+from matchmaker.views import browse as views
+from matchmaker.views import matching
 
 st.title(ui.tr("suggest.title"))
 st.caption(ui.tr("suggest.caption"))
 
-names = ui.view("org_names")
+names = ui.cached(views.org_names)
 if not names:
     st.info(ui.tr("app.empty"))
     st.stop()
@@ -45,9 +46,9 @@ with st.expander(ui.tr("suggest.filters"), expanded=False):
         ui.tr("common.kind"), ORG_KINDS, key=ui.key("sug_kinds"), format_func=ui.val
     )
     tiers = f3.multiselect(ui.tr("common.tier"), TIERS, key=ui.key("sug_tiers"), format_func=ui.val)
-    chains = f1.multiselect(ui.tr("common.chain"), ui.view("chain_ids"), key="sug_chains")
+    chains = f1.multiselect(ui.tr("common.chain"), ui.cached(views.chain_ids), key="sug_chains")
     k = f2.slider(ui.tr("suggest.k"), 3, 30, 10, key="sug_k")
-    event_names = ui.view("event_names")
+    event_names = ui.cached(views.event_names)
     event_id = f3.selectbox(
         ui.tr("suggest.event"),
         [None, *event_names],
@@ -73,7 +74,7 @@ if not suggestions:
     st.info(ui.tr("suggest.none"))
     st.stop()
 
-table = views_followup.suggestion_frame(suggestions)
+table = matching.suggestion_frame(suggestions)
 d1, d2, _ = st.columns([1, 1, 3])
 d1.download_button(
     ui.tr("common.download_csv"),
@@ -91,7 +92,7 @@ d2.download_button(
     icon=":material/download:",
 )
 
-live = ui.view("live_deal_pairs")
+live = ui.cached(matching.live_deal_pairs)
 for rank, s in enumerate(suggestions, start=1):
     with st.container(border=True, key=f"sug_card_{s.partner_id}"):
         head, score = st.columns([4, 1])

@@ -1,6 +1,11 @@
 """What every page shares: the language, the cached store and frames, tables, error messages.
 
-Not a page itself (``app.py`` does not list it). Caching follows Streamlit's split:
+Not a page itself (``app.py`` does not list it). Pages call the core one way, with function
+objects (never names as strings): ``ui.cached(func, *args)`` for a read
+(``func(store, *args)``, cached until the data changes), ``ui.write(func, *args)`` for a call
+that writes (caches refreshed after it). A computation over live objects that cannot be a
+cache key (an invitation plan over the recommender's pair source) calls the core function
+with ``ui.store()``, the signed-in user's view. Caching follows Streamlit's split:
 ``st.cache_resource`` for the store and the recommender (one shared object, rebuilt when
 the data changes), ``st.cache_data`` for frames (each caller gets a copy). Cache keys
 include :func:`matchmaker.views.browse.data_stamp`, so any write makes the next run read fresh
@@ -10,7 +15,6 @@ data.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import io
 import logging
 import threading
@@ -24,7 +28,6 @@ from matchmaker.store import accounts as auth
 from matchmaker.store.access import scoped
 from matchmaker.store.database import Store, resolve_url
 from matchmaker.views import browse as views
-from matchmaker.views import followup as views_followup
 from matchmaker.views.i18n import LANGUAGES, column_labels, t, value_label
 
 _log = logging.getLogger("matchmaker.app")
@@ -182,10 +185,11 @@ def require_ready() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _cached(target: str, url: str, who: tuple, data: tuple, args: tuple, kwargs: tuple):
-    module, name = target.split(":")
-    func = getattr(importlib.import_module(module), name)
-    return func(scoped(_store(url), auth.User(*who)), *args, **dict(kwargs))
+def _cached(
+    target: str, url: str, who: tuple, data: tuple, args: tuple, kwargs: tuple, _func=None
+):
+    # ``target`` names the function in the key; ``_func`` (not hashed) is the one to call
+    return _func(scoped(_store(url), auth.User(*who)), *args, **dict(kwargs))
 
 
 def cached(func, *args, **kwargs):
@@ -193,19 +197,7 @@ def cached(func, *args, **kwargs):
     changes (every caller gets its own copy of the result)."""
     target = f"{func.__module__}:{func.__qualname__}"
     key = (resolve_url(), _who(), stamp())  # one cache entry per user: each sees their own
-    return _cached(target, *key, args, tuple(sorted(kwargs.items())))
-
-
-_VIEW_MODULES = (views, views_followup)
-
-
-def view(name: str, *args, **kwargs):
-    """``matchmaker.views.browse.<name>(store, ...)`` (or ``views_followup.<name>``), cached until
-    the data changes."""
-    module = next(m for m in _VIEW_MODULES if hasattr(m, name))
-    target = f"{module.__name__}:{name}"
-    key = (resolve_url(), _who(), stamp())  # one cache entry per user: each sees their own
-    return _cached(target, *key, args, tuple(sorted(kwargs.items())))
+    return _cached(target, *key, args, tuple(sorted(kwargs.items())), _func=func)
 
 
 def clear_caches() -> None:
@@ -282,11 +274,6 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
     return buffer.getvalue()
-
-
-def read(func, *args, **kwargs):
-    """``func(store, *args, **kwargs)``, uncached (for one-off reads such as exports)."""
-    return func(store(), *args, **kwargs)
 
 
 def write(func, *args, **kwargs):

@@ -46,8 +46,9 @@ def demo_database(folder: Path) -> str:
     import sqlite3
 
     from matchmaker import config
+    from matchmaker.demo import DEMO_DIR
+    from matchmaker.ingest.workspace import import_workspace
     from matchmaker.store.database import Store
-    from matchmaker.views.workspace import load_demo
 
     target = folder / "demo.db"
     cached = sorted((config.project_path(config.get("models_dir")) / "e2e").glob("demo-*.db"))
@@ -60,7 +61,7 @@ def demo_database(folder: Path) -> str:
         return f"sqlite:///{target}"
     store = Store(f"sqlite:///{target}")
     store.init()
-    load_demo(store)
+    import_workspace(store, DEMO_DIR)
     store.engine.dispose()
     return f"sqlite:///{target}"
 

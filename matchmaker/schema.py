@@ -29,14 +29,9 @@ __all__ = [
     "TIERS",
     "Column",
     "Deal",
-    "Event",
-    "Item",
-    "Meeting",
-    "Organization",
-    "Participant",
-    "Relation",
-    "Segment",
     "TableSpec",
+    "item_text",
+    "next_id",
 ]
 
 LIST_SEP = ";"
@@ -258,82 +253,6 @@ TABLE_ORDER: tuple[str, ...] = tuple(TABLES)
 
 
 @dataclass(frozen=True)
-class Organization:
-    org_id: str
-    name: str
-    kind: str
-    name_zh: str | None = None
-    region: str | None = None
-    local: bool | None = None
-    tier: str | None = None
-    chains: tuple[str, ...] = ()
-    description: str | None = None
-    website: str | None = None
-
-
-@dataclass(frozen=True)
-class Segment:
-    segment_id: str
-    name: str
-    chain: str
-    stage: str
-    description: str | None = None
-
-
-@dataclass(frozen=True)
-class Item:
-    item_id: str
-    org_id: str
-    side: str
-    type: str
-    title: str
-    description: str | None = None
-    segment: str | None = None
-    keywords: tuple[str, ...] = ()
-
-    @property
-    def text(self) -> str:
-        """The text that represents the item for matching."""
-        parts = [self.title, self.description or "", " ".join(self.keywords)]
-        return ". ".join(p for p in parts if p)
-
-
-@dataclass(frozen=True)
-class Relation:
-    org_a: str
-    org_b: str
-    kind: str
-    source: str | None = None
-
-
-@dataclass(frozen=True)
-class Event:
-    event_id: str
-    name: str
-    date: date
-    chains: tuple[str, ...] = ()
-    venue: str | None = None
-    capacity: int | None = None
-
-
-@dataclass(frozen=True)
-class Participant:
-    event_id: str
-    org_id: str
-    status: str
-
-
-@dataclass(frozen=True)
-class Meeting:
-    event_id: str
-    org_a: str
-    org_b: str
-    status: str
-    slot: int | None = None
-    table: str | None = None
-
-
-@dataclass(frozen=True)
 class Deal:
     deal_id: str
     org_a: str
@@ -348,13 +267,44 @@ class Deal:
     version: int = field(default=1, compare=False)
 
 
-RECORD_TYPES = {
-    "organizations": Organization,
-    "segments": Segment,
-    "items": Item,
-    "relations": Relation,
-    "events": Event,
-    "participants": Participant,
-    "meetings": Meeting,
-    "deals": Deal,
-}
+# --- helpers every layer shares ----------------------------------------------------------
+
+
+def item_text(row) -> str:
+    """The text that represents an item for matching: title, description and keywords.
+
+    ``row`` is an item row (a mapping); its ``keywords`` are a tuple (as the store returns
+    them) or one :data:`LIST_SEP`-separated string (as a file holds them).
+
+    >>> item_text({"title": "Ball screw", "description": "C3 grade", "keywords": "cnc;linear"})
+    'Ball screw. C3 grade. cnc linear'
+    """
+    keywords = row.get("keywords") or ()
+    if isinstance(keywords, str):
+        keywords = [k for k in keywords.split(LIST_SEP) if k]
+    parts = [row.get("title") or "", row.get("description") or "", " ".join(keywords)]
+    return ". ".join(p for p in parts if p)
+
+
+# Digits of the first id of a table (D0001, EV0001); later ids take the width already in use.
+ID_DIGITS = 4
+
+
+def next_id(taken, prefix: str) -> str:
+    """The id after the largest ``<prefix><number>`` in ``taken``, as wide as those in use.
+
+    Ids of other shapes are ignored; the number is zero-padded to the widest one in use
+    (:data:`ID_DIGITS` digits in an empty table), so a workspace's ids keep one shape.
+
+    >>> next_id({"D001", "D070", "X9"}, "D")
+    'D071'
+    >>> next_id(set(), "EV")
+    'EV0001'
+    """
+    numbers = [t[len(prefix) :] for t in taken if t.startswith(prefix)]
+    numbers = [n for n in numbers if n.isdigit()]
+    width = max((len(n) for n in numbers), default=ID_DIGITS)
+    candidate = max((int(n) for n in numbers), default=0) + 1
+    while f"{prefix}{candidate:0{width}d}" in taken:  # pragma: no cover - max + 1 is free
+        candidate += 1
+    return f"{prefix}{candidate:0{width}d}"

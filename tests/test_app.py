@@ -402,9 +402,9 @@ def test_suggestions_with_reasons_and_mark_interest(tiny_db):
     at.button(key="sug_interest_C3").click().run()
     assert not at.exception and not at.error
     assert at.button(key="sug_interest_C3").disabled
-    deal = tiny_db.get("deals", "D0002")
+    deal = tiny_db.get("deals", "D2")
     assert (deal["org_a"], deal["org_b"], deal["stage"]) == ("C1", "C3", "intent")
-    assert tiny_db.rows("deal_events", deal_id="D0002")[0]["suggestion"]
+    assert tiny_db.rows("deal_events", deal_id="D2")[0]["suggestion"]
 
 
 # --- reports -----------------------------------------------------------------------------
@@ -498,18 +498,18 @@ def test_deal_board_and_advance_grows_the_history(tiny_db):
     at = open_page("deals")
     assert [m.label for m in at.metric] == ["intent", "in progress", "signed", "dropped"]
     assert [m.value for m in at.metric] == ["2", "0", "0", "0"]
-    at.selectbox(key="deals_pick@en").set_value("D0002").run()
+    at.selectbox(key="deals_pick@en").set_value("D2").run()
     assert len(frame(at, "By", "To")) == 1
     at.text_input(key="deals_note").set_value("samples approved").run()
     at.button(key="deals_advance").click().run()
     assert not at.exception and not at.error
-    assert "Deal D0002 is now in progress." in [s.value for s in at.success]
+    assert "Deal D2 is now in progress." in [s.value for s in at.success]
     history = frame(at, "By", "To")
     assert history["By"].tolist() == ["seed", ORGANISER]  # the signed-in user
     assert history["To"].tolist() == ["intent", "in progress"]
     assert [m.value for m in at.metric] == ["1", "1", "0", "0"]
     at.button(key="deals_advance").click().run()
-    assert tiny_db.get("deals", "D0002")["stage"] == "signed"
+    assert tiny_db.get("deals", "D2")["stage"] == "signed"
     assert "This deal is closed" in at.info[0].value
     assert len(frame(at, "By", "To")) == 3
 
@@ -533,7 +533,7 @@ def test_record_a_new_deal(tiny_db):
     at.text_input(key="deals_new_title").set_value("Lithium supply")
     at.button(key="deals_create").click().run()
     assert not at.exception and not at.error
-    assert tiny_db.get("deals", "D0002")["title"] == "Lithium supply"
+    assert tiny_db.get("deals", "D2")["title"] == "Lithium supply"
 
 
 # --- events ------------------------------------------------------------------------------

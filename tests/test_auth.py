@@ -280,8 +280,8 @@ def test_passwords_never_reach_the_database_in_clear(store):
 
 
 def test_app_uploads_and_downloads_are_audited(org_store):
+    from matchmaker.ingest import uploads as views_io
     from matchmaker.store.access import scoped
-    from matchmaker.views import workspace as views_io
 
     ana = auth.create_user(org_store, "ana", PW, "organiser")
     view = scoped(org_store, ana)

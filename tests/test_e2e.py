@@ -70,9 +70,9 @@ def _free_port() -> int:
 def _warm_demo_db() -> Path:
     """The demo workspace with every text embedded, built once per demo version and model."""
     from matchmaker.demo.generate import DEMO_DIR
+    from matchmaker.ingest.workspace import import_workspace
     from matchmaker.recommend.recommender import Recommender
     from matchmaker.store.database import Store
-    from matchmaker.views.workspace import load_demo
 
     digest = hashlib.sha256(str(config.get("embedding_model")).encode())
     for path in sorted(DEMO_DIR.glob("*.csv")):
@@ -85,7 +85,7 @@ def _warm_demo_db() -> Path:
     building = cache / f"building-{os.getpid()}.db"
     store = Store(f"sqlite:///{building}")
     store.init()
-    load_demo(store)
+    import_workspace(store, DEMO_DIR)
     Recommender(store)  # embeds every text into the store's vector cache, fits the ranker
     store.engine.dispose()
     _copy_sqlite(building, target)

@@ -103,11 +103,12 @@ def test_conversion_walks_the_organisation_funnel(ws):
 def test_dropped_deal_counts_for_the_stage_its_history_reached(ws):
     from matchmaker.followup import deals
 
-    deals.add_deal(ws, "A3", "A2", actor="li", event_id="P1", at=datetime(2025, 5, 10))
-    deals.advance(ws, "D0004", actor="li")
-    deals.drop(ws, "D0004", actor="li", note="lost budget")
+    made = deals.add_deal(ws, "A3", "A2", actor="li", event_id="P1", at=datetime(2025, 5, 10))
+    assert made.deal_id == "D0001"  # the X ids are another shape: D numbering starts at 1
+    deals.advance(ws, "D0001", actor="li")
+    deals.drop(ws, "D0001", actor="li", note="lost budget")
     rows = {r["step"]: r["organisations"] for r in report.conversion(ws, event_id="P1")}
-    # P1 attendees A1, A2; A2 reached in_progress through D0004, A1 and A2 signed X1.
+    # P1 attendees A1, A2; A2 reached in_progress through D0001, A1 and A2 signed X1.
     assert rows == {"attended": 2, "met": 2, "intent": 2, "in_progress": 2, "signed": 2}
     assert report.funnel(ws, event_id="P1")["deals"]["dropped"] == 1
 

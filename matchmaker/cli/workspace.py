@@ -10,8 +10,8 @@ import typer
 from matchmaker.cli.accounts import ensure_first_admin
 from matchmaker.cli.state import cli_actor, handle_errors, open_store
 from matchmaker.demo.generate import DEMO_DIR
-from matchmaker.errors import ValidationError
-from matchmaker.ingest.workspace import export_workspace, import_workspace
+from matchmaker.ingest.uploads import import_audited
+from matchmaker.ingest.workspace import export_workspace
 from matchmaker.store.accounts import audit
 
 __all__ = ["app"]
@@ -41,13 +41,7 @@ def import_(
     path: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx workbook.")],
 ) -> None:
     """Validate a workspace and import it; on any problem write nothing and exit 2."""
-    store = open_store()
-    try:
-        result = import_workspace(store, path)
-    except ValidationError as exc:
-        audit(store, cli_actor(), "import.refused", f"{path.name}: {len(exc.problems)} problem(s)")
-        raise
-    audit(store, cli_actor(), "import", f"{path.name}: {result}")
+    result = import_audited(open_store(), path, cli_actor())
     for table, (added, updated) in result.items():
         typer.echo(f"{table}: {added} added, {updated} updated")
 
@@ -76,7 +70,6 @@ def demo(
     if if_empty and store.count("organizations"):
         typer.echo("the database already holds organisations; demo not loaded")
         return
-    result = import_workspace(store, DEMO_DIR)
-    audit(store, cli_actor(), "import", f"demo workspace: {result}")
+    result = import_audited(store, DEMO_DIR, cli_actor(), label="demo workspace")
     added = sum(a for a, _ in result.values())
     typer.echo(f"demo workspace loaded: {added} rows added")

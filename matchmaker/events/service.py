@@ -13,12 +13,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from matchmaker.errors import DataError
 from matchmaker.events.invite import Candidate, Invitation, Quotas, choose_invitees, compare_lists
 from matchmaker.events.schedule import Agenda, make_schedule
 from matchmaker.recommend.recommender import Recommender
 from matchmaker.roles import now_utc
+from matchmaker.schema import next_id
 from matchmaker.store.database import Store
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "InvitePlan",
     "add_request",
     "attendees",
+    "create_event",
     "event_candidates",
     "get_event",
     "habit_list",
@@ -306,3 +309,43 @@ def save_agenda(store: Store, event_id: str, agenda: Agenda) -> tuple[int, int]:
     ]
     store.replace_meetings(event_id, rows, "proposed")
     return len(rows), len(agenda.meetings) - len(rows)
+
+
+def create_event(
+    store: Store,
+    name: str,
+    day: date,
+    *,
+    chains: tuple[str, ...] | list[str] = (),
+    venue: str | None = None,
+    capacity: int | None = None,
+    event_id: str | None = None,
+) -> str:
+    """Create an event; return its id.
+
+    ``event_id`` defaults to the next free ``EV<number>`` after the largest one in use.
+
+    Raises
+    ------
+    DataError
+        An empty name, a capacity below 1, or an id already used.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise DataError("an event needs a name; got an empty one")
+    if capacity is not None and capacity < 1:
+        raise DataError(f"capacity must be 1 or more; got {capacity}")
+    taken = store.ids("events")
+    event_id = event_id or next_id(taken, "EV")
+    if event_id in taken:
+        raise DataError(f"event id {event_id!r} is already used")
+    row = {
+        "event_id": event_id,
+        "name": name,
+        "date": day,
+        "chains": tuple(chains),
+        "venue": venue or None,
+        "capacity": capacity,
+    }
+    store.upsert({"events": [row]})
+    return event_id

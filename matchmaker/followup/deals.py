@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta
 from matchmaker import config
 from matchmaker.errors import ConflictError, DataError, TransitionError
 from matchmaker.roles import now_utc
-from matchmaker.schema import DEAL_STAGES, Deal
+from matchmaker.schema import DEAL_STAGES, Deal, next_id
 from matchmaker.store.access import require_org
 from matchmaker.store.accounts import audit
 from matchmaker.store.database import Store
@@ -110,11 +110,7 @@ def _actor(actor: str) -> str:
 
 
 def _new_id(store: Store) -> str:
-    taken = store.ids("deals")
-    n = len(taken) + 1
-    while f"D{n:04d}" in taken:
-        n += 1
-    return f"D{n:04d}"
+    return next_id(store.ids("deals"), "D")
 
 
 def add_deal(

@@ -26,6 +26,7 @@ from sklearn.preprocessing import normalize
 
 from matchmaker.errors import DataError
 from matchmaker.recommend.chain import Chain, graded_pairs, relation_graph
+from matchmaker.schema import item_text
 
 __all__ = [
     "CHAIN_DEPTH",
@@ -34,7 +35,6 @@ __all__ = [
     "ScoringContext",
     "build_context",
     "char_ngrams",
-    "item_text",
 ]
 
 CHAIN_DEPTH = 3  # chain_in/chain_out look this many supply links upstream
@@ -194,15 +194,6 @@ def char_ngrams(text: str) -> list[str]:
         for size in (1, 2, 3):
             grams += [padded[i : i + size] for i in range(len(padded) - size + 1)]
     return [g for g in grams if g.strip()]
-
-
-def item_text(row: Mapping) -> str:
-    """The text of an item row: title, description and keywords."""
-    keywords = row.get("keywords") or ()
-    if isinstance(keywords, str):
-        keywords = [k for k in keywords.split(";") if k]
-    parts = [row.get("title") or "", row.get("description") or "", " ".join(keywords)]
-    return ". ".join(p for p in parts if p)
 
 
 def _org_text(org: Mapping) -> str:

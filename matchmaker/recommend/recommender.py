@@ -62,10 +62,11 @@ from matchmaker.recommend.candidates import (
     retrieval_lexical,
     row_max,
 )
-from matchmaker.recommend.context import CHAIN_DEPTH, item_text
+from matchmaker.recommend.context import CHAIN_DEPTH
 from matchmaker.recommend.embed import CachedEmbedder, load_embedder, org_vectors
 from matchmaker.recommend.explain import DIRECTIONS, Explainer, PairValue, Suggestion, visible_to
 from matchmaker.recommend.score import FEATURES, build_context
+from matchmaker.schema import item_text
 from matchmaker.store.access import policy_of, unscoped
 from matchmaker.store.database import Store
 

@@ -1,5 +1,5 @@
-"""Read-only frames for the event, agenda, suggestion and deal pages (and one write: a new
-event). See :mod:`matchmaker.views.browse` for the rule pages follow.
+"""Frames for the follow-up pages: the deal board, a deal's history, the report workbook.
+Reads only: deal changes are :mod:`matchmaker.followup.deals` calls.
 """
 
 from __future__ import annotations
@@ -10,30 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from matchmaker.errors import DataError
-from matchmaker.events.agenda_files import write_agenda
 from matchmaker.followup.deals import history, list_deals
 from matchmaker.followup.report import export_xlsx
-from matchmaker.recommend.explain import SUGGESTION_COLUMNS
 from matchmaker.store.database import Store
 from matchmaker.views.browse import org_label, org_names
 
-__all__ = [
-    "DEAL_BOARD_COLUMNS",
-    "agenda_files",
-    "agenda_grid",
-    "deal_board",
-    "deal_history",
-    "invitation_frame",
-    "live_deal_pairs",
-    "meetings_frame",
-    "new_event",
-    "org_list_frame",
-    "participants_frame",
-    "report_xlsx",
-    "request_frame",
-    "suggestion_frame",
-]
+__all__ = ["DEAL_BOARD_COLUMNS", "deal_board", "deal_history", "report_xlsx"]
 
 # --- deals -------------------------------------------------------------------------------
 
@@ -98,22 +80,6 @@ def deal_board(
     return pd.DataFrame(records, columns=list(DEAL_BOARD_COLUMNS))
 
 
-def live_deal_pairs(store: Store) -> set[frozenset]:
-    """Pairs of organisations with a deal that is not dropped (frozensets of two ids)."""
-    return {
-        frozenset((d["org_a"], d["org_b"]))
-        for d in store.rows("deals", order=False)
-        if d["stage"] != "dropped"
-    }
-
-
-def suggestion_frame(suggestions: list) -> pd.DataFrame:
-    """Suggestions as a table to export: ``rank`` (1 = best) then the columns of
-    :data:`matchmaker.recommend.explain.SUGGESTION_COLUMNS`."""
-    rows = [{"rank": i, **s.to_row()} for i, s in enumerate(suggestions, start=1)]
-    return pd.DataFrame(rows, columns=["rank", *SUGGESTION_COLUMNS])
-
-
 def deal_history(store: Store, deal_id: str) -> pd.DataFrame:
     """The changes of one deal, oldest first (:func:`matchmaker.followup.deals.history`)."""
     columns = ["at", "actor", "from_stage", "to_stage", "note", "suggestion"]
@@ -126,163 +92,3 @@ def report_xlsx(store: Store, event_id: str | None = None, chain: str | None = N
     download."""
     with tempfile.TemporaryDirectory(prefix="matchmaker-report-") as tmp:
         return export_xlsx(store, Path(tmp) / "report.xlsx", event_id, chain).read_bytes()
-
-
-# --- events --------------------------------------------------------------------------
-
-
-def new_event(
-    store: Store,
-    name: str,
-    day: date,
-    *,
-    chains: tuple[str, ...] | list[str] = (),
-    venue: str | None = None,
-    capacity: int | None = None,
-    event_id: str | None = None,
-) -> str:
-    """Create an event (one of the few writes the app makes itself); return its id.
-
-    ``event_id`` defaults to the next free ``EV<number>`` after the largest one in use.
-
-    Raises
-    ------
-    DataError
-        An empty name, a capacity below 1, or an id already used.
-    """
-    name = (name or "").strip()
-    if not name:
-        raise DataError("an event needs a name; got an empty one")
-    if capacity is not None and capacity < 1:
-        raise DataError(f"capacity must be 1 or more; got {capacity}")
-    taken = store.ids("events")
-    if not event_id:
-        numbers = [int(e[2:]) for e in taken if e.startswith("EV") and e[2:].isdigit()]
-        event_id = f"EV{max(numbers, default=0) + 1:04d}"
-    if event_id in taken:
-        raise DataError(f"event id {event_id!r} is already used")
-    row = {
-        "event_id": event_id,
-        "name": name,
-        "date": day,
-        "chains": tuple(chains),
-        "venue": venue or None,
-        "capacity": capacity,
-    }
-    store.upsert({"events": [row]})
-    return event_id
-
-
-def invitation_frame(store: Store, invitation, candidates: list) -> pd.DataFrame:
-    """An invitation list as a table: who, local or not, first time, segment, why.
-
-    Parameters
-    ----------
-    invitation : matchmaker.events.invite.Invitation
-    candidates : list of matchmaker.events.invite.Candidate
-        The event's candidates (for the local / first-time / segment columns).
-    """
-    names = org_names(store)
-    info = {c.org_id: c for c in candidates}
-    rows = []
-    for i, inv in enumerate(invitation.invitees, start=1):
-        c = info.get(inv.org_id)
-        rows.append(
-            {
-                "rank": i,
-                "org_id": inv.org_id,
-                "name": names.get(inv.org_id, ""),
-                "local": c.local if c else None,
-                "first_time": c.first_time if c else None,
-                "segment": c.segment if c else None,
-                "partners": ", ".join(org_label(p.org_id, names) for p in inv.partners),
-                "reason": inv.reason,
-            }
-        )
-    columns = ["rank", "org_id", "name", "local", "first_time", "segment", "partners", "reason"]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def org_list_frame(store: Store, org_ids: list[str], candidates: list) -> pd.DataFrame:
-    """Organisations as a table with their local / first-time / segment attributes."""
-    names = org_names(store)
-    info = {c.org_id: c for c in candidates}
-    rows = [
-        {
-            "org_id": o,
-            "name": names.get(o, ""),
-            "local": info[o].local if o in info else None,
-            "first_time": info[o].first_time if o in info else None,
-            "segment": info[o].segment if o in info else None,
-        }
-        for o in org_ids
-    ]
-    return pd.DataFrame(rows, columns=["org_id", "name", "local", "first_time", "segment"])
-
-
-def participants_frame(store: Store, event_id: str) -> pd.DataFrame:
-    """The participants of an event with their names and statuses, by org id."""
-    names = org_names(store)
-    rows = [
-        {"org_id": p["org_id"], "name": names.get(p["org_id"], ""), "status": p["status"]}
-        for p in store.rows("participants", event_id=event_id)
-    ]
-    return pd.DataFrame(rows, columns=["org_id", "name", "status"])
-
-
-def agenda_grid(agenda, names: dict[str, str]) -> pd.DataFrame:
-    """The agenda as a grid: one row per slot, one column per table, cells "A & B"."""
-    rows = agenda.by_table(names)
-    if not rows:
-        return pd.DataFrame(columns=["slot"])
-    frame = pd.DataFrame(rows)
-    frame["meeting"] = frame["name_a"] + " & " + frame["name_b"]
-    grid = frame.pivot_table(index="slot", columns="table", values="meeting", aggfunc="first")
-    return grid.reindex(sorted(grid.columns), axis=1).fillna("").reset_index()
-
-
-def agenda_files(agenda, names: dict[str, str], title: str = "") -> dict[str, bytes]:
-    """The agenda's downloads (:func:`matchmaker.events.agenda_files.write_agenda`) as bytes by
-    kind:
-    ``by_org`` and ``by_table`` (CSV), ``xlsx`` and ``html`` (printable)."""
-    with tempfile.TemporaryDirectory(prefix="matchmaker-agenda-") as tmp:
-        paths = write_agenda(agenda, tmp, names, title)
-        return {kind: path.read_bytes() for kind, path in paths.items()}
-
-
-def meetings_frame(store: Store, event_id: str) -> pd.DataFrame:
-    """The meetings on record for an event, by slot, table and pair, with names."""
-    names = org_names(store)
-    rows = [
-        {
-            "slot": m["slot"],
-            "table": m["table"],
-            "org_a": m["org_a"],
-            "name_a": names.get(m["org_a"], ""),
-            "org_b": m["org_b"],
-            "name_b": names.get(m["org_b"], ""),
-            "status": m["status"],
-        }
-        for m in store.rows("meetings", event_id=event_id)
-    ]
-    frame = pd.DataFrame(
-        rows, columns=["slot", "table", "org_a", "name_a", "org_b", "name_b", "status"]
-    )
-    return frame.sort_values(["slot", "table", "org_a"], na_position="last").reset_index(drop=True)
-
-
-def request_frame(store: Store, event_id: str) -> pd.DataFrame:
-    """The event's meeting requests and do-not-meet marks with names, by requester."""
-    names = org_names(store)
-    rows = [
-        {
-            "org_id": r["org_id"],
-            "name": names.get(r["org_id"], ""),
-            "other_id": r["other_id"],
-            "other_name": names.get(r["other_id"], ""),
-            "kind": r["kind"],
-            "note": r["note"],
-        }
-        for r in store.rows("meeting_requests", event_id=event_id)
-    ]
-    return pd.DataFrame(rows, columns=["org_id", "name", "other_id", "other_name", "kind", "note"])

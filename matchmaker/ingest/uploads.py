@@ -1,9 +1,9 @@
-"""Workspace uploads and downloads for the app: uploaded files in, bytes out.
+"""Imports and exports as a user makes them: audited, from a path or from uploaded bytes.
 
-:func:`import_files` hands uploaded files to :func:`matchmaker.ingest.workspace.import_workspace`
-(which validates everything and writes nothing when anything is wrong);
-:func:`export_bytes` returns :func:`matchmaker.ingest.workspace.export_workspace`'s files as one
-download; :func:`load_demo` loads the demo workspace.
+:func:`import_audited` is the one way the CLI and the app import a workspace (the import and
+its refusal are both audited); :func:`import_files` hands uploaded files to it;
+:func:`export_bytes` returns :func:`~matchmaker.ingest.workspace.export_workspace`'s files as
+one download (audited too).
 """
 
 from __future__ import annotations
@@ -14,14 +14,13 @@ import zipfile
 from pathlib import Path
 
 from matchmaker import config
-from matchmaker.demo.generate import DEMO_DIR
 from matchmaker.errors import DataError, ValidationError
 from matchmaker.ingest.workspace import export_workspace, import_workspace
 from matchmaker.schema import TABLE_ORDER
 from matchmaker.store.accounts import actor_of, audit
 from matchmaker.store.database import Store
 
-__all__ = ["export_bytes", "import_files", "load_demo"]
+__all__ = ["export_bytes", "import_audited", "import_files"]
 
 _WORKSPACE_FILES = {f"{name}.csv" for name in TABLE_ORDER}
 
@@ -73,24 +72,36 @@ def import_files(store: Store, files: list[tuple[str, bytes]]) -> dict[str, tupl
         for name, content in zip(names, (c for _, c in files), strict=True):
             (folder / name).write_bytes(content)
         target = folder / workbooks[0] if workbooks else folder
-        try:
-            result = import_workspace(store, target)
-        except ValidationError as exc:
-            what = f"upload {', '.join(names)}: {len(exc.problems)} problem(s)"
-            audit(store, actor_of(store), "import.refused", what)
-            raise
-    audit(store, actor_of(store), "import", f"upload {', '.join(names)}: {result}")
-    return result
+        return import_audited(store, target, label=f"upload {', '.join(names)}")
 
 
-def load_demo(store: Store) -> int:
-    """Load the demo workspace (``data/demo``) into ``store``; return how many rows were added.
+def import_audited(store: Store, path, actor=None, label: str | None = None):
+    """:func:`~matchmaker.ingest.workspace.import_workspace`, with the import (or its
+    refusal) written to the audit log.
 
-    Loading twice adds nothing (the import upserts by id).
+    Parameters
+    ----------
+    path : path-like
+        A folder of CSV files or one ``.xlsx`` workbook.
+    actor : User or str, optional
+        Who imports; default: the user a scoped store acts for, else ``"app"``.
+    label : str, optional
+        What the audit line calls the source; default: the file or folder name.
+
+    Returns
+    -------
+    dict
+        ``{table: (added, updated)}``.
     """
-    result = import_workspace(store, DEMO_DIR)
-    audit(store, actor_of(store), "import", f"demo workspace: {result}")
-    return sum(added for added, _ in result.values())
+    actor = actor if actor is not None else actor_of(store)
+    label = label or Path(path).name
+    try:
+        result = import_workspace(store, path)
+    except ValidationError as exc:
+        audit(store, actor, "import.refused", f"{label}: {len(exc.problems)} problem(s)")
+        raise
+    audit(store, actor, "import", f"{label}: {result}")
+    return result
 
 
 def export_bytes(store: Store, fmt: str) -> bytes:
