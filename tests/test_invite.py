@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from matchmaker.cli import app
+from matchmaker.cli import events as cli_events
 from matchmaker.errors import DataError, InfeasibleError, NotFoundError
 from matchmaker.events import service as events
 from matchmaker.events.invite import (
@@ -316,7 +317,7 @@ def test_plan_and_save_invitations(ev_ws):
 
 
 def test_cli_invite(ev_ws, monkeypatch, tmp_path):
-    monkeypatch.setattr(events, "recommender_pairs", lambda store: _source)
+    monkeypatch.setattr(cli_events, "_pair_source", lambda store: _source)
     run = CliRunner()
     out = tmp_path / "list.csv"
     res = run.invoke(app, ["--db", ev_ws.url, "invite", "E2", "--capacity", "2", "--out", str(out)])

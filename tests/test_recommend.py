@@ -101,7 +101,6 @@ WORKSPACE = {
 def _settings(tmp_path, monkeypatch):
     """Rankers go to a temporary models folder; diversity off unless a test sets it."""
     monkeypatch.setenv("MATCHMAKER_MODELS_DIR", str(tmp_path / "models"))
-    monkeypatch.setenv("MATCHMAKER_DIVERSITY", "0")
 
 
 @pytest.fixture
@@ -112,7 +111,7 @@ def ws(sqlite_store):
 
 @pytest.fixture
 def rec(ws):
-    return Recommender(ws, Words())
+    return Recommender(ws, Words(), diversity=0)
 
 
 def _ids(suggestions):
@@ -187,7 +186,7 @@ def test_shared_partners_in_reason(ws):
     )
     s = next(
         s
-        for s in Recommender(ws, Words()).recommend("BUY", "suppliers", 5)
+        for s in Recommender(ws, Words(), diversity=0).recommend("BUY", "suppliers", 5)
         if s.partner_id == "CELL2"
     )
     assert s.shared_partners == ("MINE",) and s.shared_partner_names == ("Mine Co",)
@@ -199,16 +198,15 @@ def test_shared_partners_in_reason(ws):
 
 def test_novelty_down_weights_known_partners(ws, monkeypatch):
     ws.upsert({"relations": [{"org_a": "CELL1", "org_b": "BUY", "kind": "supplier_of"}]})
-    monkeypatch.setenv("MATCHMAKER_NOVELTY", "0")
-    rec = Recommender(ws, Words())
+    rec = Recommender(ws, Words(), diversity=0, novelty=0)
     plain = {s.partner_id: s for s in rec.recommend("BUY", "suppliers", 5)}
-    monkeypatch.setenv("MATCHMAKER_NOVELTY", "0.5")
+    rec.novelty = 0.5
     half = {s.partner_id: s for s in rec.recommend("BUY", "suppliers", 5)}
     assert half["CELL1"].score == pytest.approx(plain["CELL1"].score * 0.5)
     assert half["CELL2"].score == pytest.approx(plain["CELL2"].score)
     assert half["CELL1"].already_partners and not half["CELL2"].already_partners
     assert "already work together" in half["CELL1"].reason
-    monkeypatch.setenv("MATCHMAKER_NOVELTY", "1")
+    rec.novelty = 1.0
     assert "CELL1" not in _ids(rec.recommend("BUY", "suppliers", 5))
 
 
@@ -221,8 +219,7 @@ def test_met_pairs_are_down_weighted(ws, monkeypatch):
             "meetings": [{"event_id": "E1", "org_a": "BUY", "org_b": "CELL2", "status": "held"}],
         }
     )
-    monkeypatch.setenv("MATCHMAKER_NOVELTY", "1")
-    found = Recommender(ws, Words()).recommend("BUY", "suppliers", 5)
+    found = Recommender(ws, Words(), diversity=0, novelty=1).recommend("BUY", "suppliers", 5)
     assert "CELL2" not in _ids(found)
 
 
@@ -234,12 +231,14 @@ def test_signed_deal_raises_similar_partners(ws):
         }
     )
     before = {
-        s.partner_id: s.score for s in Recommender(ws, Words()).recommend("BUY", "suppliers", 8)
+        s.partner_id: s.score
+        for s in Recommender(ws, Words(), diversity=0).recommend("BUY", "suppliers", 8)
     }
     deal = {"deal_id": "D1", "org_a": "BUY", "org_b": "POUCH", "stage": "signed"}
     ws.upsert({"deals": [deal]})
     after = {
-        s.partner_id: s.score for s in Recommender(ws, Words()).recommend("BUY", "suppliers", 8)
+        s.partner_id: s.score
+        for s in Recommender(ws, Words(), diversity=0).recommend("BUY", "suppliers", 8)
     }
     # CELL2 (pouch cells, like the new partner) gains more than CELL1 and MINE.
     assert after["CELL2"] > before["CELL2"]
@@ -248,7 +247,7 @@ def test_signed_deal_raises_similar_partners(ws):
 
 
 def test_refresh_sees_new_data(ws):
-    rec = Recommender(ws, Words())
+    rec = Recommender(ws, Words(), diversity=0)
     ws.upsert(
         {
             "organizations": [_org("NEW", "New Cells")],
@@ -264,13 +263,15 @@ def test_ranker_learns_from_outcomes_and_is_saved(ws, monkeypatch, tmp_path):
     monkeypatch.setenv("MATCHMAKER_MIN_TRAINING_PAIRS", "3")
     pairs = [("CELL1", "BUY"), ("CATH", "CELL1"), ("MINE", "CATH"), ("BUY", "FLEET")]
     ws.upsert({"relations": [{"org_a": a, "org_b": b, "kind": "supplier_of"} for a, b in pairs]})
-    rec = Recommender(ws, Words())
+    rec = Recommender(ws, Words(), diversity=0)
     assert rec.ranker.fallback_ is False and "learned" in rec.ranker.message_
     assert rec.ranker_path.parent == tmp_path / "models" / "rankers"
     meta = json.loads(rec.ranker_path.with_suffix(".json").read_text())
     assert meta["positives"] == 8 and meta["training_data_fingerprint"]
     stamp = rec.ranker_path.stat().st_mtime_ns
-    again = Recommender(ws, Words())  # same data: the saved ranker is loaded, not refitted
+    again = Recommender(
+        ws, Words(), diversity=0
+    )  # same data: the saved ranker is loaded, not refitted
     assert again.ranker_path == rec.ranker_path and rec.ranker_path.stat().st_mtime_ns == stamp
     assert again.recommend("CELL2", "customers", 3)
 
@@ -282,10 +283,10 @@ def test_too_few_outcomes_fall_back_and_say_so(rec):
 
 def test_unchanged_data_embeds_nothing(ws):
     first = Words()
-    Recommender(ws, first)
+    Recommender(ws, first, diversity=0)
     assert first.count > 0
     second = Words()
-    rec = Recommender(ws, second)
+    rec = Recommender(ws, second, diversity=0)
     assert second.count == 0 and rec.embedded == 0
 
 
@@ -301,8 +302,7 @@ def test_mmr_exact():
 
 
 def test_diversity_spreads_segments(ws, monkeypatch):
-    monkeypatch.setenv("MATCHMAKER_DIVERSITY", "0.9")
-    found = Recommender(ws, Words()).recommend("BUY", "suppliers", 3)
+    found = Recommender(ws, Words(), diversity=0.9).recommend("BUY", "suppliers", 3)
     assert found[0].partner_id == "CELL1"
     assert sorted(s.segment for s in found) == ["S1", "S2", "S3"]
 
@@ -321,14 +321,14 @@ def test_cap_exposure_exact():
 
 
 def test_recommend_all_respects_exposure_cap(rec, monkeypatch):
-    monkeypatch.setenv("MATCHMAKER_EXPOSURE_CAP", "1")
+    rec.exposure_cap = 1.0
     free = rec.recommend_all(3, progress=False)
     counts = {}
     for found in free.values():
         for s in found:
             counts[s.partner_id] = counts.get(s.partner_id, 0) + 1
     assert max(counts.values()) > 2
-    monkeypatch.setenv("MATCHMAKER_EXPOSURE_CAP", "0.25")  # 8 lists -> at most 2 each
+    rec.exposure_cap = 0.25  # 8 lists -> at most 2 each
     capped = rec.recommend_all(3, progress=False)
     counts = {}
     for found in capped.values():
@@ -460,7 +460,7 @@ def test_pair_features_equal_the_scorers(ws):
     from matchmaker.recommend.score import feature_matrix
 
     ws.upsert({"relations": [{"org_a": "MINE", "org_b": "CATH", "kind": "supplier_of"}]})
-    ctx = Recommender(ws, Words()).ctx
+    ctx = Recommender(ws, Words(), diversity=0).ctx
     for a in range(len(ctx.org_ids)):
         cols = np.array([c for c in range(len(ctx.org_ids)) if c != a])
         expected = feature_matrix(ctx, (np.full(len(cols), a), cols))
@@ -484,7 +484,7 @@ def demo_recommender(tmp_path_factory):
         store = Store(f"sqlite:///{folder / 'demo.db'}")
         store.init()
         import_workspace(store, demo.DEMO_DIR)
-        rec = Recommender(store, load_embedder())
+        rec = Recommender(store, load_embedder(), diversity=0)
     yield rec, demo.SHOWCASE
     store.engine.dispose()
 
@@ -587,9 +587,8 @@ def directed(sqlite_store, monkeypatch):
     direction, as a ranker fitted on undirected outcomes does; 0.3 for other pairs."""
     from matchmaker.recommend.score import FEATURES
 
-    monkeypatch.setenv("MATCHMAKER_NOVELTY", "0")
     sqlite_store.upsert(DIRECTED)
-    rec = Recommender(sqlite_store, Words())
+    rec = Recommender(sqlite_store, Words(), diversity=0, novelty=0)
     known = FEATURES.index("degree_b")
     rec.ranker.fallback_ = False
     rec.ranker.predict = lambda X: np.where(X[:, known] > 0, 0.99, 0.3)

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from matchmaker.cli import app
+from matchmaker.cli import events as cli_events
 from matchmaker.errors import DataError, NotFoundError
 from matchmaker.events import service as events
 from matchmaker.events.agenda_files import agenda_html, write_agenda
@@ -223,7 +224,7 @@ def test_plan_and_save_agenda(ev):
 
 
 def test_cli_schedule(ev, monkeypatch, tmp_path):
-    monkeypatch.setattr(events, "recommender_pairs", lambda store: _pairs)
+    monkeypatch.setattr(cli_events, "_pair_source", lambda store: _pairs)
     run = CliRunner()
     db = ["--db", ev.url]
     assert run.invoke(app, [*db, "schedule", "request", "E", "A", "C", "--avoid"]).exit_code == 0

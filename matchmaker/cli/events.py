@@ -9,6 +9,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+from matchmaker import config
 from matchmaker.cli.state import handle_errors, open_store
 from matchmaker.errors import DataError, NotFoundError
 from matchmaker.events.agenda_files import write_agenda
@@ -18,17 +19,24 @@ from matchmaker.events.service import (
     get_event,
     plan_agenda,
     plan_invitations,
+    recommender_pairs,
     remove_request,
     requests,
     save_agenda,
     save_invitations,
 )
+from matchmaker.recommend.recommender import TUNING, Recommender
 
 __all__ = ["app", "schedule_app"]
 
 app = typer.Typer()
 schedule_app = typer.Typer(help="1:1 meeting agendas: requests, do-not-meet marks, schedules.")
 app.add_typer(schedule_app, name="schedule")
+
+
+def _pair_source(store):
+    """Pair values from a recommender tuned by the settings (read here, once)."""
+    return recommender_pairs(store, recommender=Recommender(store, **config.read(*TUNING)))
 
 
 def _ids_option(text: str | None) -> tuple[str, ...]:
@@ -61,7 +69,7 @@ def invite(
         raise DataError(f"--out must end in .csv or .xlsx; got {out.name!r}")
     store = open_store()
     quotas = Quotas(min_outside, min_new, max_per_segment, _ids_option(must), _ids_option(exclude))
-    plan = plan_invitations(store, event_id, capacity, quotas, partners)
+    plan = plan_invitations(store, event_id, capacity, quotas, partners, _pair_source(store))
     names = {o["org_id"]: o["name"] for o in store.rows("organizations")}
     rows = [
         {
@@ -123,7 +131,7 @@ def schedule_make(
     store = open_store()
     agenda = plan_agenda(
         store, event_id, slots, tables, per_table, min_meetings, max_meetings,
-        _ids_option(status),
+        _ids_option(status), pair_source=_pair_source(store),
     )  # fmt: skip
     counts = {o: 0 for o in agenda.attendees}
     for m in agenda.meetings:

@@ -8,11 +8,12 @@ from typing import Annotated
 
 import typer
 
+from matchmaker import config
 from matchmaker.cli.state import handle_errors, open_store
 from matchmaker.errors import DataError
 from matchmaker.recommend import evaluate as ev
 from matchmaker.recommend.explain import write_csv
-from matchmaker.recommend.recommender import Recommender
+from matchmaker.recommend.recommender import TUNING, Recommender
 from matchmaker.store.access import require_org
 
 __all__ = ["app", "evaluate_app"]
@@ -45,7 +46,7 @@ def recommend(
         raise DataError("--all needs --out FILE.csv")
     store = open_store()
     require_org(store, org_id, "suggestions")  # refused before the model is loaded
-    rec = Recommender(store, progress=all_orgs)
+    rec = Recommender(store, progress=all_orgs, **config.read(*TUNING))
     typer.echo(f"ranker: {rec.ranker.message_}", err=True)
     if all_orgs:
         lists = rec.recommend_all(top, direction, progress=True)

@@ -33,7 +33,8 @@ and then answers queries in milliseconds:
 5. **explanations**: :class:`matchmaker.recommend.explain.Explainer`.
 
 >>> # doctest: +SKIP
->>> recommend("ORG1", direction="suppliers", k=5)[0].reason
+>>> rec = Recommender(store, **config.read(*TUNING))  # settings read once, at the edge
+>>> rec.recommend("ORG1", direction="suppliers", k=5)[0].reason
 'Cathode Co can supply Battery Co: its offer "NMC cathode powder" matches ...'
 """
 
@@ -52,7 +53,6 @@ from matchmaker import config
 from matchmaker.errors import DataError, NotFoundError
 from matchmaker.recommend import rank
 from matchmaker.recommend.candidates import (
-    FILTER_KEYS,
     VectorIndex,
     allowed_mask,
     cap_exposure,
@@ -68,9 +68,11 @@ from matchmaker.recommend.explain import DIRECTIONS, Explainer, PairValue, Sugge
 from matchmaker.recommend.score import FEATURES, build_context
 from matchmaker.schema import item_text
 from matchmaker.store.access import policy_of, unscoped
-from matchmaker.store.database import Store
 
-__all__ = ["DIRECTIONS", "FILTER_KEYS", "PairValue", "Recommender", "Suggestion", "recommend"]
+TUNING = ("novelty", "diversity", "exposure_cap")
+"""The settings a :class:`Recommender` takes as parameters."""
+
+__all__ = ["TUNING", "Recommender"]
 
 TECH_KINDS = ("university", "institute")
 EXACT_LIMIT = 3000  # up to this many organisations every one is scored (no retrieval step)
@@ -133,6 +135,9 @@ class Recommender:
         Vectors are cached in ``store`` (:class:`matchmaker.recommend.embed.CachedEmbedder`).
     progress : bool
         Show progress bars while embedding.
+    novelty, diversity, exposure_cap : float
+        0..1, the settings of the same names (see docs/settings.md); the callers read them
+        once (``config.read(*TUNING)``) and pass them in. Out of range: :class:`ConfigError`.
 
     Attributes
     ----------
@@ -146,7 +151,19 @@ class Recommender:
         Texts sent to the model by this object (0 when every text was cached).
     """
 
-    def __init__(self, store, embedder=None, progress: bool = False):
+    def __init__(
+        self,
+        store,
+        embedder=None,
+        progress: bool = False,
+        *,
+        novelty: float = config.default("novelty"),
+        diversity: float = config.default("diversity"),
+        exposure_cap: float = config.default("exposure_cap"),
+    ):
+        self.novelty = config.check("novelty", novelty)
+        self.diversity = config.check("diversity", diversity)
+        self.exposure_cap = config.check("exposure_cap", exposure_cap)
         # The index is built from all data; what it returns passes the acting user's policy.
         self.policy = policy_of(store)
         self.store = unscoped(store)
@@ -306,7 +323,7 @@ class Recommender:
             max(50, POOL * k),
         )
         scored, X = self._score(a, cols, direction)
-        novelty = min(max(config.get("novelty"), 0.0), 1.0)
+        novelty = self.novelty
         min_score = float(filters.get("min_score", 0.0))
         out = []
         for pos, (b, (d, score, recip)) in enumerate(zip(cols, scored, strict=True)):
@@ -324,7 +341,7 @@ class Recommender:
 
     def _diverse(self, org_id: str, entries: list[tuple], k: int) -> list[tuple]:
         """``entries`` re-ordered by MMR over their partners' chain segments, cut to ``k``."""
-        diversity = min(max(config.get("diversity"), 0.0), 1.0)
+        diversity = self.diversity
         if diversity == 0 or len(entries) <= 1:
             return entries[:k]
         entries = entries[: 3 * k]  # MMR looks this far down the list
@@ -401,7 +418,7 @@ class Recommender:
             with _one_thread():
                 ranked[org_id] = self._ranked(org_id, direction, k, None)
         lists = {o: [(self.ctx.org_ids[r[0]], r[2]) for r in rs] for o, rs in ranked.items()}
-        kept = cap_exposure(lists, k, config.get("exposure_cap"))
+        kept = cap_exposure(lists, k, self.exposure_cap)
         out = {}
         for org_id, partners in kept.items():
             by_id = {self.ctx.org_ids[r[0]]: r for r in ranked[org_id]}
@@ -427,7 +444,7 @@ class Recommender:
 
     def _pair_values(self, ids: list[str], min_value: float) -> list[PairValue]:
         rows = {o: self._org(o) for o in ids}
-        novelty = min(max(config.get("novelty"), 0.0), 1.0)
+        novelty = self.novelty
         out = []
         for i, a in enumerate(ids):
             rest = np.array([rows[b] for b in ids[i + 1 :]], dtype=np.int64)
@@ -458,25 +475,3 @@ def _one_thread():
 
 def _row(matrix, i: int):
     return None if matrix is None else matrix[i : i + 1]
-
-
-_DEFAULT: dict[str, Recommender] = {}
-
-
-def recommend(
-    org_id: str,
-    direction: str = "both",
-    k: int = 20,
-    filters: Mapping | None = None,
-    store=None,
-) -> list[Suggestion]:
-    """Suggestions for one organisation (see :meth:`Recommender.recommend`).
-
-    ``store`` defaults to the ``db`` setting; the recommender of a store is built once per
-    process and reused (call ``Recommender.refresh`` after the data changed).
-    """
-    store = store or Store()
-    key = store.url
-    if key not in _DEFAULT:
-        _DEFAULT[key] = Recommender(store)
-    return _DEFAULT[key].recommend(org_id, direction, k, filters)
