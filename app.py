@@ -1,12 +1,13 @@
 """matchmaker's app: the page router and the sidebar every page shares.
 
 Run with ``streamlit run app.py`` (or ``make run``). The database is the ``db`` setting
-(``MATCHMAKER_DB``); each page lives in ``app_pages/``.
+(``MATCHMAKER_DB``); each page lives in ``app_pages/`` and is listed once, with the roles
+that may open it, in ``app_pages/registry.py``.
 """
 
 import streamlit as st
 
-from app_pages import ui
+from app_pages import registry, ui
 
 st.set_page_config(page_title="matchmaker", page_icon=":material/hub:", layout="wide")
 
@@ -16,49 +17,15 @@ with st.sidebar:
 ui.require_ready()
 user = ui.check_signed_in()
 if user is None:  # signed out: the sign-in page is the only page
-    st.navigation(
-        [st.Page("app_pages/signin.py", title=ui.tr("nav.signin"), icon=":material/login:")]
-    ).run()
+    page = registry.SIGN_IN
+    st.navigation([st.Page(page.path, title=ui.tr(page.title), icon=page.icon)]).run()
     st.stop()
 
-PAGES = {
-    "nav.section.workspace": [
-        ("overview", "nav.overview", ":material/dashboard:"),
-        ("organisations", "nav.organisations", ":material/apartment:"),
-        ("chain", "nav.chain", ":material/account_tree:"),
-        ("import_export", "nav.import", ":material/upload_file:"),
-    ],
-    "nav.section.matching": [
-        ("suggestions", "nav.suggestions", ":material/join_inner:"),
-        ("events", "nav.events", ":material/event:"),
-        ("agenda", "nav.agenda", ":material/table_restaurant:"),
-    ],
-    "nav.section.follow_up": [
-        ("deals", "nav.deals", ":material/handshake:"),
-        ("reports", "nav.reports", ":material/monitoring:"),
-    ],
-    "nav.section.admin": [("accounts", "nav.accounts", ":material/manage_accounts:")],
-}
-# The pages each role may use; the core enforces the same rules whatever a page does.
-ROLE_PAGES = {
-    "organiser": {p[0] for pages in PAGES.values() for p in pages} - {"accounts"},
-    "admin": {p[0] for pages in PAGES.values() for p in pages},
-    "reviewer": {"overview", "reports", "deals"},
-    "company": {"organisations", "suggestions", "agenda", "deals"},
-}
-allowed = ROLE_PAGES[user.role]
-
-nav = st.navigation(
-    {
-        ui.tr(section): [
-            st.Page(f"app_pages/{name}.py", title=ui.tr(title), icon=icon, url_path=name)
-            for name, title, icon in pages
-            if name in allowed
-        ]
-        for section, pages in PAGES.items()
-        if any(p[0] in allowed for p in pages)
-    }
-)
+sections: dict[str, list] = {}
+for page in registry.pages_for(user.role):
+    entry = st.Page(page.path, title=ui.tr(page.title), icon=page.icon, url_path=page.name)
+    sections.setdefault(ui.tr(page.section), []).append(entry)
+nav = st.navigation(sections)
 
 with st.sidebar:
     who = {"user": user.username, "role": ui.val(user.role), "org": user.org_id}

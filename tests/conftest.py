@@ -6,10 +6,13 @@ databases (``.ci/run`` starts one and sets it); elsewhere those cases skip with 
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import uuid
 import warnings
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -92,3 +95,44 @@ def sqlite_store(tmp_path) -> Store:
     s.init()
     yield s
     s.engine.dispose()
+
+
+# --- shared fakes and row builders (import them: ``from conftest import Words, item_row``) ---
+
+
+class Words:
+    """The one fake embedder of the tests: a bag of words hashed into ``dim`` dimensions,
+    L2-normalised; deterministic, fast, and counts the texts it embedded (``count``)."""
+
+    def __init__(self, dim: int = 1024):
+        self.dim = dim
+        self.model_id = f"words-{dim}"
+        self.count = 0
+
+    def encode(self, texts, progress=False):
+        texts = list(texts)
+        self.count += len(texts)
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"[a-z]+", text.lower()):
+                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1.0, norms)
+
+
+def org_row(org_id, name, kind="company", region=None, tier=None, **more):
+    """An ``organizations`` row with the columns most tests need."""
+    return {"org_id": org_id, "name": name, "kind": kind, "region": region, "tier": tier, **more}
+
+
+def item_row(item_id, org, side, title, segment=None, type_="product", **more):
+    """An ``items`` row: ``side`` offer or need, ``type_`` product by default."""
+    return {
+        "item_id": item_id,
+        "org_id": org,
+        "side": side,
+        "type": type_,
+        "title": title,
+        "segment": segment,
+        **more,
+    }

@@ -14,12 +14,10 @@ A tiny workspace on both backends (the ``store`` fixture)::
 
 from __future__ import annotations
 
-import hashlib
-import re
 from datetime import date, datetime
 
-import numpy as np
 import pytest
+from conftest import Words, item_row
 
 from matchmaker.errors import AuthError, PermissionDenied
 from matchmaker.events import service as events
@@ -38,17 +36,6 @@ ADMIN = User(4, "adam", "admin", None, True)
 AT = datetime(2025, 5, 1, 9, 0)
 
 
-def _item(item_id, org, side, title, segment):
-    return {
-        "item_id": item_id,
-        "org_id": org,
-        "side": side,
-        "type": "product",
-        "title": title,
-        "segment": segment,
-    }
-
-
 WORKSPACE = {
     "organizations": [
         {"org_id": "A", "name": "Acme Cells", "kind": "company", "website": "acme.test"},
@@ -65,10 +52,10 @@ WORKSPACE = {
         {"upstream": "S2", "downstream": "S3"},
     ],
     "items": [
-        _item("A1", "A", "offer", "battery cells", "S2"),
-        _item("A2", "A", "need", "cathode powder", "S1"),
-        _item("B1", "B", "offer", "electric cars", "S3"),
-        _item("B2", "B", "need", "secret battery cells need", "S2"),
+        item_row("A1", "A", "offer", "battery cells", "S2"),
+        item_row("A2", "A", "need", "cathode powder", "S1"),
+        item_row("B1", "B", "offer", "electric cars", "S3"),
+        item_row("B2", "B", "need", "secret battery cells need", "S2"),
     ],
     "relations": [
         {"org_a": "A", "org_b": "B", "kind": "supplier_of"},
@@ -185,15 +172,15 @@ def test_company_core_functions_give_its_own_data(ws):
 
 def test_company_writes_only_its_own_rows(ws):
     view = scoped(ws, COMPANY)
-    view.upsert({"items": [_item("A3", "A", "offer", "pouch cells", "S2")]})
+    view.upsert({"items": [item_row("A3", "A", "offer", "pouch cells", "S2")]})
     d = deals.add_deal(view, "A", "U", actor="acme", at=AT)
     assert d.deal_id == "D0003"  # every deal id counted, so no collision with D0002
     deals.advance(view, "D0001", actor="acme", at=AT)
     events.add_request(view, "E1", "A", "U")
     assert events.remove_request(view, "E1", "A", "U")
     refused = [
-        lambda: view.upsert({"items": [_item("B3", "B", "offer", "x", "S3")]}),
-        lambda: view.upsert({"items": [_item("B2", "A", "need", "hijack", "S2")]}),
+        lambda: view.upsert({"items": [item_row("B3", "B", "offer", "x", "S3")]}),
+        lambda: view.upsert({"items": [item_row("B2", "A", "need", "hijack", "S2")]}),
         lambda: view.upsert({"organizations": [{**WORKSPACE["organizations"][1], "name": "X"}]}),
         lambda: view.upsert({"participants": [{"event_id": "E1", "org_id": "A", "status": "x"}]}),
         lambda: view.update("organizations", ("B",), {"name": "X"}),
@@ -341,27 +328,17 @@ def test_company_suggestions_never_show_another_organisations_need():
     assert visible_to(access.Policy(ORGANISER), [_suggestion("customers")])[0].need_item_id == "B2"
 
 
-class Words:
-    """A fake embedder: bag of words hashed into 256 dimensions."""
-
-    model_id, dim = "words-256", 256
-
-    def encode(self, texts, progress=False):
-        out = np.zeros((len(texts), self.dim), np.float32)
-        for i, text in enumerate(texts):
-            for word in re.findall(r"[a-z]+", text.lower()):
-                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
-
-
 def test_recommender_answers_a_company_user_through_the_policy(ws, tmp_path, monkeypatch):
     from matchmaker.recommend.recommender import Recommender
 
     monkeypatch.setenv("MATCHMAKER_MODELS_DIR", str(tmp_path / "models"))
-    operator = Recommender(ws, Words())
+    operator = Recommender(ws, Words(256))
     full = operator.recommend("A", "customers", 5)
     assert [s.partner_id for s in full][:1] == ["B"] and full[0].need_item_id == "B2"
-    for rec in (Recommender(scoped(ws, COMPANY), Words()), operator.as_user(scoped(ws, COMPANY))):
+    for rec in (
+        Recommender(scoped(ws, COMPANY), Words(256)),
+        operator.as_user(scoped(ws, COMPANY)),
+    ):
         (mine,) = [s for s in rec.recommend("A", "customers", 5) if s.partner_id == "B"]
         assert mine.need_title is None and "secret" not in mine.reason
         assert mine.score == full[0].score  # the same model built from all data

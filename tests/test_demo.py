@@ -12,6 +12,8 @@ import pytest
 
 from matchmaker.demo.generate import DEMO_DIR, SHOWCASE, build, generate, main
 from matchmaker.errors import DataError
+from matchmaker.followup import report
+from matchmaker.ingest import workspace as ingest
 from matchmaker.schema import LIST_SEP, TABLES
 
 CHAINS = {"home", "nev", "ai", "health", "equip", "marine"}
@@ -347,8 +349,6 @@ def test_headline_figures_are_constants_for_every_seed(ws):
 
 
 def test_report_funnel_on_the_demo(sqlite_store):
-    report = pytest.importorskip("matchmaker.followup.report")
-    ingest = pytest.importorskip("matchmaker.ingest.workspace")
     ingest.import_workspace(sqlite_store, DEMO_DIR)
     assert report.funnel(sqlite_store) == FUNNEL
 
@@ -376,7 +376,6 @@ def test_showcase_pair_matches_and_has_no_history(ws, facts):
 
 
 def test_demo_imports_idempotently_and_exports_identically(sqlite_store, tmp_path):
-    ingest = pytest.importorskip("matchmaker.ingest.workspace")
     added = ingest.import_workspace(sqlite_store, DEMO_DIR)
     assert added["organizations"] == (len(_read("organizations")), 0)
     again = ingest.import_workspace(sqlite_store, DEMO_DIR)

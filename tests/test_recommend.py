@@ -11,14 +11,13 @@ technology, a university), CATH (cathode), MINE (lithium) can supply; FLEET need
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
-import re
 from dataclasses import replace
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import Words, item_row, org_row
 from typer.testing import CliRunner
 
 from matchmaker.cli import app
@@ -29,39 +28,6 @@ from matchmaker.recommend.embed import normalise
 from matchmaker.recommend.explain import Suggestion, reason_sentence
 from matchmaker.recommend.recommender import Recommender
 
-
-class Words:
-    """A fake embedder: bag of words hashed into 1024 dimensions; counts texts embedded."""
-
-    model_id, dim = "words-1024", 1024
-
-    def __init__(self):
-        self.count = 0
-
-    def encode(self, texts, progress=False):
-        self.count += len(texts)
-        out = np.zeros((len(texts), self.dim), np.float32)
-        for i, text in enumerate(texts):
-            for word in re.findall(r"[a-z]+", text.lower()):
-                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1
-        return normalise(out)
-
-
-def _org(org_id, name, kind="company", region=None, tier=None):
-    return {"org_id": org_id, "name": name, "kind": kind, "region": region, "tier": tier}
-
-
-def _item(item_id, org, side, title, segment=None, type_="product"):
-    return {
-        "item_id": item_id,
-        "org_id": org,
-        "side": side,
-        "type": type_,
-        "title": title,
-        "segment": segment,
-    }
-
-
 SEGMENTS = [
     ("S1", "Lithium mining", "upstream"),
     ("S2", "Cathode materials", "midstream"),
@@ -70,29 +36,29 @@ SEGMENTS = [
 ]
 WORKSPACE = {
     "organizations": [
-        _org("BUY", "Buyer Motors", region="Ningbo"),
-        _org("CELL1", "Cell One", tier="gazelle"),
-        _org("CELL2", "Cell Two"),
-        _org("CATH", "Cathode Co"),
-        _org("MINE", "Mine Co"),
-        _org("UNI", "Tech University", "university"),
-        _org("FLEET", "Fleet Taxi"),
-        _org("BANK", "Bank", "finance"),
+        org_row("BUY", "Buyer Motors", region="Ningbo"),
+        org_row("CELL1", "Cell One", tier="gazelle"),
+        org_row("CELL2", "Cell Two"),
+        org_row("CATH", "Cathode Co"),
+        org_row("MINE", "Mine Co"),
+        org_row("UNI", "Tech University", "university"),
+        org_row("FLEET", "Fleet Taxi"),
+        org_row("BANK", "Bank", "finance"),
     ],
     "segments": [{"segment_id": s, "name": n, "chain": "ev", "stage": st} for s, n, st in SEGMENTS],
     "chain_links": [{"upstream": f"S{i}", "downstream": f"S{i + 1}"} for i in (1, 2, 3)],
     "items": [
-        _item("I01", "BUY", "need", "battery cells for electric vehicles", "S3"),
-        _item("I02", "BUY", "offer", "electric vehicles", "S4"),
-        _item("I03", "CELL1", "offer", "lithium battery cells", "S3"),
-        _item("I04", "CELL1", "need", "cathode materials", "S2"),
-        _item("I05", "CELL2", "offer", "pouch battery cells", "S3"),
-        _item("I06", "CATH", "offer", "NMC cathode materials", "S2"),
-        _item("I07", "CATH", "need", "lithium carbonate", "S1"),
-        _item("I08", "MINE", "offer", "lithium carbonate from mining", "S1"),
-        _item("I09", "UNI", "offer", "solid-state battery cell technology", "S3", "technology"),
-        _item("I10", "FLEET", "need", "electric vehicles for a taxi fleet", "S4"),
-        _item("I11", "BANK", "offer", "working capital loans", None, "capital"),
+        item_row("I01", "BUY", "need", "battery cells for electric vehicles", "S3"),
+        item_row("I02", "BUY", "offer", "electric vehicles", "S4"),
+        item_row("I03", "CELL1", "offer", "lithium battery cells", "S3"),
+        item_row("I04", "CELL1", "need", "cathode materials", "S2"),
+        item_row("I05", "CELL2", "offer", "pouch battery cells", "S3"),
+        item_row("I06", "CATH", "offer", "NMC cathode materials", "S2"),
+        item_row("I07", "CATH", "need", "lithium carbonate", "S1"),
+        item_row("I08", "MINE", "offer", "lithium carbonate from mining", "S1"),
+        item_row("I09", "UNI", "offer", "solid-state battery cell technology", "S3", "technology"),
+        item_row("I10", "FLEET", "need", "electric vehicles for a taxi fleet", "S4"),
+        item_row("I11", "BANK", "offer", "working capital loans", None, "capital"),
     ],
 }
 
@@ -226,8 +192,8 @@ def test_met_pairs_are_down_weighted(ws, monkeypatch):
 def test_signed_deal_raises_similar_partners(ws):
     ws.upsert(
         {
-            "organizations": [_org("POUCH", "Pouch Works")],
-            "items": [_item("I12", "POUCH", "offer", "pouch battery cells modules", "S3")],
+            "organizations": [org_row("POUCH", "Pouch Works")],
+            "items": [item_row("I12", "POUCH", "offer", "pouch battery cells modules", "S3")],
         }
     )
     before = {
@@ -250,8 +216,8 @@ def test_refresh_sees_new_data(ws):
     rec = Recommender(ws, Words(), diversity=0)
     ws.upsert(
         {
-            "organizations": [_org("NEW", "New Cells")],
-            "items": [_item("I13", "NEW", "offer", "battery cells for electric vehicles", "S3")],
+            "organizations": [org_row("NEW", "New Cells")],
+            "items": [item_row("I13", "NEW", "offer", "battery cells for electric vehicles", "S3")],
         }
     )
     assert "NEW" not in _ids(rec.recommend("BUY", "suppliers", 8))
@@ -473,11 +439,11 @@ def test_pair_features_equal_the_scorers(ws):
 @pytest.fixture(scope="session")
 def demo_recommender(tmp_path_factory):
     """The demo workspace imported into a temporary SQLite store, with the real model."""
+    from matchmaker.demo import generate as demo
     from matchmaker.ingest.workspace import import_workspace
     from matchmaker.recommend.embed import load_embedder
     from matchmaker.store.database import Store
 
-    demo = pytest.importorskip("matchmaker.demo.generate")
     folder = tmp_path_factory.mktemp("demo_e2e")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MATCHMAKER_MODELS_DIR", str(folder / "models"))
@@ -545,11 +511,11 @@ def test_vector_index_clusters_and_probes():
 # needs packs and already works with PACK; NOISE sells office boards and works with PACK.
 DIRECTED = {
     "organizations": [
-        _org("PACK", "Pack Works"),
-        _org("BMSCO", "Balance Boards"),
-        _org("TEXTCO", "Text Boards"),
-        _org("CAR", "Car Maker"),
-        _org("NOISE", "Noise Trading"),
+        org_row("PACK", "Pack Works"),
+        org_row("BMSCO", "Balance Boards"),
+        org_row("TEXTCO", "Text Boards"),
+        org_row("CAR", "Car Maker"),
+        org_row("NOISE", "Noise Trading"),
     ],
     "segments": [
         {"segment_id": s, "name": n, "chain": "ev", "stage": "midstream"}
@@ -564,15 +530,19 @@ DIRECTED = {
         {"upstream": u, "downstream": d} for u, d in (("B", "P"), ("P", "V"), ("M", "V"))
     ],
     "items": [
-        _item("J01", "PACK", "offer", "lithium battery packs for ebikes", "P"),
-        _item("J02", "PACK", "need", "battery management system boards with active balancing", "B"),
-        _item(
+        item_row("J01", "PACK", "offer", "lithium battery packs for ebikes", "P"),
+        item_row(
+            "J02", "PACK", "need", "battery management system boards with active balancing", "B"
+        ),
+        item_row(
             "J03", "BMSCO", "offer", "battery management system boards with active balancing", "B"
         ),
-        _item("J04", "TEXTCO", "offer", "battery management system boards with active balancing"),
-        _item("J05", "CAR", "offer", "electric cars with lithium battery", "V"),
-        _item("J06", "CAR", "need", "lithium battery packs for electric cars", "P"),
-        _item("J07", "NOISE", "offer", "office boards and paper"),
+        item_row(
+            "J04", "TEXTCO", "offer", "battery management system boards with active balancing"
+        ),
+        item_row("J05", "CAR", "offer", "electric cars with lithium battery", "V"),
+        item_row("J06", "CAR", "need", "lithium battery packs for electric cars", "P"),
+        item_row("J07", "NOISE", "offer", "office boards and paper"),
     ],
     "relations": [
         {"org_a": "PACK", "org_b": "CAR", "kind": "supplier_of"},

@@ -8,6 +8,7 @@ import math
 import networkx as nx
 import numpy as np
 import pytest
+from conftest import item_row
 
 from matchmaker.errors import DataError, NotFoundError
 from matchmaker.recommend import score
@@ -79,17 +80,6 @@ def test_neighbour_partners():
     assert got == {("P", "S"): pytest.approx(1.0), ("P", "R"): 0.0, ("R", "S"): 0.0}
 
 
-def _item(item_id, org, side, title, segment=None):
-    return {
-        "item_id": item_id,
-        "org_id": org,
-        "side": side,
-        "type": "product",
-        "title": title,
-        "segment": segment,
-    }
-
-
 @pytest.fixture
 def chain_ctx():
     # chain s0 -> s1 -> s2 -> s3, and far -> s0 (4 links above s3: beyond CHAIN_DEPTH)
@@ -99,11 +89,11 @@ def chain_ctx():
         for u, d in [("far", "s0"), ("s0", "s1"), ("s1", "s2"), ("s2", "s3")]
     ]
     items = [
-        _item("a1", "A", "need", "abc", "s3"),
-        _item("b1", "B", "offer", "abc", "s1"),  # 2 links upstream of A's need
-        _item("c1", "C", "offer", "xyz", "s3"),  # the very segment A needs
-        _item("d1", "D", "offer", "qrs", "far"),  # 4 links: too far
-        _item("e1", "E", "need", "xyz", "s2"),
+        item_row("a1", "A", "need", "abc", "s3"),
+        item_row("b1", "B", "offer", "abc", "s1"),  # 2 links upstream of A's need
+        item_row("c1", "C", "offer", "xyz", "s3"),  # the very segment A needs
+        item_row("d1", "D", "offer", "qrs", "far"),  # 4 links: too far
+        item_row("e1", "E", "need", "xyz", "s2"),
     ]
     orgs = _orgs({k: k.lower() for k in "ABCDE"})
     return build_context(orgs, items, segs, links)
@@ -188,7 +178,7 @@ def test_errors(ctx, call, error, match):
     "kwargs, match",
     [
         ({"orgs": [{"org_id": "A"}, {"org_id": "A"}]}, "repeat"),
-        ({"orgs": [{"org_id": "A"}], "items": [_item("i", "Z", "offer", "t")]}, "'Z'"),
+        ({"orgs": [{"org_id": "A"}], "items": [item_row("i", "Z", "offer", "t")]}, "'Z'"),
         ({"orgs": [{"org_id": "A"}], "vectors": {"profile": np.zeros((2, 3))}}, "2 rows"),
     ],
 )

@@ -5,6 +5,6 @@ organisations, items and relations; :mod:`~matchmaker.demo.history` the bureau's
 events and deals; :mod:`~matchmaker.demo.catalog` is the vocabulary (pure data).
 """
 
-from matchmaker.demo.generate import DEMO_DIR, DEMO_SEED, generate
+from matchmaker.demo.generate import DEMO_DIR, DEMO_SEED
 
-__all__ = ["DEMO_DIR", "DEMO_SEED", "generate"]
+__all__ = ["DEMO_DIR", "DEMO_SEED"]
