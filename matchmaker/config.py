@@ -76,6 +76,13 @@ SETTINGS: tuple[Setting, ...] = (
         "relative paths are taken from the project's root.",
     ),
     Setting(
+        "datasets_dir",
+        "../shared/datasets",
+        "Folder of the real benchmark data (chainkg/, supplier_links/) read by `matchmaker "
+        "evaluate links` and the benchmarks; relative paths are taken from the project's root. "
+        "Never copied into the project.",
+    ),
+    Setting(
         "embedding_model",
         "",
         "Path of a local sentence-transformers model folder. "

@@ -102,14 +102,19 @@ def auc(ranked: Sequence, relevant: Collection) -> float:
 # --- inputs -------------------------------------------------------------------------
 
 
-def default_chainkg() -> Path:
-    """``../shared/datasets/chainkg`` beside the project."""
-    return config.PROJECT_ROOT.parent / "shared" / "datasets" / "chainkg"
+def default_chainkg(datasets_dir: str | Path | None = None) -> Path:
+    """``<datasets_dir>/chainkg``; ``datasets_dir`` defaults to the ``datasets_dir`` setting
+    (``../shared/datasets``, relative to the project's root)."""
+    return _datasets(datasets_dir) / "chainkg"
 
 
-def default_pairs() -> Path:
-    """``../shared/datasets/supplier_links/links_dev.csv`` beside the project."""
-    return config.PROJECT_ROOT.parent / "shared" / "datasets" / "supplier_links" / "links_dev.csv"
+def default_pairs(datasets_dir: str | Path | None = None) -> Path:
+    """``<datasets_dir>/supplier_links/links_dev.csv`` (see :func:`default_chainkg`)."""
+    return _datasets(datasets_dir) / "supplier_links" / "links_dev.csv"
+
+
+def _datasets(datasets_dir: str | Path | None) -> Path:
+    return config.project_path(str(datasets_dir or config.get("datasets_dir")))
 
 
 def read_links(path: str | Path) -> list[tuple[str, str]]:
