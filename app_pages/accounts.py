@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import ui
+from matchmaker.roles import ROLES
 from matchmaker.store import accounts as auth
 from matchmaker.views import browse as views
 
@@ -22,7 +23,7 @@ with st.expander(ui.tr("acc.add"), expanded=not users), st.form("acc_add_form"):
     a1, a2 = st.columns(2)
     username = a1.text_input(ui.tr("acc.username"), key="acc_new_name")
     password = a2.text_input(ui.tr("acc.password"), type="password", key="acc_new_password")
-    role = a1.selectbox(ui.tr("acc.role"), auth.ROLES, key="acc_new_role", format_func=ui.val)
+    role = a1.selectbox(ui.tr("acc.role"), ROLES, key="acc_new_role", format_func=ui.val)
     org = a2.selectbox(
         ui.tr("acc.org"),
         [None, *names],

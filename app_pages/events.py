@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages import ui
 from matchmaker.events import invite
 from matchmaker.events import service as events
+from matchmaker.events.quotas import quota_checks
 from matchmaker.views import browse as views
 from matchmaker.views import matching
 
@@ -156,18 +157,14 @@ if stored and stored["event"] == event_id:
     check = invite.compare_lists(
         cands, ui.pair_source()(final), {"final": final}, cover, stored["partners"]
     )[0]
-    need_out = quotas.min_outside
-    need_new = quotas.min_new
+    labels = {
+        "size": lambda value, need: ui.tr("ev.check_size", n=value, places=need),
+        "outside": lambda value, need: ui.tr("ev.check_outside", share=value, need=need),
+        "new_faces": lambda value, need: ui.tr("ev.check_new", share=value, need=need),
+    }
     checks = [
-        (ui.tr("ev.check_size", n=len(final), places=places), len(final) <= places),
-        (
-            ui.tr("ev.check_outside", share=check["outside"], need=need_out),
-            check["outside"] + 1e-9 >= need_out,
-        ),
-        (
-            ui.tr("ev.check_new", share=check["new_faces"], need=need_new),
-            check["new_faces"] + 1e-9 >= need_new,
-        ),
+        (labels[name](value, need), ok)
+        for name, value, need, ok in quota_checks(check, len(final), places, quotas)
     ]
     for text, ok in checks:
         (st.success if ok else st.warning)(text)

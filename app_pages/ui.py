@@ -379,9 +379,6 @@ def recommender():
     return rec.as_user(store())  # what it answers passes the signed-in user's policy
 
 
-ACTOR_KEY = "app_actor"
-
-
 def actor() -> str:
     """Who is using the app (the signed-in user name), recorded in deal histories."""
     return user().username

@@ -464,3 +464,16 @@ def test_refuses_only_what_no_list_can_meet(seed):
         assert not _any_valid_list(cands, min(capacity, n), quotas)
     else:
         assert len(inv.ids) == min(capacity, n)
+
+
+def test_quota_checks_of_a_list_edited_by_hand():
+    from matchmaker.events.quotas import Quotas, quota_checks
+
+    q = Quotas(min_outside=0.3, min_new=0.5)
+    checks = quota_checks({"outside": 0.3, "new_faces": 0.4}, 10, 10, q)
+    assert checks == [
+        ("size", 10, 10, True),
+        ("outside", 0.3, 0.3, True),  # 3 of 10 meets 0.3 despite rounding
+        ("new_faces", 0.4, 0.5, False),
+    ]
+    assert quota_checks({"outside": 1.0, "new_faces": 1.0}, 11, 10, q)[0] == ("size", 11, 10, False)

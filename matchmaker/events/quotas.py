@@ -19,6 +19,7 @@ __all__ = [
     "Room",
     "check_quotas",
     "need_count",
+    "quota_checks",
     "slots_needed",
     "verify_quotas",
 ]
@@ -282,3 +283,41 @@ class Room:
         verify_quotas(
             self.count, self.n_out, self.n_new, self.n, self.need_out, self.need_new, self.q
         )
+
+
+# Shares compared with this slack, so 3 of 10 meets a 0.3 quota despite float rounding.
+SHARE_SLACK = 1e-9
+
+
+def quota_checks(
+    stats: dict, size: int, places: int, q: Quotas
+) -> list[tuple[str, float, float, bool]]:
+    """How a list edited by hand stands against the quotas it was built under.
+
+    Parameters
+    ----------
+    stats : dict
+        The list's figures from :func:`matchmaker.events.invite.compare_lists` (``outside``
+        and ``new_faces`` shares).
+    size, places : int
+        Organisations on the list, and places at the event.
+
+    Returns
+    -------
+    list of (name, value, needed, ok)
+        ``size`` (needs at most ``places``), ``outside`` and ``new_faces`` (need at least the
+        quota's share).
+
+    >>> quota_checks({"outside": 0.3, "new_faces": 0.1}, 10, 9, Quotas(0.3, 0.2))[0]
+    ('size', 10, 9, False)
+    """
+    return [
+        ("size", size, places, size <= places),
+        (
+            "outside",
+            stats["outside"],
+            q.min_outside,
+            stats["outside"] + SHARE_SLACK >= q.min_outside,
+        ),
+        ("new_faces", stats["new_faces"], q.min_new, stats["new_faces"] + SHARE_SLACK >= q.min_new),
+    ]

@@ -33,7 +33,7 @@ from matchmaker.errors import ConflictError, DataError, TransitionError
 from matchmaker.roles import now_utc
 from matchmaker.schema import DEAL_STAGES, Deal, next_id
 from matchmaker.store.access import require_org
-from matchmaker.store.accounts import audit
+from matchmaker.store.accounts import actor_name, audit
 from matchmaker.store.database import Store
 
 __all__ = [
@@ -102,13 +102,6 @@ def _due(at: datetime) -> date:
     return at.date() + timedelta(days=int(config.get("follow_up_days")))
 
 
-def _actor(actor: str) -> str:
-    actor = (actor or "").strip()
-    if not actor:
-        raise DataError("a deal change needs an actor (who made it); got an empty one")
-    return actor
-
-
 def _new_id(store: Store) -> str:
     return next_id(store.ids("deals"), "D")
 
@@ -152,7 +145,7 @@ def add_deal(
     NotFoundError
         An organisation or event that is not in the database.
     """
-    actor = _actor(actor)
+    actor = actor_name(actor, "a deal change")
     if org_a == org_b:
         raise DataError(f"a deal needs two different organisations; got {org_a!r} twice")
     for org in (org_a, org_b):
@@ -216,7 +209,7 @@ def _change(
     expected_version: int | None,
     at: datetime | None,
 ) -> Deal:
-    actor = _actor(actor)
+    actor = actor_name(actor, "a deal change")
     if to_stage not in DEAL_STAGES:
         raise TransitionError(f"unknown stage {to_stage!r}; stages: {', '.join(DEAL_STAGES)}")
     deal = _unchanged(get_deal(store, deal_id), expected_version)

@@ -15,6 +15,7 @@ swaps them (used to compute training features with a pair's own link held out).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -144,6 +145,13 @@ class ScoringContext:
     rel: Relations
     neighbour_cache: dict = dataclasses.field(default_factory=dict)
     name_lex: sp.csr_matrix | None = None
+
+    @functools.cached_property
+    def profile_lex_t(self) -> sp.csr_matrix:
+        """``profile_lex`` transposed, as CSR, computed once: the similarity products of
+        :mod:`matchmaker.recommend.features` otherwise convert the whole matrix per call
+        (~30 ms of a 75 ms query at 100,000 organisations)."""
+        return self.profile_lex.T.tocsr()
 
     def with_relations(self, pairs: Mapping[tuple[str, str], float]) -> ScoringContext:
         """A copy whose relation graph holds only ``pairs`` (``{(a, b): grade}``)."""

@@ -49,17 +49,6 @@ def _cos_pairs(left, right, ia, ib):
     return np.einsum("ij,ij->i", left[ia], right[ib]).astype(np.float64)
 
 
-def _profile_t(ctx) -> sp.csr_matrix:
-    # Added by the "recommend" helper: profile_lex transposed once, kept as CSR; the product
-    # in neighbour_matrix otherwise converts the whole matrix on every call (~30 ms of a
-    # 75 ms query at 100,000 organisations). Same values.
-    t = getattr(ctx, "_profile_lex_t", None)
-    if t is None or t.shape != ctx.profile_lex.shape[::-1]:
-        t = ctx.profile_lex.T.tocsr()
-        ctx._profile_lex_t = t
-    return t
-
-
 def neighbour_matrix(ctx, rows) -> sp.csr_matrix:
     """Rows ``rows`` of the top-:data:`NEIGHBOURS` profile-similarity matrix (self and
     zero similarities left out; ties broken by organisation index). Cached on the context
@@ -68,7 +57,7 @@ def neighbour_matrix(ctx, rows) -> sp.csr_matrix:
     missing = [r for r in dict.fromkeys(int(r) for r in rows) if r not in cache]
     for start in range(0, len(missing), _NEIGHBOUR_BLOCK):
         chunk = np.asarray(missing[start : start + _NEIGHBOUR_BLOCK])
-        sims = _dense(ctx.profile_lex[chunk] @ _profile_t(ctx))
+        sims = _dense(ctx.profile_lex[chunk] @ ctx.profile_lex_t)
         sims[np.arange(len(chunk)), chunk] = 0.0
         k = min(NEIGHBOURS, sims.shape[1])
         top = np.argsort(-sims, axis=1, kind="stable")[:, :k]

@@ -43,6 +43,7 @@ __all__ = [
     "AuditEntry",
     "Session",
     "User",
+    "actor_name",
     "actor_of",
     "audit",
     "audit_log",
@@ -104,10 +105,17 @@ def _hasher() -> argon2.PasswordHasher:
     raise DataError(f"password_hash setting {profile!r} is not allowed; use standard or test")
 
 
-def _actor_name(actor) -> str:
+def actor_name(actor, what: str = "an account change") -> str:
+    """The name recorded for ``actor`` (a :class:`User` or a name): who made ``what``.
+
+    Raises
+    ------
+    DataError
+        When the actor is empty.
+    """
     name = actor.username if isinstance(actor, User) else str(actor or "").strip()
     if not name:
-        raise DataError("an account change needs an actor (who made it); got an empty one")
+        raise DataError(f"{what} needs an actor (who made it); got an empty one")
     return name
 
 
@@ -214,7 +222,7 @@ def create_user(
         When ``actor`` is a signed-in user who is not an admin.
     """
     _require_admin(actor)
-    who = _actor_name(actor)
+    who = actor_name(actor)
     name = _check_name(username)
     if role not in ROLES:
         raise DataError(f"role {role!r} is not allowed; roles: {', '.join(ROLES)}")
@@ -249,7 +257,7 @@ def set_active(store: Store, username: str, active: bool, actor="system") -> Use
         values = {"active": active, "changed_at": now_utc()}
         store.update("users", (user.user_id,), values, conn=conn)
         action = "user.enable" if active else "user.disable"
-        audit(store, _actor_name(actor), action, user.username, conn=conn)
+        audit(store, actor_name(actor), action, user.username, conn=conn)
     return replace(user, active=active)
 
 
@@ -261,7 +269,7 @@ def reset_password(store: Store, username: str, password: str, actor="system") -
     values = {"password_hash": _hasher().hash(password), "changed_at": now_utc()}
     with store.transaction() as conn:
         store.update("users", (user.user_id,), values, conn=conn)
-        audit(store, _actor_name(actor), "user.reset", user.username, conn=conn)
+        audit(store, actor_name(actor), "user.reset", user.username, conn=conn)
     return user
 
 

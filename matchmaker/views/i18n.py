@@ -23,11 +23,9 @@ LANGUAGES = {"en": "English", "zh": "中文"}
 # key -> (English, 中文). Placeholders in braces are filled by ``t(key, lang, **values)``.
 LABELS: dict[str, tuple[str, str]] = {
     # shell
-    "app.title": ("Industry-chain matchmaking", "产业链精准对接"),
     "app.language": ("Language", "语言"),
     "app.database": ("Database: {url}", "数据库：{url}"),
     "app.reload": ("Reload data", "重新加载数据"),
-    "app.actor": ("Your name (kept in deal histories)", "您的姓名（记入项目历史）"),
     "app.reloaded": ("Data reloaded.", "数据已重新加载。"),
     "app.not_ready": (
         "The database is not ready: {error}. Run `matchmaker init` then `matchmaker demo`, "
@@ -78,8 +76,6 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     # organisations page
     "org.title": ("Organisations", "机构"),
-    "org.counts": ("What the workspace holds", "工作区概况"),
-    "org.filters": ("Filters", "筛选"),
     "org.found": ("{n} organisations match", "共 {n} 家机构符合条件"),
     "org.profile": ("Profile", "机构档案"),
     "org.pick": ("Show the profile of", "查看档案"),
@@ -90,7 +86,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "org.deals": ("Deals ({n})", "项目（{n}）"),
     "org.segments_title": ("Segments", "产业链环节"),
     "org.website": ("Website", "网站"),
-    "org.region": ("Region", "地区"),
     # chain page
     "chain.title": ("Industry chain", "产业链图谱"),
     "chain.pick": ("Chain", "产业链"),
@@ -302,7 +297,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "ag.download_html": ("Printable agenda (HTML)", "可打印日程（HTML）"),
     # deals page
     "deals.title": ("Deals & follow-up", "项目跟踪"),
-    "deals.default_actor": ("organiser", "组织方"),
     "deals.stale_only": ("Stale only", "仅看停滞项目"),
     "deals.stale_rule": (
         "Stale: an open deal with no change for {days} days or more.",
