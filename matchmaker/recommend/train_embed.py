@@ -1,0 +1,496 @@
+"""A text model trained here, on the workspace's own material, that reads Chinese.
+
+The bundled all-MiniLM-L6-v2 maps Chinese characters to ``[UNK]``; no Chinese model can be
+downloaded. So :func:`train` builds one with the sentence-transformers training API:
+
+* a tokenizer learned with the ``tokenizers`` library on the training texts
+  (:func:`learn_tokenizer`): NFKC and lower case; runs of CJK characters are split from Latin
+  words and digits, and a BPE vocabulary learned on them merges frequent characters into words
+  of at most :data:`MAX_CJK_TOKEN` characters (锂电池, 正极), with single characters as the
+  fallback; Latin words are learned the same way;
+* a :class:`~sentence_transformers.sentence_transformer.modules.StaticEmbedding` (the mean of
+  trained per-token vectors; measured against a small transformer in docs/benchmarks.md);
+* :class:`~sentence_transformers.sentence_transformer.losses.MultipleNegativesRankingLoss` on
+  pairs the data knows (:func:`workspace_pairs`;
+  :func:`matchmaker.recommend.trained_links.chainkg_pairs` on the evaluation data), trained with
+  :class:`~sentence_transformers.SentenceTransformerTrainer`, no duplicate texts in a batch.
+
+Same seed and same pairs give the same model, byte for byte: Python, NumPy and torch are
+seeded and training runs on one thread. :func:`ensure_model` keys a model by the fingerprint of
+its pairs and parameters and writes it to ``<models_dir>/embeddings/<fingerprint>/`` (a normal
+sentence-transformers folder) with :data:`META_FILE`; unchanged data trains nothing.
+
+>>> tok = learn_tokenizer(["锂电池正极材料", "锂电池隔膜", "锂电池 battery", "battery"])
+>>> tok.encode("锂电池正极 Battery!").tokens
+['锂电池', '正', '极', 'battery']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from matchmaker import config
+from matchmaker.errors import DataError, ModelError
+from matchmaker.recommend.context import item_text
+from matchmaker.recommend.embed import (
+    META_FILE,
+    TRAINED,
+    WORKSPACE_SOURCE,
+    SentenceTransformerEmbedder,
+    embeddings_dir,
+    load_embedder,
+)
+
+__all__ = [
+    "CJK",
+    "DEAL_STAGES_USED",
+    "FORMAT",
+    "META_FILE",
+    "TRAINED",
+    "TrainParams",
+    "cjk_share",
+    "embeddings_dir",
+    "ensure_model",
+    "fingerprint",
+    "learn_tokenizer",
+    "select_embedder",
+    "train",
+    "train_workspace",
+    "wants_trained",
+    "workspace_pairs",
+    "workspace_texts",
+]
+
+FORMAT = 1  # bump when pair building or training changes what a fingerprint means
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK unified ideographs (+ ext. A, compat.)
+MAX_CJK_TOKEN = 4  # longest token the tokenizer learns, in characters
+DEAL_STAGES_USED = ("in_progress", "signed")  # deals whose two sides count as a known pair
+ITEM_PAIRS_PER_LINK = 4  # need <-> offer text pairs taken from one known relation or deal
+CHINESE_SHARE = 0.5  # above this share of CJK letters a workspace is "mostly Chinese"
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    """What a training run does besides its pairs (part of the fingerprint).
+
+    Parameters
+    ----------
+    dim : int
+        Length of each vector.
+    epochs : int
+        Passes over the pairs.
+    batch_size : int
+        Pairs per step (the other pairs of a batch are the in-batch negatives).
+    learning_rate : float
+        AdamW's peak learning rate (static embeddings learn fast: 0.1 and more is usual).
+    vocab_size : int
+        Largest tokenizer vocabulary.
+    max_token : int
+        Longest learned token, in characters (1: characters only).
+    scale : float
+        MultipleNegativesRankingLoss's similarity scale (1 / temperature).
+    seed : int
+        Seeds tokenizer order, weight init, batch order.
+    """
+
+    dim: int = 256
+    epochs: int = 3
+    batch_size: int = 256
+    learning_rate: float = 0.2
+    vocab_size: int = 30000
+    max_token: int = MAX_CJK_TOKEN
+    scale: float = 20.0
+    seed: int = 0
+
+
+# --- pairs ------------------------------------------------------------------------
+
+
+def _join(*parts) -> str:
+    return " ".join(str(p) for p in parts if p)
+
+
+def _segment_text(seg: Mapping) -> str:
+    return _join(seg.get("name"), seg.get("name_zh"), seg.get("description"))
+
+
+def workspace_pairs(rows: Mapping[str, list]) -> list[tuple[str, str]]:
+    """Training pairs ``(anchor, positive)`` a workspace knows, deduplicated, sorted.
+
+    * need <-> offer: for each known relation and each deal ``in_progress`` or ``signed``,
+      one side's needs against the other's offers (item texts as the recommender embeds them,
+      :func:`matchmaker.recommend.context.item_text`), chain-linked or same-segment
+      combinations first, at most :data:`ITEM_PAIRS_PER_LINK` per pair of organisations;
+    * products <-> upstream inputs: each chain link's downstream segment text against its
+      upstream segment text, and each offer's title against its segment's text;
+    * title <-> description: each item's title against its description and keywords, each
+      organisation's names against its description.
+
+    Parameters
+    ----------
+    rows : mapping
+        ``organizations``, ``items``, ``segments``, ``chain_links``, ``relations``,
+        ``deals`` as lists of row dicts (missing tables count as empty).
+    """
+    items = sorted(rows.get("items", []), key=lambda r: r["item_id"])
+    segments = {s["segment_id"]: s for s in rows.get("segments", [])}
+    upstream: dict[str, set[str]] = {}
+    for link in rows.get("chain_links", []):
+        upstream.setdefault(link["downstream"], set()).add(link["upstream"])
+    by_org: dict[str, dict[str, list]] = {}
+    for item in items:
+        by_org.setdefault(item["org_id"], {"offer": [], "need": []})[item["side"]].append(item)
+    pairs: set[tuple[str, str]] = set()
+
+    def add(a: str, b: str) -> None:
+        if a and b and a != b:
+            pairs.add((a, b))
+
+    def supply(buyer: str, seller: str) -> None:
+        needs = by_org.get(buyer, {}).get("need", [])
+        offers = by_org.get(seller, {}).get("offer", [])
+        combos = []
+        for n in needs:
+            for o in offers:
+                fit = o.get("segment") and (
+                    o.get("segment") == n.get("segment")
+                    or o.get("segment") in upstream.get(n.get("segment") or "", ())
+                )
+                combos.append((not fit, n["item_id"], o["item_id"], n, o))
+        for _, _, _, n, o in sorted(combos, key=lambda c: c[:3])[:ITEM_PAIRS_PER_LINK]:
+            add(item_text(n), item_text(o))
+
+    known = [(r["org_a"], r["org_b"]) for r in rows.get("relations", [])]
+    known += [
+        (d["org_a"], d["org_b"])
+        for d in rows.get("deals", [])
+        if d.get("stage") in DEAL_STAGES_USED
+    ]
+    for a, b in sorted(set(known)):
+        supply(a, b)
+        supply(b, a)
+    for link in rows.get("chain_links", []):
+        down, up = segments.get(link["downstream"]), segments.get(link["upstream"])
+        if down and up:
+            add(_segment_text(down), _segment_text(up))
+    for item in items:
+        if item["side"] == "offer" and item.get("segment") in segments:
+            add(item["title"], _segment_text(segments[item["segment"]]))
+        keywords = item.get("keywords") or ()
+        if isinstance(keywords, str):
+            keywords = keywords.split(";")
+        add(item["title"], _join(item.get("description"), *keywords))
+    for org in rows.get("organizations", []):
+        add(_join(org.get("name"), org.get("name_zh")), org.get("description") or "")
+    return sorted(pairs)
+
+
+def workspace_texts(rows: Mapping[str, list]) -> list[str]:
+    """Every text of a workspace the recommender embeds (items, organisation profiles)."""
+    texts = [item_text(i) for i in rows.get("items", [])]
+    texts += [
+        _join(o.get("name"), o.get("name_zh"), o.get("description"))
+        for o in rows.get("organizations", [])
+    ]
+    return sorted({t for t in texts if t})
+
+
+def cjk_share(texts: Iterable[str]) -> float:
+    """Share of CJK characters among the letters (CJK or Latin) of ``texts``; 0 when none."""
+    cjk = latin = 0
+    for text in texts:
+        for ch in text:
+            if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff":
+                cjk += 1
+            elif ch.isascii() and ch.isalpha():
+                latin += 1
+    return cjk / (cjk + latin) if cjk + latin else 0.0
+
+
+def wants_trained(rows: Mapping[str, list], setting: str | None = None) -> bool:
+    """Whether the recommender should use the model trained on this workspace.
+
+    ``embedding_model`` (``setting``) ``trained``: yes; a path: no; empty: yes when the
+    workspace is mostly Chinese -- more than :data:`CHINESE_SHARE` of the letters of its item
+    texts and organisation descriptions are CJK (``name_zh`` alone does not count).
+    """
+    setting = config.get("embedding_model") if setting is None else setting
+    if setting:
+        return setting == TRAINED
+    texts = [item_text(i) for i in rows.get("items", [])]
+    texts += [o.get("description") or "" for o in rows.get("organizations", [])]
+    return cjk_share(texts) > CHINESE_SHARE
+
+
+# --- tokenizer and training -------------------------------------------------------
+
+
+def learn_tokenizer(texts: Iterable[str], vocab_size: int = 30000, max_token: int = MAX_CJK_TOKEN):
+    """A ``tokenizers`` BPE tokenizer learned on ``texts``, CJK-aware.
+
+    Text is NFKC-normalised and lower-cased; anything that is not a letter or digit
+    separates tokens and is dropped; runs of CJK characters are cut from Latin words and
+    digits; BPE merges frequent neighbours into tokens of at most ``max_token`` characters
+    (``1``: every CJK character is its own token). Characters never seen in ``texts`` are
+    dropped (no ``[UNK]`` vector pulls unrelated texts together).
+
+    Returns
+    -------
+    tokenizers.Tokenizer
+    """
+    from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers
+
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(r"[\W_]+"), behavior="removed"),
+            pre_tokenizers.Split(Regex(f"[{CJK}]+"), behavior="isolated"),
+            pre_tokenizers.Digits(individual_digits=False),
+        ]
+    )
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        min_frequency=2,
+        max_token_length=max_token,
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(sorted(set(texts)), trainer)
+    return tokenizer
+
+
+def _seed_everything(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def train(pairs: list[tuple[str, str]], params: TrainParams, texts=(), progress=False):
+    """Train a StaticEmbedding model on ``(anchor, positive)`` pairs.
+
+    Parameters
+    ----------
+    pairs : list of (str, str)
+        Texts that belong together; the other positives of a batch are the negatives.
+    params : TrainParams
+    texts : iterable of str
+        More texts the tokenizer learns from (besides the pairs').
+    progress : bool
+        Show the trainer's progress bar (tqdm).
+
+    Returns
+    -------
+    (SentenceTransformer, dict)
+        The model and its sizes (``pairs``, ``vocab``, ``dim``, ``steps``).
+
+    Raises
+    ------
+    DataError
+        When there are fewer than 2 pairs (nothing to contrast).
+    """
+    if len(pairs) < 2:
+        raise DataError(
+            f"training the text model needs at least 2 text pairs, got {len(pairs)}: "
+            "the workspace has no items, segments or relations to learn from"
+        )
+    import torch
+    from datasets import Dataset
+    from sentence_transformers import (
+        SentenceTransformer,
+        SentenceTransformerTrainer,
+        SentenceTransformerTrainingArguments,
+    )
+    from sentence_transformers.base.sampler import BatchSamplers
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+    from sentence_transformers.sentence_transformer.modules import StaticEmbedding
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # one thread: the same sums in the same order, run after run
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        _seed_everything(params.seed)
+        corpus = [t for p in pairs for t in p] + list(texts)
+        tokenizer = learn_tokenizer(corpus, params.vocab_size, params.max_token)
+        model = SentenceTransformer(
+            modules=[StaticEmbedding(tokenizer, embedding_dim=params.dim)], device="cpu"
+        )
+        data = Dataset.from_dict(
+            {"anchor": [a for a, _ in pairs], "positive": [b for _, b in pairs]}
+        )
+        batch = min(params.batch_size, len(pairs))
+        with tempfile.TemporaryDirectory(prefix="matchmaker-train-") as tmp:
+            args = SentenceTransformerTrainingArguments(
+                output_dir=tmp,
+                num_train_epochs=params.epochs,
+                per_device_train_batch_size=batch,
+                learning_rate=params.learning_rate,
+                warmup_steps=0.1,
+                seed=params.seed,
+                data_seed=params.seed,
+                batch_sampler=BatchSamplers.NO_DUPLICATES,
+                save_strategy="no",
+                logging_strategy="no",
+                report_to="none",
+                disable_tqdm=not progress,
+                use_cpu=True,
+                dataloader_num_workers=0,
+            )
+            loss = MultipleNegativesRankingLoss(model, scale=params.scale)
+            trainer = SentenceTransformerTrainer(
+                model=model, args=args, train_dataset=data, loss=loss
+            )
+            trainer.train()
+            steps = int(trainer.state.global_step)
+    finally:
+        torch.set_num_threads(threads)
+    sizes = {"pairs": len(pairs), "vocab": tokenizer.get_vocab_size(), "dim": params.dim}
+    return model, {**sizes, "steps": steps}
+
+
+# --- the model folder -------------------------------------------------------------
+
+
+def fingerprint(pairs: list[tuple[str, str]], params: TrainParams, texts=()) -> str:
+    """SHA-256 (hex) of the pairs, the tokenizer's extra texts, the parameters and
+    :data:`FORMAT`: equal fingerprints mean equal models."""
+    digest = hashlib.sha256(json.dumps({"format": FORMAT, **asdict(params)}).encode())
+    for a, b in pairs:
+        digest.update(f"\n{a}\t{b}".encode())
+    digest.update(b"\n--texts")
+    for t in sorted(set(texts)):
+        digest.update(f"\n{t}".encode())
+    return digest.hexdigest()
+
+
+def ensure_model(
+    pairs: list[tuple[str, str]],
+    params: TrainParams | None = None,
+    texts=(),
+    root: Path | None = None,
+    progress: bool = False,
+    source: str = "",
+) -> tuple[Path, dict, bool]:
+    """The folder of the model trained on exactly these pairs: found, or trained and saved.
+
+    Parameters
+    ----------
+    pairs, params, texts
+        As for :func:`train`.
+    root : Path, optional
+        Parent folder; default :func:`embeddings_dir`.
+    progress : bool
+        Progress bar while training.
+    source : str
+        What the pairs came from, recorded in the metadata.
+
+    Returns
+    -------
+    (Path, dict, bool)
+        ``root/<fingerprint[:16]>``, its metadata (:data:`META_FILE`), and whether it was
+        trained now (False: an existing model was reused).
+    """
+    params = params or TrainParams()
+    fp = fingerprint(pairs, params, texts)
+    root = Path(root) if root is not None else embeddings_dir()
+    folder = root / fp[:16]
+    meta_path = folder / META_FILE
+    if meta_path.is_file():
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"trained model metadata {meta_path} is unreadable: {exc}") from exc
+        if meta.get("fingerprint") == fp:
+            return folder, meta, False
+    t0 = time.time()
+    model, sizes = train(pairs, params, texts, progress)
+    seconds = round(time.time() - t0, 1)
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{fp[:16]}-", dir=root))
+    try:
+        model.save(str(tmp))
+        meta = {
+            "fingerprint": fp,
+            "format": FORMAT,
+            "source": source,
+            "seed": params.seed,
+            "loss": f"MultipleNegativesRankingLoss(scale={params.scale})",
+            "model": "StaticEmbedding",
+            "params": asdict(params),
+            "sizes": {**sizes, "texts": len(set(texts))},
+            "training_seconds": seconds,
+            "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()),
+        }
+        (tmp / META_FILE).write_text(json.dumps(meta, indent=1, ensure_ascii=False))
+        if folder.exists():  # a half-written folder of an earlier, interrupted run
+            shutil.rmtree(folder)
+        tmp.rename(folder)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return folder, meta, True
+
+
+# --- the workspace's model --------------------------------------------------------
+
+_TABLES = ("organizations", "items", "segments", "chain_links", "relations", "deals")
+
+
+def _rows(store) -> dict[str, list]:
+    return {name: store.rows(name) for name in _TABLES}
+
+
+def train_workspace(store, params: TrainParams | None = None, progress: bool = False, rows=None):
+    """:func:`ensure_model` on a workspace's pairs (:func:`workspace_pairs`) and texts.
+
+    Parameters
+    ----------
+    store : matchmaker.store.database.Store
+        The workspace (read in full).
+    params : TrainParams, optional
+    progress : bool
+        Progress bar while training.
+    rows : dict, optional
+        The workspace's rows when already read (tables as in :func:`workspace_pairs`).
+
+    Returns
+    -------
+    (Path, dict, bool)
+        As :func:`ensure_model`: the folder, its metadata, whether it was trained now.
+    """
+    rows = rows if rows is not None else _rows(store)
+    return ensure_model(
+        workspace_pairs(rows),
+        params,
+        workspace_texts(rows),
+        progress=progress,
+        source=WORKSPACE_SOURCE,
+    )
+
+
+def select_embedder(store, progress: bool = False, setting: str | None = None):
+    """The embedder a :class:`~matchmaker.recommend.recommender.Recommender` of ``store``
+    uses when it is given none.
+
+    :func:`wants_trained` (setting ``embedding_model`` ``trained``, or empty and the
+    workspace mostly Chinese): the model trained on this workspace's current data, trained
+    first when there is none yet (:func:`train_workspace`); otherwise
+    :func:`matchmaker.recommend.embed.load_embedder` (a path, or the bundled model).
+    """
+    rows = _rows(store)
+    if not wants_trained(rows, setting):
+        return load_embedder()
+    folder, _, _ = train_workspace(store, progress=progress, rows=rows)
+    return SentenceTransformerEmbedder(folder)
