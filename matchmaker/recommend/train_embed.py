@@ -27,11 +27,13 @@ sentence-transformers folder) with :data:`META_FILE`; unchanged data trains noth
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import random
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
@@ -97,7 +99,7 @@ class TrainParams:
     vocab_size : int
         Largest tokenizer vocabulary.
     max_token : int
-        Longest learned token, in characters (1: characters only).
+        Longest learned token, in characters (BPE's ``max_token_length``).
     scale : float
         MultipleNegativesRankingLoss's similarity scale (1 / temperature).
     seed : int
@@ -242,7 +244,7 @@ def learn_tokenizer(texts: Iterable[str], vocab_size: int = 30000, max_token: in
     Text is NFKC-normalised and lower-cased; anything that is not a letter or digit
     separates tokens and is dropped; runs of CJK characters are cut from Latin words and
     digits; BPE merges frequent neighbours into tokens of at most ``max_token`` characters
-    (``1``: every CJK character is its own token). Characters never seen in ``texts`` are
+    (``tokenizers``' ``max_token_length``). Characters never seen in ``texts`` are
     dropped (no ``[UNK]`` vector pulls unrelated texts together).
 
     Returns
@@ -352,7 +354,8 @@ def train(pairs: list[tuple[str, str]], params: TrainParams, texts=(), progress=
             trainer = SentenceTransformerTrainer(
                 model=model, args=args, train_dataset=data, loss=loss
             )
-            trainer.train()
+            with contextlib.redirect_stdout(sys.stderr):  # the trainer prints its logs
+                trainer.train()
             steps = int(trainer.state.global_step)
     finally:
         torch.set_num_threads(threads)
