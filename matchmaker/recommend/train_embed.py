@@ -104,6 +104,10 @@ class TrainParams:
         MultipleNegativesRankingLoss's similarity scale (1 / temperature).
     seed : int
         Seeds tokenizer order, weight init, batch order.
+    model : {"static", "transformer"}
+        ``static``: a StaticEmbedding (the choice, see docs/benchmarks.md);
+        ``transformer``: a 2-layer BERT of width ``dim`` trained from scratch, mean-pooled
+        (``learning_rate`` about 1e-3 suits it).
     """
 
     dim: int = 256
@@ -114,6 +118,7 @@ class TrainParams:
     max_token: int = MAX_CJK_TOKEN
     scale: float = 20.0
     seed: int = 0
+    model: str = "static"
 
 
 # --- pairs ------------------------------------------------------------------------
@@ -326,9 +331,13 @@ def train(pairs: list[tuple[str, str]], params: TrainParams, texts=(), progress=
         _seed_everything(params.seed)
         corpus = [t for p in pairs for t in p] + list(texts)
         tokenizer = learn_tokenizer(corpus, params.vocab_size, params.max_token)
-        model = SentenceTransformer(
-            modules=[StaticEmbedding(tokenizer, embedding_dim=params.dim)], device="cpu"
-        )
+        if params.model == "static":
+            modules = [StaticEmbedding(tokenizer, embedding_dim=params.dim)]
+        elif params.model == "transformer":
+            modules = _small_transformer(tokenizer, params.dim)
+        else:
+            raise DataError(f"model {params.model!r} is not allowed; use static or transformer")
+        model = SentenceTransformer(modules=modules, device="cpu")
         data = Dataset.from_dict(
             {"anchor": [a for a, _ in pairs], "positive": [b for _, b in pairs]}
         )
@@ -363,13 +372,48 @@ def train(pairs: list[tuple[str, str]], params: TrainParams, texts=(), progress=
     return model, {**sizes, "steps": steps}
 
 
+def _small_transformer(tokenizer, dim: int, layers: int = 2, length: int = 64) -> list:
+    """A BERT of ``layers`` layers and width ``dim`` with random weights over ``tokenizer``,
+    mean-pooled: the transformer alternative to StaticEmbedding."""
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tokenizer.add_special_tokens(special)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        pad_token="[PAD]",
+        unk_token="[UNK]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_max_length=length,
+    )
+    config = BertConfig(
+        vocab_size=len(fast),
+        hidden_size=dim,
+        num_hidden_layers=layers,
+        num_attention_heads=max(1, dim // 64),
+        intermediate_size=2 * dim,
+        max_position_embeddings=length,
+    )
+    with tempfile.TemporaryDirectory(prefix="matchmaker-bert-") as tmp:
+        BertModel(config).save_pretrained(tmp)
+        fast.save_pretrained(tmp)
+        module = Transformer(tmp, max_seq_length=length)
+    return [module, Pooling(dim, "mean")]
+
+
 # --- the model folder -------------------------------------------------------------
 
 
 def fingerprint(pairs: list[tuple[str, str]], params: TrainParams, texts=()) -> str:
     """SHA-256 (hex) of the pairs, the tokenizer's extra texts, the parameters and
     :data:`FORMAT`: equal fingerprints mean equal models."""
-    digest = hashlib.sha256(json.dumps({"format": FORMAT, **asdict(params)}).encode())
+    values = asdict(params)
+    if values["model"] == "static":  # the default adds nothing: older static models match
+        del values["model"]
+    digest = hashlib.sha256(json.dumps({"format": FORMAT, **values}).encode())
     for a, b in pairs:
         digest.update(f"\n{a}\t{b}".encode())
     digest.update(b"\n--texts")
@@ -430,7 +474,7 @@ def ensure_model(
             "source": source,
             "seed": params.seed,
             "loss": f"MultipleNegativesRankingLoss(scale={params.scale})",
-            "model": "StaticEmbedding",
+            "model": params.model,
             "params": asdict(params),
             "sizes": {**sizes, "texts": len(set(texts))},
             "training_seconds": seconds,
