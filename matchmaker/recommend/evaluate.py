@@ -250,12 +250,11 @@ def _run_split(data: _Data, train, test, top: int, seed: int, methods, recs_path
     ctx = data.ctx.with_relations({p: 3.0 for p in _known(data.ctx, train)})
     trained = None
     if data.trained is not None:
-        # the baseline: trained on this split's training links (never its test links)
-        trained = split_vectors(data.kg, data.texts, _known(ctx, train), data.trained)[0]
-        trained = trained["profile"]
-        # the ranker's semantic features: trained on the chain alone, no links at all, so
-        # a training pair's feature was not fitted to that very pair (same model each split)
-        vecs = split_vectors(data.kg, data.texts, (), data.trained)[0]
+        # never the test links: the baseline's model is trained with the split's training
+        # links; the ranker's semantic features come from the chain model (no link at all),
+        # so a training pair's feature was not fitted to that very pair
+        models = split_vectors(data.kg, data.texts, _known(ctx, train), data.trained)
+        trained, vecs = models["links"]["profile"], models["chain"]
         ctx = dataclasses.replace(
             ctx, profile_vec=vecs["profile"], offer_vec=vecs["offer"], need_vec=vecs["need"]
         )
@@ -352,10 +351,11 @@ def evaluate_links(
     For each company that appears in ``test`` every other company is ranked, except itself
     and its ``train`` partners; the ranker's top ``top`` go to ``out``
     (``query,candidate,rank,score``). Without ``embedder`` the ``embedding`` baseline (the
-    bundled model) is left out. With ``trained`` (training parameters) a text model is
-    trained on the ``train`` links only (:func:`matchmaker.recommend.trained_links.split_vectors`)
-    and reported as ``embedding_trained``; its company, offer and need vectors are then the
-    ranker's semantic features (else the bundled model's company vectors are).
+    bundled model) is left out. With ``trained`` (training parameters) two text models are
+    trained (:func:`matchmaker.recommend.trained_links.split_vectors`): one with the
+    ``train`` links (never ``test``), reported as ``embedding_trained``, and one on the
+    chain alone, whose company, offer and need vectors are the ranker's semantic features
+    (without ``trained``: the bundled model's company vectors).
 
     Returns
     -------
