@@ -14,11 +14,10 @@ from matchmaker.errors import DataError, ModelError
 from matchmaker.recommend import train_embed
 from matchmaker.recommend.embed import META_FILE, latest_trained, load_embedder
 from matchmaker.recommend.recommender import Recommender
-from matchmaker.recommend.train_embed import (
-    TrainParams,
+from matchmaker.recommend.train_embed import TrainParams, ensure_model, learn_tokenizer
+from matchmaker.recommend.workspace_model import (
     cjk_share,
-    ensure_model,
-    learn_tokenizer,
+    train_workspace,
     wants_trained,
     workspace_pairs,
 )
@@ -158,7 +157,7 @@ def test_too_few_pairs():
 def test_trained_model_loads_by_path_and_by_setting(tmp_path, models_dir, monkeypatch):
     with pytest.raises(ModelError, match="embeddings train"):
         latest_trained()
-    folder, _, _ = train_embed.train_workspace(None, TINY, rows=WORKSPACE)
+    folder, _, _ = train_workspace(None, TINY, rows=WORKSPACE)
     monkeypatch.setenv("MATCHMAKER_EMBEDDING_MODEL", str(folder))
     by_path = load_embedder()
     assert by_path.dim == 8 and by_path.model_id.startswith(folder.name)

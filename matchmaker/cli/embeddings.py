@@ -1,4 +1,4 @@
-"""Text model commands: ``embeddings train`` (owner: :mod:`matchmaker.recommend.train_embed`)."""
+"""Text model commands: ``embeddings train`` (core: recommend.workspace_model)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from matchmaker.cli.state import handle_errors, open_store
-from matchmaker.recommend import train_embed
+from matchmaker.recommend.train_embed import TrainParams
+from matchmaker.recommend.workspace_model import train_workspace
 from matchmaker.store.access import policy_of, unscoped
 
 __all__ = ["app", "embeddings_app"]
@@ -35,8 +36,8 @@ def train_command(
     policy = policy_of(store)
     if policy is not None and not policy.full:
         raise policy._deny("train the text model: it reads every organisation's texts")
-    model, meta, trained = train_embed.train_workspace(
-        unscoped(store), train_embed.TrainParams(dim=dim, epochs=epochs, seed=seed), True
+    model, meta, trained = train_workspace(
+        unscoped(store), TrainParams(dim=dim, epochs=epochs, seed=seed), True
     )
     if trained:
         typer.echo(

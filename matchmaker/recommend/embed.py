@@ -249,7 +249,8 @@ def load_embedder(path: str | Path | None = None, batch_size: int | None = None)
     The setting ``trained`` means, here where no workspace is known, the most recently
     trained workspace model (:func:`latest_trained`); :class:`Recommender
     <matchmaker.recommend.recommender.Recommender>` built without an embedder picks the
-    model of its own workspace instead (:func:`matchmaker.recommend.train_embed.select_embedder`).
+    model of its own workspace instead
+    (:func:`matchmaker.recommend.workspace_model.select_embedder`).
 
     Parameters
     ----------

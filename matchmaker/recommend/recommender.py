@@ -68,7 +68,7 @@ from matchmaker.recommend.context import CHAIN_DEPTH, item_text
 from matchmaker.recommend.embed import CachedEmbedder, org_vectors
 from matchmaker.recommend.explain import DIRECTIONS, Explainer, PairValue, Suggestion, visible_to
 from matchmaker.recommend.score import FEATURES, build_context
-from matchmaker.recommend.train_embed import select_embedder
+from matchmaker.recommend.workspace_model import select_embedder
 from matchmaker.store.access import policy_of, unscoped
 from matchmaker.store.database import Store
 
@@ -130,7 +130,7 @@ class Recommender:
     store : matchmaker.store.database.Store
         The workspace; read once here and again by :meth:`refresh`.
     embedder : Embedder, optional
-        Default: :func:`matchmaker.recommend.train_embed.select_embedder` (setting
+        Default: :func:`matchmaker.recommend.workspace_model.select_embedder` (setting
         ``embedding_model``: a path, the bundled model, or the model trained on this
         workspace, which is the choice for a mostly Chinese workspace).
         Vectors are cached in ``store`` (:class:`matchmaker.recommend.embed.CachedEmbedder`).
