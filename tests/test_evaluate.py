@@ -190,6 +190,7 @@ def test_contract_on_fixture(kg_dir, tmp_path):
         "--out",
         str(out),
         "--no-embedding",
+        "--no-trained",
     ]
     result = _run(args)
     assert result.exit_code == 0, result.output
@@ -242,11 +243,47 @@ def test_test_pairs_are_not_used_for_training(kg_dir, tmp_path):
     assert outs[0] and outs[0] == outs[1]
 
 
+def test_trained_model_never_sees_test_pairs(kg_dir, tmp_path, monkeypatch):
+    from matchmaker.recommend import train_embed
+    from matchmaker.recommend.train_embed import TrainParams
+
+    monkeypatch.setenv("MATCHMAKER_MODELS_DIR", str(tmp_path / "models"))
+    seen = []
+    real = train_embed.train
+
+    def spy(pairs, params, texts=(), progress=False):
+        seen.append(list(pairs))
+        return real(pairs, params, texts, progress)
+
+    monkeypatch.setattr(train_embed, "train", spy)
+    kg = load_chainkg(kg_dir)
+    train, test = _links(tmp_path / "train.csv", TRAIN), _links(tmp_path / "test.csv", TEST)
+    params = TrainParams(dim=8, epochs=1, batch_size=4)
+    result = evaluate_links(train, test, kg_dir, trained=params)
+    assert len(seen) == 2  # the links-free model of the features, the split's model
+    chain_only, with_links = seen
+    for a, b in TRAIN:
+        assert (kg.text(a), kg.text(b)) in with_links and (kg.text(b), kg.text(a)) in with_links
+    company_texts = {kg.text(c) for c in kg.companies}
+    for pairs in seen:
+        for a, b in TEST:
+            assert (kg.text(a), kg.text(b)) not in pairs and (kg.text(b), kg.text(a)) not in pairs
+    assert not any(a in company_texts and b in company_texts for a, b in chain_only)
+    assert ("汽车", "动力电池 钢材") in chain_only  # product <-> its upstream inputs
+    assert ("丁电池科技股份有限公司", "锂电池 动力电池") in chain_only  # title <-> the rest
+    trained = result["methods"]["embedding_trained"]
+    assert trained["queries"] == 4 and 0 <= trained["recall_at_10"] <= 1
+    # a second run on the same split trains nothing: both models are found by fingerprint
+    evaluate_links(train, test, kg_dir, trained=params)
+    assert len(seen) == 2
+
+
 def test_folds_on_fixture(kg_dir, tmp_path):
     pairs = _links(tmp_path / "all.csv", TRAIN + TEST)
     result = _run(
-        ["--chainkg", str(kg_dir), "--folds", "2", "--pairs", str(pairs), "--no-embedding"]
-    )
+        ["--chainkg", str(kg_dir), "--folds", "2", "--pairs", str(pairs), "--no-embedding",
+         "--no-trained"]
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert len(data["folds"]) == 2 and data["pairs"] == 6

@@ -509,6 +509,17 @@ def test_vector_index_clusters_and_probes():
 # PACK makes packs and needs a BMS; BMSCO makes exactly that BMS (chain and words), TEXTCO
 # offers it too but files no segment (words only); CAR makes vehicles (downstream of PACK),
 # needs packs and already works with PACK; NOISE sells office boards and works with PACK.
+# Six traders of unrelated goods make most need -> offer pairs unrelated, as in any real
+# workspace, so the text floor (the 3rd quartile of those similarities, see calibrate.py)
+# lies between NOISE's one shared word and CAR's partial match.
+UNRELATED = (
+    ("FRUIT", "fresh mangoes pineapples"),
+    ("LAW", "notary legal counsel"),
+    ("SOFA", "oak wardrobes sofas"),
+    ("INK", "gravure printing inks"),
+    ("TEA", "oolong jasmine teas"),
+    ("SHOE", "leather sneakers sandals"),
+)
 DIRECTED = {
     "organizations": [
         org_row("PACK", "Pack Works"),
@@ -516,6 +527,7 @@ DIRECTED = {
         org_row("TEXTCO", "Text Boards"),
         org_row("CAR", "Car Maker"),
         org_row("NOISE", "Noise Trading"),
+        *(org_row(o, o.title()) for o, _ in UNRELATED),
     ],
     "segments": [
         {"segment_id": s, "name": n, "chain": "ev", "stage": "midstream"}
@@ -543,6 +555,7 @@ DIRECTED = {
         item_row("J05", "CAR", "offer", "electric cars with lithium battery", "V"),
         item_row("J06", "CAR", "need", "lithium battery packs for electric cars", "P"),
         item_row("J07", "NOISE", "offer", "office boards and paper"),
+        *(item_row(f"U{i}", o, "offer", t) for i, (o, t) in enumerate(UNRELATED)),
     ],
     "relations": [
         {"org_a": "PACK", "org_b": "CAR", "kind": "supplier_of"},
@@ -565,9 +578,9 @@ def directed(sqlite_store, monkeypatch):
     return rec
 
 
-def _words(s, text):
+def _words(rec, s, text):
     sim = max(s.features[f"{text}_semantic"], s.features[f"{text}_lexical"])
-    low, high = recommend_module.TEXT_FLOOR, recommend_module.TEXT_STRONG
+    low, high = rec.text_floor, rec.text_strong
     return min(max((sim - low) / (high - low), 0.0), 1.0)
 
 
@@ -575,10 +588,10 @@ def test_downstream_partner_is_a_customer_not_a_supplier(directed):
     suppliers = {s.partner_id: s for s in directed.recommend("PACK", "suppliers", k=5)}
     car, bms = suppliers["CAR"], suppliers["BMSCO"]
     # CAR's offer reads a little like PACK's need, but the chain puts CAR downstream.
-    assert recommend_module.TEXT_FLOOR < car.features["need_offer_semantic"] < 0.5
+    assert directed.text_floor < car.features["need_offer_semantic"] < 0.5
     assert car.features["chain_in"] == 0 and car.features["chain_out"] == 1
     assert car.score == pytest.approx(
-        0.99 * recommend_module.WRONG_SIDE * _words(car, "need_offer")
+        0.99 * recommend_module.WRONG_SIDE * _words(directed, car, "need_offer")
     )
     assert bms.score == pytest.approx(0.3)  # chain_in 1: full evidence
     assert list(suppliers).index("BMSCO") < list(suppliers).index("CAR")
@@ -588,12 +601,34 @@ def test_downstream_partner_is_a_customer_not_a_supplier(directed):
     assert both["CAR"].direction == "customers" and both["BMSCO"].direction == "suppliers"
 
 
+def test_text_thresholds_rule():
+    from matchmaker.recommend.calibrate import text_thresholds
+
+    # sorted 0, .1, .1, .2, .3, .4, .5, .6, .8: the 3rd quartile is at position 0.75 * 8 = 6;
+    # strong at 0.9999 * 8 = 7.9992, between .6 and .8
+    sims = [0.8, 0.0, 0.1, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
+    assert text_thresholds(sims) == (0.5, pytest.approx(0.6 + 0.9992 * 0.2))
+    assert text_thresholds([0.2] * 4) == (0.2, 0.25)  # strong at least MIN_SPAN above
+    assert text_thresholds([]) == (0.0, 1.0)
+
+
+def test_text_floor_comes_from_the_workspace_similarities(directed):
+    from matchmaker.recommend.calibrate import need_offer_similarities, text_thresholds
+
+    sims = need_offer_similarities(directed.ctx, directed.has_need, directed.has_offer)
+    assert len(sims) == 2 * 10  # CAR and PACK need; 11 offer, less each own offer
+    assert (directed.text_floor, directed.text_strong) == text_thresholds(sims)
+    noise = max(_features(directed, "PACK", "NOISE"))
+    car = max(_features(directed, "PACK", "CAR"))
+    assert noise < directed.text_floor < car
+
+
 def test_no_text_match_and_no_chain_link_scores_nothing(directed):
     noise = directed.pair_values(["PACK", "NOISE"])
     found = directed.recommend("PACK", "suppliers", k=5)
     ids = _ids(found)
     # NOISE's offer shares a word with PACK's need (raw similarity above 0), below the floor.
-    assert 0 < max(_features(directed, "PACK", "NOISE")[:2]) <= recommend_module.TEXT_FLOOR
+    assert 0 < max(_features(directed, "PACK", "NOISE")[:2]) <= directed.text_floor
     assert "NOISE" not in ids and noise == []
     text = next(s for s in found if s.partner_id == "TEXTCO")  # words only, no segment
     assert text.chain_path == () and text.score == pytest.approx(0.3)

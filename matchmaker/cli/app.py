@@ -6,7 +6,8 @@ Every command takes the global options before its name::
 
 Commands live in one module per group of the flow and are registered here, in the order
 ``matchmaker --help`` lists them: :mod:`~matchmaker.cli.workspace` (init, import, export,
-demo), :mod:`~matchmaker.cli.recommend` (recommend, evaluate), :mod:`~matchmaker.cli.events`
+demo), :mod:`~matchmaker.cli.recommend` (recommend, evaluate),
+:mod:`~matchmaker.cli.embeddings` (embeddings train), :mod:`~matchmaker.cli.events`
 (invite, schedule), :mod:`~matchmaker.cli.followup` (deal, report) and
 :mod:`~matchmaker.cli.accounts` (user, audit, backup, restore). What they share (the store,
 the actor, error handling) is :mod:`matchmaker.cli.state`.
@@ -22,7 +23,7 @@ from typing import Annotated
 
 import typer
 
-from matchmaker.cli import accounts, events, followup, recommend, workspace
+from matchmaker.cli import accounts, embeddings, events, followup, recommend, workspace
 from matchmaker.cli.state import state
 
 __all__ = ["app"]
@@ -58,7 +59,7 @@ def main(
     state.user = None
 
 
-for _group in (workspace, recommend, events, followup, accounts):
+for _group in (workspace, recommend, embeddings, events, followup, accounts):
     app.add_typer(_group.app)
 
 

@@ -14,6 +14,7 @@ from matchmaker.errors import DataError
 from matchmaker.recommend import evaluate as ev
 from matchmaker.recommend.explain import write_csv
 from matchmaker.recommend.recommender import TUNING, Recommender
+from matchmaker.recommend.train_embed import TrainParams
 from matchmaker.store.access import require_org
 
 __all__ = ["app", "evaluate_app"]
@@ -93,16 +94,27 @@ def evaluate_links_command(
     embedding: Annotated[
         bool, typer.Option(help="Embedding baseline and semantic features (bundled model).")
     ] = True,
-    seed: Annotated[int, typer.Option(help="Seed of sampling, folds and the random baseline.")] = 0,
+    trained: Annotated[
+        bool,
+        typer.Option(
+            help="Train the text model on each split's training links (embedding_trained "
+            "baseline; the ranker's semantic features then come from a model trained on the "
+            "chain alone)."
+        ),
+    ] = True,
+    seed: Annotated[
+        int, typer.Option(help="Seed of sampling, folds, the random baseline and training.")
+    ] = 0,
 ) -> None:
     """Train on known supplier links, rank partners, print one JSON object of metrics."""
     embedder = ev.cached_embedder() if embedding else None
+    params = TrainParams(seed=seed) if trained else None
     if folds is not None:
         if test is not None or out is not None:
             raise DataError("--folds takes one file (--pairs or --train); not --test or --out")
-        result = ev.cross_validate(pairs or train, chainkg, folds, embedder, seed)
+        result = ev.cross_validate(pairs or train, chainkg, folds, embedder, seed, params)
     else:
         if train is None or test is None:
             raise DataError("give --train TRAIN.csv and --test TEST.csv, or --folds N")
-        result = ev.evaluate_links(train, test, chainkg, top, out, embedder, seed)
+        result = ev.evaluate_links(train, test, chainkg, top, out, embedder, seed, params)
     typer.echo(json.dumps(result, ensure_ascii=False))

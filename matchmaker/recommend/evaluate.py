@@ -22,6 +22,7 @@ file; both score the product's ranker (:mod:`matchmaker.recommend.rank` over
 from __future__ import annotations
 
 import csv
+import dataclasses
 import sys
 import time
 from collections.abc import Collection, Sequence
@@ -34,9 +35,11 @@ from matchmaker import config
 from matchmaker.errors import DataError
 from matchmaker.ingest.chainkg import ChainKG, load_chainkg, workspace_rows
 from matchmaker.recommend.context import ScoringContext, build_context, char_ngrams
-from matchmaker.recommend.embed import CachedEmbedder, load_embedder
+from matchmaker.recommend.embed import TRAINED, CachedEmbedder, bundled_embedder, load_embedder
 from matchmaker.recommend.rank import PairRanker, training_data
 from matchmaker.recommend.score import FEATURES, feature_rows
+from matchmaker.recommend.train_embed import TrainParams
+from matchmaker.recommend.trained_links import company_texts, split_vectors
 from matchmaker.store.database import Store
 
 __all__ = [
@@ -57,7 +60,15 @@ __all__ = [
 
 LINK_COLUMNS = ("code_a", "name_a", "code_b", "name_b")
 RECS_COLUMNS = ("query", "candidate", "rank", "score")
-METHODS = ("ranker", "random", "popularity", "tfidf", "embedding", "adamic_adar")
+METHODS = (
+    "ranker",
+    "random",
+    "popularity",
+    "tfidf",
+    "embedding",
+    "embedding_trained",
+    "adamic_adar",
+)
 METRICS = ("recall_at_10", "recall_at_50", "mrr", "auc", "queries")
 _QUERY_BLOCK = 64
 CANDIDATES = 300  # candidates per query the learned ranker rescores (see _two_stage)
@@ -155,7 +166,10 @@ def cached_embedder():
     path = config.project_path(config.get("models_dir")) / "evaluate-embeddings.db"
     store = Store(f"sqlite:///{path}")
     store.init()
-    return CachedEmbedder(load_embedder(), store)
+    # the `embedding` baseline: a model path, or the bundled model (a trained one is
+    # `embedding_trained`, trained per split on its training links only)
+    trained = config.get("embedding_model") == TRAINED
+    return CachedEmbedder(bundled_embedder() if trained else load_embedder(), store)
 
 
 def _log(message: str) -> None:
@@ -168,9 +182,11 @@ def _log(message: str) -> None:
 class _Data:
     """The split-independent part: context without relations, baseline texts, vectors."""
 
-    def __init__(self, kg: ChainKG, embedder=None):
+    def __init__(self, kg: ChainKG, embedder=None, trained: TrainParams | None = None):
         rows = workspace_rows(kg)
         codes = [o["org_id"] for o in rows["orgs"]]
+        self.kg, self.trained = kg, trained
+        self.texts = company_texts(kg, codes, rows["items"]) if trained is not None else None
         vectors = None
         if embedder is not None:
             _log(f"embedding {len(codes)} company texts with {embedder.model_id}")
@@ -193,7 +209,7 @@ def _known(ctx: ScoringContext, pairs) -> list[tuple[str, str]]:
     return [(a, b) for a, b in pairs if a in ctx.index and b in ctx.index]
 
 
-def _scores(method, data: _Data, ctx, ranker, rows, rng) -> np.ndarray:
+def _scores(method, data: _Data, ctx, ranker, rows, rng, trained=None) -> np.ndarray:
     """Scores of every company (columns) for the query rows."""
     n = len(ctx.org_ids)
     if method == "ranker":
@@ -206,6 +222,8 @@ def _scores(method, data: _Data, ctx, ranker, rows, rng) -> np.ndarray:
         return (data.text_lex[rows] @ data.text_lex.T).toarray()
     if method == "embedding":
         return data.vectors[rows] @ data.vectors.T
+    if method == "embedding_trained":
+        return trained[rows] @ trained.T
     if method == "adamic_adar":
         return feature_rows(ctx, "adamic_adar", rows)
     raise DataError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
@@ -235,6 +253,16 @@ def _fit(ctx, seed):
 
 def _run_split(data: _Data, train, test, top: int, seed: int, methods, recs_path=None):
     ctx = data.ctx.with_relations({p: 3.0 for p in _known(data.ctx, train)})
+    trained = None
+    if data.trained is not None:
+        # never the test links: the baseline's model is trained with the split's training
+        # links; the ranker's semantic features come from the chain model (no link at all),
+        # so a training pair's feature was not fitted to that very pair
+        models = split_vectors(data.kg, data.texts, _known(ctx, train), data.trained)
+        trained, vecs = models["links"]["profile"], models["chain"]
+        ctx = dataclasses.replace(
+            ctx, profile_vec=vecs["profile"], offer_vec=vecs["offer"], need_vec=vecs["need"]
+        )
     t0 = time.time()
     rankers = _fit(ctx, seed)
     ranker = rankers[1]
@@ -258,7 +286,7 @@ def _run_split(data: _Data, train, test, top: int, seed: int, methods, recs_path
     for start in range(0, len(queries), _QUERY_BLOCK):
         rows = queries[start : start + _QUERY_BLOCK]
         for method in methods:
-            scores = _scores(method, data, ctx, rankers, rows, rng)
+            scores = _scores(method, data, ctx, rankers, rows, rng, trained)
             for r, q in enumerate(rows):
                 s = scores[r].astype(np.float64)
                 s[q] = -np.inf
@@ -297,10 +325,18 @@ def _spread(values: list) -> dict:
     return {"mean": float(np.mean(kept)), "std": float(np.std(kept))}
 
 
-def _setup(chainkg, embedder):
+def _methods(data: _Data) -> list[str]:
+    """:data:`METHODS` less the baselines whose model is not in this run."""
+    off = {"embedding"} if data.vectors is None else set()
+    if data.trained is None:
+        off.add("embedding_trained")
+    return [m for m in METHODS if m not in off]
+
+
+def _setup(chainkg, embedder, trained):
     t0 = time.time()
     kg = load_chainkg(chainkg)
-    data = _Data(kg, embedder)
+    data = _Data(kg, embedder, trained)
     _log(f"loaded {len(kg.companies)} companies from {chainkg} ({time.time() - t0:.1f}s)")
     return data
 
@@ -313,13 +349,18 @@ def evaluate_links(
     out: str | Path | None = None,
     embedder=None,
     seed: int = 0,
+    trained: TrainParams | None = None,
 ) -> dict:
     """One train/test split: train on ``train``, rank for every company in ``test``.
 
     For each company that appears in ``test`` every other company is ranked, except itself
     and its ``train`` partners; the ranker's top ``top`` go to ``out``
-    (``query,candidate,rank,score``). Without ``embedder`` the ``embedding`` baseline and
-    the semantic features are left out.
+    (``query,candidate,rank,score``). Without ``embedder`` the ``embedding`` baseline (the
+    bundled model) is left out. With ``trained`` (training parameters) two text models are
+    trained (:func:`matchmaker.recommend.trained_links.split_vectors`): one with the
+    ``train`` links (never ``test``), reported as ``embedding_trained``, and one on the
+    chain alone, whose company, offer and need vectors are the ranker's semantic features
+    (without ``trained``: the bundled model's company vectors).
 
     Returns
     -------
@@ -330,9 +371,9 @@ def evaluate_links(
     if top < 1:
         raise DataError(f"--top {top}: must be at least 1")
     t0 = time.time()
-    data = _setup(chainkg or default_chainkg(), embedder)
+    data = _setup(chainkg or default_chainkg(), embedder, trained)
     train_pairs, test_pairs = read_links(train), read_links(test)
-    methods = [m for m in METHODS if m != "embedding" or data.vectors is not None]
+    methods = _methods(data)
     result, ranker = _run_split(data, train_pairs, test_pairs, top, seed, methods, out)
     return {
         "methods": result,
@@ -356,11 +397,13 @@ def cross_validate(
     folds: int = 5,
     embedder=None,
     seed: int = 0,
+    trained: TrainParams | None = None,
 ) -> dict:
     """``folds``-fold cross-validation over the one link file ``pairs``.
 
     The pairs are shuffled with ``seed`` and cut into ``folds`` parts; each part is the
-    test set once, the rest the training set.
+    test set once, the rest the training set. ``embedder`` and ``trained`` as for
+    :func:`evaluate_links` (the text model is trained once per fold, on its training part).
 
     Returns
     -------
@@ -372,10 +415,10 @@ def cross_validate(
     if folds < 2:
         raise DataError(f"--folds {folds}: must be at least 2")
     t0 = time.time()
-    data = _setup(chainkg or default_chainkg(), embedder)
+    data = _setup(chainkg or default_chainkg(), embedder, trained)
     links = read_links(pairs or default_pairs())
     part = np.random.default_rng(seed).permutation(len(links)) % folds
-    methods = [m for m in METHODS if m != "embedding" or data.vectors is not None]
+    methods = _methods(data)
     per_fold = []
     for k in range(folds):
         _log(f"fold {k + 1}/{folds}")

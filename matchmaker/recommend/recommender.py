@@ -12,20 +12,22 @@ and then answers queries in milliseconds:
    texts (:class:`matchmaker.recommend.candidates.VectorIndex`), with a bonus for chain fit, plus
    the
    partners of partners;
-2. **scores**: the ranker over :func:`matchmaker.recommend.score.feature_matrix` of each pair gives
-   the pair's value ``p`` (0..1), learned from undirected outcomes ("these two do
-   business"), so it does not say who supplies whom. Each direction needs its own
-   evidence ``e`` (0..1); the score of a direction is ``p * e``. Evidence that the partner
-   supplies me, ``e_in``, is the larger of the chain fit ``chain_in`` (its offer segment is
-   ``d`` links upstream of my need's: ``1/(1+d)``) and the text evidence: the larger of the
-   need->offer semantic and lexical similarity, 0 up to :data:`TEXT_FLOOR` and rising
-   linearly to 1 at :data:`TEXT_STRONG`. When the chain puts the partner on the other side
-   (no ``chain_in``, but ``chain_out`` or one of its offer segments downstream of mine), its
-   text evidence counts only :data:`WRONG_SIDE` of itself: a vehicle maker whose offer reads
-   a little like a pack maker's BMS need is that pack maker's customer, not its supplier.
-   ``e_out`` (my offers for the partner's needs) mirrors it. So a pair with neither a chain
-   link nor a text match above the floor in a direction scores 0 there. The reciprocal score
-   is the harmonic mean of the two directions' scores (high only when both sides benefit);
+2. **scores**: the ranker over :func:`matchmaker.recommend.score.feature_matrix` of each
+   pair gives the pair's value ``p`` (0..1), learned from undirected outcomes ("these two do
+   business"), so it does not say who supplies whom. Each direction needs its own evidence
+   ``e`` (0..1); the score of a direction is ``p * e``. Evidence that the partner supplies
+   me, ``e_in``, is the larger of the chain fit ``chain_in`` (its offer segment is ``d``
+   links upstream of my need's: ``1/(1+d)``) and the text evidence: the larger of the
+   need->offer semantic and lexical similarity, 0 up to the floor ``text_floor`` and rising
+   linearly to 1 at ``text_strong``, both read off the active model's own need->offer
+   similarities over the workspace (:mod:`matchmaker.recommend.calibrate`). When the chain
+   puts the partner on the other side (no ``chain_in``, but ``chain_out`` or one of its
+   offer segments downstream of mine), its text evidence counts only :data:`WRONG_SIDE` of
+   itself: a vehicle maker whose offer reads a little like a pack maker's BMS need is that
+   pack maker's customer, not its supplier. ``e_out`` (my offers for the partner's needs)
+   mirrors it. So a pair with neither a chain link nor a text match above the floor in a
+   direction scores 0 there. The reciprocal score is the harmonic mean of the two
+   directions' scores (high only when both sides benefit);
 3. **novelty**: pairs that already met or already work together are multiplied by
    ``1 - novelty`` (setting ``novelty``; 1 removes them);
 4. **diversity**: MMR across chain segments (setting ``diversity``); over many lists at once
@@ -51,7 +53,7 @@ from tqdm import tqdm
 
 from matchmaker import config
 from matchmaker.errors import DataError, NotFoundError
-from matchmaker.recommend import rank
+from matchmaker.recommend import calibrate, rank
 from matchmaker.recommend.candidates import (
     VectorIndex,
     allowed_mask,
@@ -63,9 +65,10 @@ from matchmaker.recommend.candidates import (
     row_max,
 )
 from matchmaker.recommend.context import CHAIN_DEPTH
-from matchmaker.recommend.embed import CachedEmbedder, load_embedder, org_vectors
+from matchmaker.recommend.embed import CachedEmbedder, org_vectors
 from matchmaker.recommend.explain import DIRECTIONS, Explainer, PairValue, Suggestion, visible_to
 from matchmaker.recommend.score import FEATURES, build_context
+from matchmaker.recommend.workspace_model import select_embedder
 from matchmaker.schema import item_text
 from matchmaker.store.access import policy_of, unscoped
 
@@ -79,8 +82,6 @@ EXACT_LIMIT = 3000  # up to this many organisations every one is scored (no retr
 POOL = 5  # candidates retrieved per suggestion asked for (at least 50)
 CHAIN_BONUS = 0.25  # added to a candidate's text similarity in retrieval when chain-linked
 MET_STATUSES = ("accepted", "held")  # a meeting in these states means "already met"
-TEXT_FLOOR = 0.3  # a need-offer similarity at or below this is no evidence of supply
-TEXT_STRONG = 0.8  # ... at or above this, full evidence (all-MiniLM-L6-v2 cosines)
 WRONG_SIDE = 0.25  # share of text evidence kept when the chain puts the partner opposite
 _TEXT_IN = ("need_offer_semantic", "need_offer_lexical")
 _TEXT_OUT = ("offer_need_semantic", "offer_need_lexical")
@@ -94,15 +95,16 @@ def _check(direction: str, k) -> None:
         raise DataError(f"k must be a positive whole number, got {k!r}")
 
 
-def _evidence(X: np.ndarray, text, chain: str, against: str, other_side) -> np.ndarray:
+def _evidence(X: np.ndarray, text, chain, against, other_side, floor, strong) -> np.ndarray:
     """Per pair, 0..1: evidence for one direction (see the module docstring).
 
     ``text`` names the direction's similarity features, ``chain`` its chain fit,
     ``against`` the opposite direction's chain fit; ``other_side`` is True where the
-    partner's offer segments lie on the opposite side of the chain from the organisation's.
+    partner's offer segments lie on the opposite side of the chain from the organisation's;
+    ``floor`` and ``strong`` are the text thresholds (:func:`calibrate.text_thresholds`).
     """
     sim = X[:, [FEATURES.index(n) for n in text]].max(axis=1)
-    words = np.clip((sim - TEXT_FLOOR) / (TEXT_STRONG - TEXT_FLOOR), 0.0, 1.0)
+    words = np.clip((sim - floor) / (strong - floor), 0.0, 1.0)
     linked = X[:, FEATURES.index(chain)]
     wrong = (linked <= 0) & ((X[:, FEATURES.index(against)] > 0) | other_side)
     return np.maximum(np.clip(linked, 0.0, 1.0), np.where(wrong, WRONG_SIDE * words, words))
@@ -131,7 +133,9 @@ class Recommender:
     store : matchmaker.store.database.Store
         The workspace; read once here and again by :meth:`refresh`.
     embedder : Embedder, optional
-        Default: :func:`matchmaker.recommend.embed.load_embedder` (setting ``embedding_model``).
+        Default: :func:`matchmaker.recommend.workspace_model.select_embedder` (setting
+        ``embedding_model``: a path, the bundled model, or the model trained on this
+        workspace, which is the choice for a mostly Chinese workspace).
         Vectors are cached in ``store`` (:class:`matchmaker.recommend.embed.CachedEmbedder`).
     progress : bool
         Show progress bars while embedding.
@@ -149,6 +153,9 @@ class Recommender:
         Where the ranker and its metadata (``.json``) are saved under ``models_dir``.
     embedded : int
         Texts sent to the model by this object (0 when every text was cached).
+    text_floor, text_strong : float
+        Need->offer similarity at which text starts to count as evidence of supply, and at
+        which it is full evidence (:func:`matchmaker.recommend.calibrate.text_thresholds`).
     """
 
     def __init__(
@@ -167,7 +174,9 @@ class Recommender:
         # The index is built from all data; what it returns passes the acting user's policy.
         self.policy = policy_of(store)
         self.store = unscoped(store)
-        self.embedder = CachedEmbedder(embedder or load_embedder(), self.store)
+        self.embedder = CachedEmbedder(
+            embedder or select_embedder(self.store, progress), self.store
+        )
         self.progress = progress
         self.refresh()
 
@@ -225,6 +234,8 @@ class Recommender:
             ctx.org_ids, ctx.org_ids, ctx.need_vec, retrieval_lexical(ctx.need_lex)
         )
         self.downstream = _downstream(ctx.chain, ctx.segment_ids)
+        sims = calibrate.need_offer_similarities(ctx, self.has_need, self.has_offer)
+        self.text_floor, self.text_strong = calibrate.text_thresholds(sims)
         self.ranker, self.ranker_path = self._ranker(orgs)
 
     def _ranker(self, orgs):
@@ -296,8 +307,9 @@ class Recommender:
         mine, theirs = segs[a], segs[cols]
         below = np.asarray((theirs @ (mine @ self.downstream).T).todense()).ravel() > 0
         above = np.asarray((theirs @ (self.downstream @ mine.T)).todense()).ravel() > 0
-        e_in = _evidence(X, _TEXT_IN, "chain_in", "chain_out", below)
-        e_out = _evidence(X, _TEXT_OUT, "chain_out", "chain_in", above)
+        t = (self.text_floor, self.text_strong)
+        e_in = _evidence(X, _TEXT_IN, "chain_in", "chain_out", below, *t)
+        e_out = _evidence(X, _TEXT_OUT, "chain_out", "chain_in", above, *t)
         s_in, s_out = value * e_in, value * e_out
         recip = np.where(s_in + s_out > 0, 2 * s_in * s_out / np.maximum(s_in + s_out, 1e-12), 0)
         if direction in ("suppliers", "technology"):
