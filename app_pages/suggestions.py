@@ -77,7 +77,7 @@ table = views_followup.suggestion_frame(suggestions)
 d1, d2, _ = st.columns([1, 1, 3])
 d1.download_button(
     ui.tr("common.download_csv"),
-    table.to_csv(index=False).encode("utf-8-sig"),
+    ui.csv_bytes(table),
     file_name=f"suggestions-{org_id}-{direction}.csv",
     mime="text/csv",
     key="sug_csv",

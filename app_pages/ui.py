@@ -20,6 +20,7 @@ import streamlit as st
 
 from matchmaker import config
 from matchmaker.errors import AuthError, MatchmakerError, ValidationError
+from matchmaker.ingest.files import escape_frame
 from matchmaker.store import accounts as auth
 from matchmaker.store.access import scoped
 from matchmaker.store.database import Store, resolve_url
@@ -276,12 +277,19 @@ def table(
 
 
 def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """Frames as one workbook, one sheet per entry (for download buttons)."""
+    """Frames as one workbook, one sheet per entry (for download buttons); every text cell
+    goes through :func:`matchmaker.ingest.files.escape_formula`."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
+            escape_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
     return buffer.getvalue()
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A frame as CSV bytes for a download button (UTF-8 with BOM, so Excel reads it);
+    every text cell goes through :func:`matchmaker.ingest.files.escape_formula`."""
+    return escape_frame(frame).to_csv(index=False).encode("utf-8-sig")
 
 
 def read(func, *args, **kwargs):

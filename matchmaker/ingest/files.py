@@ -32,11 +32,15 @@ from matchmaker.errors import Problem
 __all__ = [
     "NO_COLUMN",
     "RawTable",
+    "escape_formula",
+    "escape_frame",
+    "escape_row",
     "format_float",
     "read_csv_bytes",
     "read_csv_folder",
     "read_xlsx",
     "show",
+    "unescape_formula",
     "write_csv",
     "write_xlsx",
 ]
@@ -67,6 +71,56 @@ class RawTable:
     header: list[str]
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
     reported: set[tuple[int, int]] = field(default_factory=set)
+
+
+# A text that a spreadsheet could run as a formula, after any number of apostrophes.
+_FORMULA = re.compile(r"'*[=+\-@\t\r\n]")
+
+
+def escape_formula(text: str) -> str:
+    """Prefix ``'`` to a text a spreadsheet would run as a formula.
+
+    The one escaping function of every CSV and XLSX file matchmaker writes (workspace
+    export, invitation lists, agendas, suggestion lists, reports, the app's downloads). A
+    text starting with ``= + - @``, a tab or a line break (after any apostrophes) gets one
+    more leading apostrophe; :func:`unescape_formula` takes exactly one away again.
+
+    >>> escape_formula("=cmd|' /C calc'!A0"), escape_formula("'=x"), escape_formula("ok")
+    ("'=cmd|' /C calc'!A0", "''=x", 'ok')
+    """
+    return "'" + text if _FORMULA.match(text) else text
+
+
+def unescape_formula(text: str) -> str:
+    """Undo :func:`escape_formula`: drop the leading apostrophe before a formula character.
+
+    >>> unescape_formula("'=SUM(A1:A9)"), unescape_formula("'quoted'")
+    ('=SUM(A1:A9)', "'quoted'")
+    """
+    return text[1:] if text.startswith("'") and _FORMULA.match(text) else text
+
+
+def escape_row(row: dict) -> dict:
+    """``row`` with :func:`escape_formula` applied to every text value (numbers, dates and
+    blanks are left alone: a spreadsheet does not run them)."""
+    return {k: escape_formula(v) if isinstance(v, str) else v for k, v in row.items()}
+
+
+def escape_frame(frame):
+    """A copy of a pandas DataFrame with :func:`escape_formula` applied to every text cell
+    and column name; write this, never the frame itself, to a CSV or XLSX file.
+
+    >>> import pandas as pd
+    >>> escape_frame(pd.DataFrame({"name": ["=1+1", "Acme"], "n": [-1, 2]})).values.tolist()
+    [["'=1+1", -1], ['Acme', 2]]
+    """
+    out = frame.copy()
+    out.columns = [escape_formula(c) if isinstance(c, str) else c for c in out.columns]
+    for i in range(out.shape[1]):
+        if out.dtypes.iloc[i].kind not in "biufcmM":  # text or mixed (not numbers, dates)
+            column = out.iloc[:, i].map(lambda v: escape_formula(v) if isinstance(v, str) else v)
+            out.isetitem(i, column)
+    return out
 
 
 def show(value: str, limit: int = 40) -> str:

@@ -22,10 +22,12 @@ from matchmaker.errors import DataError, Problem, ValidationError
 from matchmaker.ingest.files import (
     NO_COLUMN,
     RawTable,
+    escape_formula,
     format_float,
     read_csv_folder,
     read_xlsx,
     show,
+    unescape_formula,
     write_csv,
     write_xlsx,
 )
@@ -49,8 +51,6 @@ FALSE_WORDS = ("false", "no", "0")
 # and miscounts its first two months.
 EXCEL_FIRST_DAY = date(1900, 3, 1)
 
-# A text that a spreadsheet could run as a formula, after any number of apostrophes.
-_FORMULA = re.compile(r"'*[=+\-@\t\r\n]")
 # Characters a workbook (XML) cannot hold.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _INT = re.compile(r"[+-]?[0-9]+")
@@ -60,27 +60,6 @@ _DATETIME = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
     r"(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?)?"
 )
-
-
-def escape_formula(text: str) -> str:
-    """Prefix ``'`` to a text a spreadsheet would run as a formula.
-
-    A text starting with ``= + - @``, a tab or a line break (after any apostrophes) gets
-    one more leading apostrophe; :func:`unescape_formula` takes exactly one away again.
-
-    >>> escape_formula("=cmd|' /C calc'!A0"), escape_formula("'=x"), escape_formula("ok")
-    ("'=cmd|' /C calc'!A0", "''=x", 'ok')
-    """
-    return "'" + text if _FORMULA.match(text) else text
-
-
-def unescape_formula(text: str) -> str:
-    """Undo :func:`escape_formula`: drop the leading apostrophe before a formula character.
-
-    >>> unescape_formula("'=SUM(A1:A9)"), unescape_formula("'quoted'")
-    ('=SUM(A1:A9)', "'quoted'")
-    """
-    return text[1:] if text.startswith("'") and _FORMULA.match(text) else text
 
 
 def _newlines(text: str) -> str:
