@@ -87,6 +87,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("session_minutes", 480, "A signed-in session ends this many minutes after sign-in."),
     Setting("password_min_length", 12, "Shortest password accepted for an account."),
     Setting(
+        "lockout_failures",
+        10,
+        "Wrong passwords in a row after which an account is locked (the app and --user).",
+    ),
+    Setting(
+        "lockout_minutes",
+        15,
+        "How long a locked account refuses every sign-in, the right password too; an admin "
+        "can lift it with `matchmaker user unlock`.",
+    ),
+    Setting(
         "password_hash",
         "standard",
         "argon2 cost of new password hashes: standard (RFC 9106 low-memory profile) or "

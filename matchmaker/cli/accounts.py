@@ -28,7 +28,7 @@ from matchmaker.store.backup import backup, restore
 __all__ = ["app", "ensure_first_admin", "has_terminal", "read_password", "user_app"]
 
 app = typer.Typer()
-user_app = typer.Typer(help="Accounts: add, list, disable, enable, reset a password.")
+user_app = typer.Typer(help="Accounts: add, list, disable, enable, unlock, reset a password.")
 app.add_typer(user_app, name="user")
 _STDIN = typer.Option(
     "--password-stdin", help="Read the password from the first line of standard input."
@@ -114,9 +114,14 @@ def user_add(
 @user_app.command("list")
 @handle_errors
 def user_list() -> None:
-    """Every account: name, role, organisation, active or disabled (never a password)."""
-    for u in auth.list_users(open_store()):
+    """Every account: name, role, organisation, active, disabled or locked (never a
+    password)."""
+    store = open_store()
+    for u in auth.list_users(store):
+        until = auth.locked_until(store, u.username)
         state_text = "active" if u.active else "disabled"
+        if until is not None:
+            state_text += f" (locked until {until:%Y-%m-%d %H:%M} UTC)"
         typer.echo(f"{u.username}\t{u.role}\t{u.org_id or '-'}\t{state_text}")
 
 
@@ -134,6 +139,14 @@ def user_enable(username: Annotated[str, typer.Argument(help="The account.")]) -
     """Enable a disabled account again."""
     user = auth.set_active(open_store(), username, True, actor=cli_actor())
     typer.echo(f"user {user.username} enabled")
+
+
+@user_app.command("unlock")
+@handle_errors
+def user_unlock(username: Annotated[str, typer.Argument(help="The account.")]) -> None:
+    """Lift the sign-in lockout of an account (after too many wrong passwords)."""
+    user = auth.unlock(open_store(), username, actor=cli_actor())
+    typer.echo(f"user {user.username} unlocked")
 
 
 @user_app.command("reset")

@@ -7,17 +7,22 @@ details, ``admin`` manages accounts. What each role may see is enforced in the c
 
 Passwords are hashed with argon2id (argon2-cffi, RFC 9106 low-memory profile by default) and
 never stored, logged or echoed in clear. :func:`authenticate` gives one message for an unknown
-name, a wrong password and a disabled account, and spends the same hashing work on each. A
-:class:`Session` ends ``session_minutes`` (setting) after sign-in.
+name, a wrong password, a disabled and a locked account, and spends the same hashing work on
+each. After ``lockout_failures`` (setting) wrong passwords in a row an account is locked for
+``lockout_minutes``, the right password included; :func:`unlock` lifts it. A :class:`Session`
+ends ``session_minutes`` (setting) after sign-in, and at once when the account's credential
+generation changes (a password reset, a disable or enable, a role change).
 
 The audit log (table ``audit_log``) is append-only: who (``actor``), when (UTC), what
-(``action``, ``detail``). Actions: ``sign_in``, ``sign_in.failed``, ``user.add``,
-``user.disable``, ``user.enable``, ``user.reset``, ``import``, ``import.refused``, ``export``,
+(``action``, ``detail``). Actions: ``sign_in``, ``sign_in.failed`` (at most
+:data:`FAILED_AUDIT_PER_MINUTE` a minute per account), ``sign_in.locked``,
+``sign_in.unlocked``, ``user.add``, ``user.disable``, ``user.enable``, ``user.reset``,
+``user.unlock``, ``import``, ``import.refused``, ``export``,
 ``deal.add``, ``deal.advance``, ``deal.drop``, ``org.update``, ``backup``, ``restore``.
 
 >>> from matchmaker.store.database import Store
 >>> store = Store("sqlite://"); store.init()
-'0003'
+'0004'
 >>> u = create_user(store, "ana", "correct horse battery", "organiser", actor="setup")
 >>> authenticate(store, "ana", "correct horse battery").role
 'organiser'
@@ -27,7 +32,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import argon2
@@ -40,6 +45,8 @@ from matchmaker.roles import ROLES, now_utc
 from matchmaker.store.database import Store
 
 __all__ = [
+    "FAILED_AUDIT_PER_MINUTE",
+    "PASSWORD_MAX_LENGTH",
     "AuditEntry",
     "Session",
     "User",
@@ -53,13 +60,21 @@ __all__ = [
     "get_user",
     "has_admin",
     "list_users",
+    "locked_until",
     "reset_password",
     "set_active",
+    "set_role",
     "sign_in",
     "start_session",
+    "unlock",
 ]
 
-SIGN_IN_FAILED = "sign-in failed: unknown user name, wrong password or disabled account"
+SIGN_IN_FAILED = (
+    "sign-in failed: unknown user name, wrong password, disabled account, or locked after too "
+    "many failures"
+)
+PASSWORD_MAX_LENGTH = 1024
+FAILED_AUDIT_PER_MINUTE = 20
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.@-]{0,63}$")
 
 
@@ -72,16 +87,19 @@ class User:
     role: str
     org_id: str | None
     active: bool
+    generation: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
 class Session:
-    """A signed-in user until ``expires_at`` (UTC, naive). ``token`` is random, 256 bits."""
+    """A signed-in user until ``expires_at`` (UTC, naive). ``token`` is random, 256 bits;
+    ``generation`` is the account's credential generation at sign-in."""
 
     user: User
     token: str
     started_at: datetime
     expires_at: datetime
+    generation: int = 0
 
 
 @dataclass(frozen=True)
@@ -121,14 +139,28 @@ def _require_admin(actor) -> None:
 
 
 def _user(row: dict) -> User:
-    return User(row["user_id"], row["username"], row["role"], row["org_id"], bool(row["active"]))
+    active = bool(row["active"])
+    return User(row["user_id"], row["username"], row["role"], row["org_id"], active,
+                int(row.get("generation") or 0))  # fmt: skip
 
 
 def check_password(password: str) -> None:
-    """Raise :class:`DataError` when ``password`` is shorter than ``password_min_length``."""
+    """Raise :class:`DataError` when ``password`` is not acceptable.
+
+    A password has at least ``password_min_length`` (setting) and at most
+    :data:`PASSWORD_MAX_LENGTH` characters, and is neither blank nor one character repeated.
+    """
     least = int(config.get("password_min_length"))
     if not isinstance(password, str) or len(password) < least:
         raise DataError(f"a password needs at least {least} characters")
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise DataError(
+            f"a password has at most {PASSWORD_MAX_LENGTH:,} characters; got {len(password):,}"
+        )
+    if not password.strip():
+        raise DataError("a password cannot be only spaces")
+    if len(set(password)) == 1:
+        raise DataError("a password cannot be one character repeated")
 
 
 def _check_name(username: str) -> str:
@@ -241,12 +273,20 @@ def create_user(
     return User(user_id, name, role, org_id or None, True)
 
 
+def _next_generation(store) -> dict:
+    """Values that raise an account's credential generation (ending its sessions)."""
+    return {"generation": _plain(store).table("users").c.generation + 1}
+
+
 def set_active(store: Store, username: str, active: bool, actor="system") -> User:
-    """Disable (``active=False``) or re-enable an account; a disabled one cannot sign in."""
+    """Disable (``active=False``) or re-enable an account; a disabled one cannot sign in.
+
+    Either way the account's credential generation changes, so every session it had ends.
+    """
     _require_admin(actor)
     user = get_user(store, username)
     with store.transaction() as conn:
-        values = {"active": active, "changed_at": now_utc()}
+        values = {"active": active, "changed_at": now_utc(), **_next_generation(store)}
         store.update("users", (user.user_id,), values, conn=conn)
         action = "user.enable" if active else "user.disable"
         audit(store, _actor_name(actor), action, user.username, conn=conn)
@@ -254,15 +294,50 @@ def set_active(store: Store, username: str, active: bool, actor="system") -> Use
 
 
 def reset_password(store: Store, username: str, password: str, actor="system") -> User:
-    """Give ``username`` a new password (its hash replaces the old one)."""
+    """Give ``username`` a new password (its hash replaces the old one); every session of
+    the account ends (its credential generation changes)."""
     _require_admin(actor)
     user = get_user(store, username)
     check_password(password)
-    values = {"password_hash": _hasher().hash(password), "changed_at": now_utc()}
+    values = {"password_hash": _hasher().hash(password), "changed_at": now_utc(),
+              **_next_generation(store)}  # fmt: skip
     with store.transaction() as conn:
         store.update("users", (user.user_id,), values, conn=conn)
         audit(store, _actor_name(actor), "user.reset", user.username, conn=conn)
     return user
+
+
+def set_role(store: Store, username: str, role: str, actor="system") -> User:
+    """Give ``username`` another role (not ``company``, which needs an organisation); every
+    session of the account ends."""
+    _require_admin(actor)
+    user = get_user(store, username)
+    if role not in ROLES or role == "company":
+        allowed = ", ".join(r for r in ROLES if r != "company")
+        raise DataError(f"role {role!r} is not allowed here; roles: {allowed}")
+    values = {"role": role, "org_id": None, "changed_at": now_utc(), **_next_generation(store)}
+    with store.transaction() as conn:
+        store.update("users", (user.user_id,), values, conn=conn)
+        audit(store, _actor_name(actor), "user.role", f"{user.username} role={role}", conn=conn)
+    return get_user(store, username)
+
+
+def unlock(store: Store, username: str, actor="system") -> User:
+    """Lift the sign-in lockout of ``username`` (and forget its failures); audited."""
+    _require_admin(actor)
+    user = get_user(store, username)
+    with store.transaction() as conn:
+        store.update("users", (user.user_id,), {"failed_logins": 0, "locked_until": None},
+                     conn=conn)  # fmt: skip
+        audit(store, _actor_name(actor), "user.unlock", user.username, conn=conn)
+    return user
+
+
+def locked_until(store: Store, username: str) -> datetime | None:
+    """When the lockout of ``username`` ends; None when it is not locked."""
+    rows = _plain(store).rows("users", username=(username or "").strip().lower())
+    until = rows[0]["locked_until"] if rows else None
+    return until if until is not None and until > now_utc() else None
 
 
 # --- sign-in and sessions -------------------------------------------------------------
@@ -282,42 +357,96 @@ def _plain(store):
     return getattr(store, "unscoped", store)
 
 
+def _audit_failure(store: Store, who: str, why: str) -> None:
+    """Audit a failed sign-in, at most :data:`FAILED_AUDIT_PER_MINUTE` a minute per account
+    (``?`` for unknown names), so failures cannot flood the log."""
+    since = now_utc() - timedelta(minutes=1)
+    recent = store.audit_rows(actor=who, action="sign_in.failed", since=since,
+                              limit=FAILED_AUDIT_PER_MINUTE)  # fmt: skip
+    if len(recent) < FAILED_AUDIT_PER_MINUTE:
+        audit(store, who, "sign_in.failed", why)
+
+
+def _count_failure(store: Store, row: dict, now: datetime) -> None:
+    """One more wrong password in a row; the ``lockout_failures``-th locks the account."""
+    users = store.table("users")
+    with store.transaction() as conn:
+        where = users.c.user_id == row["user_id"]
+        conn.execute(users.update().where(where).values(failed_logins=users.c.failed_logins + 1))
+        failed = conn.execute(sa.select(users.c.failed_logins).where(where)).scalar()
+        if failed < int(config.get("lockout_failures")):
+            return
+        until = now + timedelta(minutes=int(config.get("lockout_minutes")))
+        conn.execute(users.update().where(where).values(failed_logins=0, locked_until=until))
+        detail = f"{failed} failed sign-ins in a row; locked until {until:%Y-%m-%d %H:%M:%S} UTC"
+        audit(store, row["username"], "sign_in.locked", detail, conn=conn)
+
+
 def authenticate(store: Store, username: str, password: str) -> User:
     """The active user whose name and password match; every attempt is audited.
+
+    After ``lockout_failures`` (setting) wrong passwords in a row the account is locked for
+    ``lockout_minutes``: every attempt fails then, the right password too. The lock and its
+    end are audited (``sign_in.locked``, ``sign_in.unlocked``); failures are audited at most
+    :data:`FAILED_AUDIT_PER_MINUTE` a minute per account.
 
     Raises
     ------
     AuthError
-        With the same message whether the name is unknown, the password wrong or the
-        account disabled.
+        With the same message whether the name is unknown, the password wrong, the account
+        disabled or locked.
     """
     store = _plain(store)
     hasher = _hasher()
+    now = now_utc()
     name = (username or "").strip().lower()
     rows = store.rows("users", username=name) if name else []
     row = rows[0] if rows else None
+    locked = False
+    if row is not None and row["locked_until"] is not None:
+        if row["locked_until"] > now:
+            locked = True
+        else:
+            store.update("users", (row["user_id"],), {"locked_until": None, "failed_logins": 0})
+            audit(store, name, "sign_in.unlocked", "lockout ended")
+            row = {**row, "locked_until": None, "failed_logins": 0}
     ok = False
-    try:
-        # An unknown name costs one verification too, so timing does not tell names apart.
-        ok = hasher.verify(row["password_hash"] if row else _dummy_hash(hasher), password or "")
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        ok = False
+    password = password or ""
+    if len(password) <= PASSWORD_MAX_LENGTH:  # a longer one is never right: no hashing work
+        try:
+            # An unknown or locked name costs one verification too: timing tells nothing.
+            stored = row["password_hash"] if row and not locked else _dummy_hash(hasher)
+            ok = hasher.verify(stored, password) and not locked
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
     if not (ok and row is not None and row["active"]):
         # An unknown name is not logged: it is often a password typed in the wrong field.
-        who, why = (name, "disabled" if ok else "wrong password") if row else ("?", "unknown name")
-        audit(store, who, "sign_in.failed", why)
+        if row is None:
+            who, why = "?", "unknown name"
+        elif locked:
+            who, why = name, "locked"
+        else:
+            who, why = name, "disabled" if ok else "wrong password"
+        _audit_failure(store, who, why)
+        if row is not None and not locked and not ok:
+            _count_failure(store, row, now)
         raise AuthError(SIGN_IN_FAILED)
+    values = {"failed_logins": 0} if row["failed_logins"] else {}
     if hasher.check_needs_rehash(row["password_hash"]):
-        store.update("users", (row["user_id"],), {"password_hash": hasher.hash(password)})
+        values["password_hash"] = hasher.hash(password)
+    if values:
+        store.update("users", (row["user_id"],), values)
     audit(store, name, "sign_in", row["role"])
     return _user(row)
 
 
 def start_session(user: User, now: datetime | None = None) -> Session:
-    """A new session for ``user``, ending ``session_minutes`` (setting) from ``now``."""
+    """A new session for ``user``, ending ``session_minutes`` (setting) from ``now``; it
+    carries the account's credential generation."""
     start = now or now_utc()
     minutes = int(config.get("session_minutes"))
-    return Session(user, secrets.token_urlsafe(32), start, start + timedelta(minutes=minutes))
+    end = start + timedelta(minutes=minutes)
+    return Session(user, secrets.token_urlsafe(32), start, end, user.generation)
 
 
 def sign_in(store: Store, username: str, password: str) -> Session:
@@ -330,14 +459,15 @@ def check_session(
 ) -> User:
     """The session's user while it lasts.
 
-    With ``store``, the account is read again, so a disabled account or a changed role
-    ends the session at once.
+    With ``store``, the account is read again, so a disabled account, a password reset or
+    a changed role ends the session at once (the account's credential generation is no
+    longer the session's), even when the account was enabled again since.
 
     Raises
     ------
     AuthError
-        When there is no session, it has expired, or (with ``store``) the account is gone
-        or disabled.
+        When there is no session, it has expired, or (with ``store``) the account is gone,
+        disabled or its credentials changed.
     """
     if session is None:
         raise AuthError("not signed in")
@@ -351,4 +481,10 @@ def check_session(
         raise AuthError("your account no longer exists") from None
     if not user.active or user.user_id != session.user.user_id:
         raise AuthError("your account has been disabled")
+    if (user.generation, user.role, user.org_id) != (
+        session.generation,
+        session.user.role,
+        session.user.org_id,
+    ):
+        raise AuthError("your password or role was changed: sign in again")
     return user

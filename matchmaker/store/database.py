@@ -122,6 +122,10 @@ users = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("changed_at", sa.DateTime, nullable=False),
+    # Migration 0004: the credential generation sessions carry, and the sign-in lockout.
+    sa.Column("generation", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", sa.DateTime),
 )
 audit_table = sa.Table(
     "audit_log",
