@@ -19,8 +19,8 @@ from typing import Annotated
 import typer
 
 from matchmaker import config
-from matchmaker.cli.state import cli_actor, handle_errors, open_store, state
-from matchmaker.errors import DataError, PermissionDenied
+from matchmaker.cli.state import cli_actor, handle_errors, open_store
+from matchmaker.errors import DataError
 from matchmaker.roles import ROLES
 from matchmaker.store import accounts as auth
 from matchmaker.store.backup import backup, restore
@@ -177,22 +177,13 @@ def audit_command(
         typer.echo(f"{e.at:%Y-%m-%d %H:%M:%S}\t{e.actor}\t{e.action}\t{e.detail or ''}")
 
 
-def _require_full_role() -> None:
-    """Backups hold every row (accounts too): only an organiser or admin may take or restore
-    one when acting as a user; the operator (no ``--user``) may."""
-    user = getattr(state, "user", None)
-    if isinstance(user, auth.User) and user.role not in ("organiser", "admin"):
-        raise PermissionDenied(f"{user.username} ({user.role}) may not back up or restore")
-
-
 @app.command("backup")
 @handle_errors
 def backup_command(
     path: Annotated[Path, typer.Argument(help="The backup file to write (a .zip).")],
 ) -> None:
-    """Write a consistent snapshot of every table to one file."""
+    """Write a consistent snapshot of the tables you may read to one file (mode 0600)."""
     store = open_store()
-    _require_full_role()
     counts = backup(store, path, actor=cli_actor())
     typer.echo(f"backed up {sum(counts.values())} rows in {len(counts)} tables to {path}")
 
@@ -205,12 +196,11 @@ def restore_command(
         bool, typer.Option("--yes", help="Replace the database's contents without asking.")
     ] = False,
 ) -> None:
-    """Replace every row of the database with a backup's, in one transaction."""
+    """Replace the database's rows with a checked backup's, in one transaction (admins)."""
     store = open_store()
-    _require_full_role()
     if not yes:
         if not has_terminal():
             raise DataError("restore replaces every row of the database: add --yes to confirm")
-        typer.confirm(f"replace every row of {store!r} with {path}?", abort=True)
+        typer.confirm(f"replace the rows of {store!r} with {path}?", abort=True)
     counts = restore(store, path, actor=cli_actor())
     typer.echo(f"restored {sum(counts.values())} rows in {len(counts)} tables from {path}")
