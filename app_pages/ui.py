@@ -236,12 +236,14 @@ def core_errors():
     try:
         yield
     except ValidationError as exc:
-        st.error(tr("io.refused", n=len(exc.problems)))
+        st.error(tr("io.refused", n=f"{len(exc.problems):,}"))
         problems = pd.DataFrame(
-            [(p.file, p.row, p.column, p.message) for p in exc.problems],
+            [(p.file, p.row, p.column, p.message) for p in exc.shown],
             columns=["file", "row", "column", "message"],
         )
         table(problems, key="problems")
+        if exc.more:
+            st.caption(tr("io.more_problems", shown=len(exc.shown), more=f"{exc.more:,}"))
     except MatchmakerError as exc:
         st.error(tr("app.error", error=exc))
     except Exception as exc:  # a bug, not bad input: a message here, the traceback in the log

@@ -79,10 +79,18 @@ class ValidationError(DataError):
     ----------
     problems : list of Problem
         Every problem found, in file, row, column order.
+    shown : list of Problem
+        The first :attr:`SHOWN` of them: what the CLI and the app list.
+    more : int
+        How many more there are ("and 19,800 more problems").
     """
+
+    SHOWN = 200
 
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems)
+        self.shown = self.problems[: self.SHOWN]
+        self.more = len(self.problems) - len(self.shown)
         shown = "\n".join(str(p) for p in self.problems[:20])
         more = len(self.problems) - 20
         tail = f"\n... and {more} more" if more > 0 else ""

@@ -11,7 +11,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from matchmaker.cli.state import handle_errors, open_store, state
+from matchmaker.cli.state import cli_actor, handle_errors, open_store
 from matchmaker.errors import DataError
 from matchmaker.followup.deals import (
     add_deal,
@@ -31,15 +31,25 @@ deal_app = typer.Typer(help="Track intents, projects in progress and signed deal
 report_app = typer.Typer(help="Outcome reports: the funnel and its breakdowns.")
 app.add_typer(deal_app, name="deal")
 app.add_typer(report_app, name="report")
-_BY = typer.Option("--by", help="Who makes the change (kept in the deal's history).")
+_BY = typer.Option(
+    "--by",
+    help="On whose behalf (kept as a note in the deal's history; the actor is always who runs "
+    "the command: --user, else cli:<os user>).",
+)
 _VERSION_OPT = typer.Option(
     "--version", help="The deal version you read; refused if someone changed it since."
 )
 
 
-def _by(by: str) -> str:
-    """The deal history's actor: the signed-in user (--user) when there is one, else --by."""
-    return state.user.username if state.user is not None else by
+def _who(by: str | None, note: str | None) -> tuple[str, str | None]:
+    """The actor of a deal change and its note: the actor is who runs the command (the
+    ``--user`` signed in, else ``cli:<os user>``); ``--by`` only adds "on behalf of" to the
+    note, so nobody can write a change, or an audit line, in someone else's name."""
+    actor = cli_actor()
+    name = actor if isinstance(actor, str) else actor.username
+    if by and by.strip():
+        note = f"on behalf of {by.strip()}" + (f"; {note}" if note else "")
+    return name, note
 
 
 def _deal_line(status) -> str:
@@ -62,11 +72,13 @@ def deal_add(
         str | None, typer.Option(help="The suggestion it came from (kept in the history).")
     ] = None,
     deal_id: Annotated[str | None, typer.Option("--id", help="Deal id (default D0001...).")] = None,
-    by: Annotated[str, _BY] = "cli",
+    by: Annotated[str | None, _BY] = None,
 ) -> None:
     """Record a new deal at stage intent."""
+    store = open_store()
+    actor, note = _who(by, note)
     d = add_deal(
-        open_store(), org_a, org_b, actor=_by(by), event_id=event, suggestion=suggestion,
+        store, org_a, org_b, actor=actor, event_id=event, suggestion=suggestion,
         title=title, value_cny=value, note=note, deal_id=deal_id,
     )  # fmt: skip
     typer.echo(f"deal {d.deal_id} recorded at stage {d.stage}; follow-up due {d.due_date}")
@@ -78,13 +90,13 @@ def deal_advance(
     deal_id: Annotated[str, typer.Argument(help="The deal.")],
     to: Annotated[str | None, typer.Option("--to", help="Target stage (default: next).")] = None,
     note: Annotated[str | None, typer.Option(help="What happened.")] = None,
-    by: Annotated[str, _BY] = "cli",
+    by: Annotated[str | None, _BY] = None,
     version: Annotated[int | None, _VERSION_OPT] = None,
 ) -> None:
     """Move an open deal forward: intent -> in_progress -> signed."""
-    d = advance(
-        open_store(), deal_id, actor=_by(by), to_stage=to, note=note, expected_version=version
-    )
+    store = open_store()
+    actor, note = _who(by, note)
+    d = advance(store, deal_id, actor=actor, to_stage=to, note=note, expected_version=version)
     typer.echo(f"deal {d.deal_id} is now {d.stage} (version {d.version})")
 
 
@@ -93,11 +105,13 @@ def deal_advance(
 def deal_drop(
     deal_id: Annotated[str, typer.Argument(help="The deal.")],
     note: Annotated[str | None, typer.Option(help="Why it was dropped.")] = None,
-    by: Annotated[str, _BY] = "cli",
+    by: Annotated[str | None, _BY] = None,
     version: Annotated[int | None, _VERSION_OPT] = None,
 ) -> None:
     """Drop an open deal."""
-    d = drop(open_store(), deal_id, actor=_by(by), note=note, expected_version=version)
+    store = open_store()
+    actor, note = _who(by, note)
+    d = drop(store, deal_id, actor=actor, note=note, expected_version=version)
     typer.echo(f"deal {d.deal_id} is now dropped (version {d.version})")
 
 

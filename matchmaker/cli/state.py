@@ -86,8 +86,10 @@ def handle_errors(func):
         try:
             return func(*args, **kwargs)
         except ValidationError as exc:
-            for problem in exc.problems:
+            for problem in exc.shown:
                 typer.echo(str(problem), err=True)
+            if exc.more:
+                typer.echo(f"... and {exc.more:,} more problems", err=True)
             typer.echo(f"refused: {len(exc.problems)} problem(s); nothing was written", err=True)
             raise typer.Exit(2) from None
         except MatchmakerError as exc:

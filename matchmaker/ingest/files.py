@@ -48,9 +48,11 @@ __all__ = [
 NO_COLUMN = "-"
 """The column of a Problem that is about a whole file or a whole row."""
 
-# A workbook whose unpacked parts are larger than this many times the upload limit is
-# refused before it is parsed (a "zip bomb").
-UNPACKED_FACTOR = 20
+# A workbook is refused before it is parsed (a "zip bomb") when its parts together unpack to
+# more than UNPACKED_FACTOR times the upload limit, or to more than MAX_RATIO times the size
+# of the workbook itself, or when any one part is compressed more than MAX_RATIO to 1.
+UNPACKED_FACTOR = 4
+MAX_RATIO = 50
 # Fixed document properties and zip timestamps of exported workbooks.
 FIXED_W3CDTF = b"2000-01-01T00:00:00Z"
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -174,7 +176,15 @@ def read_csv_folder(
     problems: list[Problem] = []
     unreadable: set[str] = set()
     allowed = ", ".join(f"{n}.csv" for n in names)
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+    entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    total = sum(e.stat().st_size for e in entries if e.is_file() and not e.name.startswith("."))
+    if total > limit_mb * 1024 * 1024 and len(entries) > 1:
+        message = (
+            f"the files together are {total / 2**20:.1f} MB; the limit for one import is "
+            f"{limit_mb} MB (setting MATCHMAKER_UPLOAD_LIMIT_MB)"
+        )
+        return {}, [Problem(show(folder.name, 80), 0, NO_COLUMN, message)], set(names)
+    for entry in entries:
         if entry.name.startswith("."):
             continue
         name = entry.name[: -len(".csv")] if entry.name.endswith(".csv") else None
@@ -290,13 +300,11 @@ def read_xlsx(
         return whole(f"is not an .xlsx workbook; {XLSX_HINT}")
     try:
         with zipfile.ZipFile(path) as zf:
-            unpacked = sum(i.file_size for i in zf.infolist())
+            parts = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         return whole(f"is a broken zip file ({show(str(exc))}); {XLSX_HINT}")
-    if unpacked > UNPACKED_FACTOR * limit_mb * 1024 * 1024:
-        return whole(
-            f"unpacks to {unpacked / 2**20:.0f} MB, over {UNPACKED_FACTOR} times the limit"
-        )
+    if bomb := _bomb(parts, path.stat().st_size, limit_mb):
+        return whole(bomb)
     tables: dict[str, RawTable] = {}
     problems: list[Problem] = []
     unreadable: set[str] = set()
@@ -328,6 +336,26 @@ def read_xlsx(
     finally:
         wb.close()
     return tables, problems, unreadable
+
+
+def _bomb(parts: list[zipfile.ZipInfo], size: int, limit_mb: int) -> str | None:
+    """Why a workbook's parts unpack to too much (a zip bomb), else None."""
+    unpacked = sum(i.file_size for i in parts)
+    cap = min(UNPACKED_FACTOR * limit_mb * 1024 * 1024, MAX_RATIO * max(size, 1))
+    if unpacked > cap:
+        return (
+            f"unpacks to {unpacked / 2**20:,.1f} MB from {size / 2**20:,.1f} MB; at most "
+            f"{cap / 2**20:,.1f} MB is accepted ({MAX_RATIO} times the workbook's size, and "
+            f"{UNPACKED_FACTOR} times MATCHMAKER_UPLOAD_LIMIT_MB)"
+        )
+    for part in parts:
+        if part.file_size > 1024 * 1024 and part.file_size > MAX_RATIO * part.compress_size:
+            ratio = part.file_size / max(part.compress_size, 1)
+            return (
+                f"part {show(part.filename, 60)} is compressed {ratio:,.0f} to 1; at most "
+                f"{MAX_RATIO} to 1 is accepted"
+            )
+    return None
 
 
 def _read_sheet(ws, name: str, problems: list[Problem]) -> RawTable | None:

@@ -133,6 +133,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "Import refused: {n} problem(s). Nothing was written. Fix them and upload again.",
         "导入被拒绝：发现 {n} 个问题，未写入任何数据。请修正后重新上传。",
     ),
+    "io.more_problems": (
+        "The first {shown} problems are listed; there are {more} more.",
+        "仅列出前 {shown} 个问题，另有 {more} 个问题。",
+    ),
     "io.done": ("Imported.", "导入完成。"),
     "io.result": (
         "{table}: {added} added, {updated} updated",
