@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 
 from matchmaker import config
-from matchmaker.cli.state import cli_actor, handle_errors, open_store
+from matchmaker.cli.state import cli_actor, echo, handle_errors, open_store
 from matchmaker.errors import DataError
 from matchmaker.roles import ROLES
 from matchmaker.store import accounts as auth
@@ -66,7 +66,7 @@ def _prompt_new_password(prompt: str, tries: int = 3) -> str:
             auth.check_password(password)
             return password
         except DataError as exc:
-            typer.echo(f"{exc}; try again", err=True)
+            echo(f"{exc}; try again", err=True)
     raise DataError(f"no acceptable password after {tries} tries")
 
 
@@ -108,7 +108,7 @@ def user_add(
     password = read_password(password_stdin, f"password for {username}")
     user = auth.create_user(store, username, password, role, org_id=org, actor=cli_actor())
     where = f" of {user.org_id}" if user.org_id else ""
-    typer.echo(f"user {user.username} added: {user.role}{where}")
+    echo(f"user {user.username} added: {user.role}{where}")
 
 
 @user_app.command("list")
@@ -122,7 +122,7 @@ def user_list() -> None:
         state_text = "active" if u.active else "disabled"
         if until is not None:
             state_text += f" (locked until {until:%Y-%m-%d %H:%M} UTC)"
-        typer.echo(f"{u.username}\t{u.role}\t{u.org_id or '-'}\t{state_text}")
+        echo(f"{u.username}\t{u.role}\t{u.org_id or '-'}\t{state_text}")
 
 
 @user_app.command("disable")
@@ -130,7 +130,7 @@ def user_list() -> None:
 def user_disable(username: Annotated[str, typer.Argument(help="The account.")]) -> None:
     """Disable an account: it can no longer sign in, and its open sessions end."""
     user = auth.set_active(open_store(), username, False, actor=cli_actor())
-    typer.echo(f"user {user.username} disabled")
+    echo(f"user {user.username} disabled")
 
 
 @user_app.command("enable")
@@ -138,7 +138,7 @@ def user_disable(username: Annotated[str, typer.Argument(help="The account.")]) 
 def user_enable(username: Annotated[str, typer.Argument(help="The account.")]) -> None:
     """Enable a disabled account again."""
     user = auth.set_active(open_store(), username, True, actor=cli_actor())
-    typer.echo(f"user {user.username} enabled")
+    echo(f"user {user.username} enabled")
 
 
 @user_app.command("unlock")
@@ -146,7 +146,7 @@ def user_enable(username: Annotated[str, typer.Argument(help="The account.")]) -
 def user_unlock(username: Annotated[str, typer.Argument(help="The account.")]) -> None:
     """Lift the sign-in lockout of an account (after too many wrong passwords)."""
     user = auth.unlock(open_store(), username, actor=cli_actor())
-    typer.echo(f"user {user.username} unlocked")
+    echo(f"user {user.username} unlocked")
 
 
 @user_app.command("reset")
@@ -160,7 +160,7 @@ def user_reset(
     auth.get_user(store, username)
     password = read_password(password_stdin, f"new password for {username}")
     user = auth.reset_password(store, username, password, actor=cli_actor())
-    typer.echo(f"password of {user.username} reset")
+    echo(f"password of {user.username} reset")
 
 
 @app.command("audit")
@@ -174,7 +174,7 @@ def audit_command(
 ) -> None:
     """Show the audit log, newest first: when (UTC), who, what."""
     for e in auth.audit_log(open_store(), actor=actor, action=action, limit=limit):
-        typer.echo(f"{e.at:%Y-%m-%d %H:%M:%S}\t{e.actor}\t{e.action}\t{e.detail or ''}")
+        echo(f"{e.at:%Y-%m-%d %H:%M:%S}\t{e.actor}\t{e.action}\t{e.detail or ''}")
 
 
 @app.command("backup")
@@ -185,7 +185,7 @@ def backup_command(
     """Write a consistent snapshot of the tables you may read to one file (mode 0600)."""
     store = open_store()
     counts = backup(store, path, actor=cli_actor())
-    typer.echo(f"backed up {sum(counts.values())} rows in {len(counts)} tables to {path}")
+    echo(f"backed up {sum(counts.values())} rows in {len(counts)} tables to {path}")
 
 
 @app.command("restore")
@@ -203,4 +203,4 @@ def restore_command(
             raise DataError("restore replaces every row of the database: add --yes to confirm")
         typer.confirm(f"replace the rows of {store!r} with {path}?", abort=True)
     counts = restore(store, path, actor=cli_actor())
-    typer.echo(f"restored {sum(counts.values())} rows in {len(counts)} tables from {path}")
+    echo(f"restored {sum(counts.values())} rows in {len(counts)} tables from {path}")

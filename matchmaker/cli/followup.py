@@ -11,7 +11,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from matchmaker.cli.state import cli_actor, handle_errors, open_store
+from matchmaker.cli.state import cli_actor, echo, handle_errors, open_store
 from matchmaker.errors import DataError
 from matchmaker.followup.deals import (
     add_deal,
@@ -81,7 +81,7 @@ def deal_add(
         store, org_a, org_b, actor=actor, event_id=event, suggestion=suggestion,
         title=title, value_cny=value, note=note, deal_id=deal_id,
     )  # fmt: skip
-    typer.echo(f"deal {d.deal_id} recorded at stage {d.stage}; follow-up due {d.due_date}")
+    echo(f"deal {d.deal_id} recorded at stage {d.stage}; follow-up due {d.due_date}")
 
 
 @deal_app.command("advance")
@@ -97,7 +97,7 @@ def deal_advance(
     store = open_store()
     actor, note = _who(by, note)
     d = advance(store, deal_id, actor=actor, to_stage=to, note=note, expected_version=version)
-    typer.echo(f"deal {d.deal_id} is now {d.stage} (version {d.version})")
+    echo(f"deal {d.deal_id} is now {d.stage} (version {d.version})")
 
 
 @deal_app.command("drop")
@@ -112,7 +112,7 @@ def deal_drop(
     store = open_store()
     actor, note = _who(by, note)
     d = drop(store, deal_id, actor=actor, note=note, expected_version=version)
-    typer.echo(f"deal {d.deal_id} is now dropped (version {d.version})")
+    echo(f"deal {d.deal_id} is now dropped (version {d.version})")
 
 
 @deal_app.command("show")
@@ -122,12 +122,12 @@ def deal_show(deal_id: Annotated[str, typer.Argument(help="The deal.")]) -> None
     store = open_store()
     d = get_deal(store, deal_id)
     for key, value in vars(d).items():
-        typer.echo(f"{key}: {'' if value is None else value}")
-    typer.echo("history:")
+        echo(f"{key}: {'' if value is None else value}")
+    echo("history:")
     for h in history(store, deal_id):
         line = f"  {h.at:%Y-%m-%d %H:%M} {h.actor}: {h.from_stage or '(new)'} -> {h.to_stage}"
         extra = "; ".join(x for x in (h.note, h.suggestion and f"from {h.suggestion}") if x)
-        typer.echo(f"{line}  {extra}".rstrip())
+        echo(f"{line}  {extra}".rstrip())
 
 
 @deal_app.command("due")
@@ -144,7 +144,7 @@ def deal_due(
     except ValueError:
         raise DataError(f"due date {due!r} is not an ISO date like 2025-07-01") from None
     d = set_due_date(open_store(), deal_id, when, expected_version=version)
-    typer.echo(f"deal {d.deal_id} follow-up due {d.due_date} (version {d.version})")
+    echo(f"deal {d.deal_id} follow-up due {d.due_date} (version {d.version})")
 
 
 @deal_app.command("list")
@@ -159,9 +159,9 @@ def deal_list(
 ) -> None:
     """List deals with due date and STALE / OVERDUE flags (tab-separated)."""
     rows = list_deals(open_store(), stage=stage, event_id=event, org_id=org, stale_only=stale)
-    typer.echo("deal_id\tstage\torg_a\torg_b\tevent_id\tdue\tflags")
+    echo("deal_id\tstage\torg_a\torg_b\tevent_id\tdue\tflags")
     for status in rows:
-        typer.echo(_deal_line(status))
+        echo(_deal_line(status))
 
 
 _FORMAT = typer.Option("--format", help="json or table.")
@@ -183,7 +183,7 @@ def report_funnel(
 
     _check_format(fmt)
     result = funnel(open_store(), event_id=event, chain=chain)
-    typer.echo(json.dumps(result) if fmt == "json" else format_table(result))
+    echo(json.dumps(result) if fmt == "json" else format_table(result))
 
 
 @report_app.command("breakdown")
@@ -197,9 +197,9 @@ def report_breakdown(
     _check_format(fmt)
     rows = breakdown(open_store(), by)
     if fmt == "json":
-        typer.echo(json.dumps(rows, default=str))
+        echo(json.dumps(rows, default=str))
     else:
-        typer.echo(pd.DataFrame(rows).to_string(index=False, float_format=lambda x: f"{x:.2f}"))
+        echo(pd.DataFrame(rows).to_string(index=False, float_format=lambda x: f"{x:.2f}"))
 
 
 @report_app.command("conversion")
@@ -214,11 +214,11 @@ def report_conversion(
     _check_format(fmt)
     rows = conversion(open_store(), event_id=event, chain=chain)
     if fmt == "json":
-        typer.echo(json.dumps(rows))
+        echo(json.dumps(rows))
         return
     for r in rows:
         rate = "-" if r["rate"] is None else f"{r['rate']:.0%}"
-        typer.echo(f"{r['step']:<12} {r['organisations']:>6}  {rate:>5}")
+        echo(f"{r['step']:<12} {r['organisations']:>6}  {rate:>5}")
 
 
 @report_app.command("export")
@@ -229,4 +229,4 @@ def report_export(
     chain: Annotated[str | None, typer.Option(help="Only this chain (funnel sheets).")] = None,
 ) -> None:
     """Write the funnel, conversion and breakdowns to one XLSX workbook."""
-    typer.echo(f"report written to {export_xlsx(open_store(), path, event, chain)}")
+    echo(f"report written to {export_xlsx(open_store(), path, event, chain)}")

@@ -32,6 +32,7 @@ from matchmaker.ingest.files import (
     write_xlsx,
 )
 from matchmaker.schema import LIST_SEP, TABLE_ORDER, TABLES, Column, TableSpec
+from matchmaker.store.database import CONTROL
 
 __all__ = [
     "ID_MAX_CHARS",
@@ -84,7 +85,7 @@ def _parse(spec: TableSpec, col: Column, raw: str, max_chars: int):
             f"is too long: {len(raw)} characters; the limit is {max_chars} "
             "(setting MATCHMAKER_MAX_CELL_CHARS)"
         )
-    bad = _ILLEGAL.search(raw)
+    bad = CONTROL.search(raw)  # what the store refuses: C0 but tab and line breaks, DEL, C1
     if bad:
         raise _Bad(f"contains the control character U+{ord(bad.group()):04X}; remove it")
     text = _newlines(raw)

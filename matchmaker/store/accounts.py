@@ -42,7 +42,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from matchmaker import config
 from matchmaker.errors import AuthError, DataError, NotFoundError, PermissionDenied
 from matchmaker.roles import ROLES, now_utc
-from matchmaker.store.database import Store
+from matchmaker.store.database import Store, escape_controls
 
 __all__ = [
     "FAILED_AUDIT_PER_MINUTE",
@@ -183,7 +183,10 @@ def audit(store: Store, actor, action: str, detail: str = "", conn=None) -> None
     ``detail`` must never hold a password.
     """
     name = actor.username if isinstance(actor, User) else str(actor or "?")
-    row = {"at": now_utc(), "actor": name, "action": action, "detail": detail or None}
+    # What a line quotes (file names, typed names) is escaped, never refused: logging never fails.
+    limit = int(config.get("max_cell_chars"))
+    detail = escape_controls(detail or "")[:limit] or None
+    row = {"at": now_utc(), "actor": escape_controls(name), "action": action, "detail": detail}
     store.insert("audit_log", row, conn=conn)
 
 

@@ -19,6 +19,7 @@ Rows travel as plain dicts keyed by column name, with Python values: ``bool`` fo
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -34,10 +35,23 @@ from matchmaker import config
 from matchmaker.errors import ConflictError, DataError, NotFoundError, StoreError
 from matchmaker.schema import LIST_SEP, TABLE_ORDER, TABLES
 
-__all__ = ["Store", "metadata", "resolve_url"]
+__all__ = ["CONTROL", "Store", "escape_controls", "metadata", "resolve_url"]
 
 metadata = sa.MetaData()
 ID = sa.String(64)
+# Characters no text the store writes may hold: C0 controls but tab and line breaks, DEL, C1
+# controls (ESC and CSI start terminal escape sequences; NUL and most C0 cannot be in XLSX).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every :data:`CONTROL` character written as an escape (``\\x1b``).
+
+    >>> escape_controls("red\x1b[31m bell\x07 tab\tok")
+    'red\\x1b[31m bell\\x07 tab\tok'
+    """
+    return CONTROL.sub(lambda m: "\\" + f"x{ord(m.group()):02x}" if ord(m.group()) < 256
+                       else "\\" + f"u{ord(m.group()):04x}", text)  # fmt: skip
 
 
 def _table(name: str, *extra: sa.Column) -> sa.Table:
@@ -441,7 +455,7 @@ def _maybe(conn: Connection | None, store: Store) -> Iterator[Connection]:
 
 
 def _to_db(name: str, row: dict) -> dict:
-    _check_lengths(name, row)
+    _check_text(name, row)
     spec = TABLES.get(name)
     if spec is None:
         return dict(row)
@@ -455,16 +469,25 @@ def _to_db(name: str, row: dict) -> dict:
     return out
 
 
-def _check_lengths(name: str, row: dict) -> None:
-    """Every text written, from any page or command, is at most ``max_cell_chars`` long."""
+def _check_text(name: str, row: dict) -> None:
+    """Every text written, from any page or command, is at most ``max_cell_chars`` long and
+    holds no control character (:data:`CONTROL`; tab and line breaks are allowed)."""
     limit = int(config.get("max_cell_chars"))
     for column, value in row.items():
         parts = value if isinstance(value, tuple | list) else (value,)
         for part in parts:
-            if isinstance(part, str) and len(part) > limit:
+            if not isinstance(part, str):
+                continue
+            if len(part) > limit:
                 raise DataError(
                     f"{name}.{column} is {len(part):,} characters long; at most {limit:,} are "
                     "allowed (setting max_cell_chars)"
+                )
+            if bad := CONTROL.search(part):
+                raise DataError(
+                    f"{name}.{column} contains the control character U+{ord(bad.group()):04X} "
+                    f"at position {bad.start() + 1}; remove it (only tab and line breaks are "
+                    "allowed in text)"
                 )
 
 
