@@ -10,6 +10,7 @@ Rows travel as plain dicts keyed by column name, with Python values: ``bool`` fo
 
 >>> store = Store("sqlite://")            # in memory
 >>> store.init()
+'0004'
 >>> store.upsert({"organizations": [{"org_id": "A1", "name": "Acme", "kind": "company"}]})
 {'organizations': (1, 0)}
 >>> store.rows("organizations")[0]["name"]
@@ -45,13 +46,17 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 def escape_controls(text: str) -> str:
-    """``text`` with every :data:`CONTROL` character written as an escape (``\\x1b``).
+    r"""``text`` with every :data:`CONTROL` character written as an escape (``\x1b``).
 
-    >>> escape_controls("red\x1b[31m bell\x07 tab\tok")
-    'red\\x1b[31m bell\\x07 tab\tok'
+    >>> print(escape_controls("red\x1b[31m bell\x07 ok"))
+    red\x1b[31m bell\x07 ok
     """
-    return CONTROL.sub(lambda m: "\\" + f"x{ord(m.group()):02x}" if ord(m.group()) < 256
-                       else "\\" + f"u{ord(m.group()):04x}", text)  # fmt: skip
+
+    def escaped(match: re.Match) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
+
+    return CONTROL.sub(escaped, text)
 
 
 def _table(name: str, *extra: sa.Column) -> sa.Table:
