@@ -143,7 +143,8 @@ for rank, s in enumerate(suggestions, start=1):
                     suggestion=s.reason,
                     title=s.offer_title or s.need_title,
                 )
-                ui.flash(ui.tr("suggest.interest_done", deal=made.deal_id, partner=s.partner_name))
+                partner = ui.plain(s.partner_name)
+                ui.flash(ui.tr("suggest.interest_done", deal=made.deal_id, partner=partner))
                 st.rerun()
         if b2.button(
             ui.tr("suggest.request"),
@@ -154,5 +155,6 @@ for rank, s in enumerate(suggestions, start=1):
         ):
             with ui.core_errors():
                 ui.write(events.add_request, event_id, s.org_id, s.partner_id, "meet", s.reason)
-                ui.flash(ui.tr("suggest.request_done", partner=s.partner_name, event=event_id))
+                partner = ui.plain(s.partner_name)
+                ui.flash(ui.tr("suggest.request_done", partner=partner, event=event_id))
                 st.rerun()

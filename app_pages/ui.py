@@ -177,7 +177,7 @@ def require_ready() -> None:
     try:
         base_store().check_ready()
     except MatchmakerError as exc:
-        st.error(tr("app.not_ready", error=exc))
+        st.error(tr("app.not_ready", error=plain(exc)))
         st.stop()
     refresh_stamp()
 
@@ -245,10 +245,10 @@ def core_errors():
         if exc.more:
             st.caption(tr("io.more_problems", shown=len(exc.shown), more=f"{exc.more:,}"))
     except MatchmakerError as exc:
-        st.error(tr("app.error", error=exc))
+        st.error(tr("app.error", error=plain(exc)))
     except Exception as exc:  # a bug, not bad input: a message here, the traceback in the log
         _log.exception("unexpected error in a page")
-        st.error(tr("app.unexpected", error=f"{type(exc).__name__}: {exc}"))
+        st.error(tr("app.unexpected", error=plain(f"{type(exc).__name__}: {exc}")))
 
 
 def localise(frame: pd.DataFrame, values: tuple[str, ...] = ()) -> pd.DataFrame:
