@@ -13,12 +13,9 @@ each. After ``lockout_failures`` (setting) wrong passwords in a row an account i
 ends ``session_minutes`` (setting) after sign-in, and at once when the account's credential
 generation changes (a password reset, a disable or enable, a role change).
 
-The audit log (table ``audit_log``) is append-only: who (``actor``), when (UTC), what
-(``action``, ``detail``). Actions: ``sign_in``, ``sign_in.failed`` (at most
-:data:`FAILED_AUDIT_PER_MINUTE` a minute per account), ``sign_in.locked``,
-``sign_in.unlocked``, ``user.add``, ``user.disable``, ``user.enable``, ``user.reset``,
-``user.unlock``, ``import``, ``import.refused``, ``export``,
-``deal.add``, ``deal.advance``, ``deal.drop``, ``org.update``, ``backup``, ``restore``.
+Every sign-in and account change is written to the audit log (:mod:`matchmaker.store.audit`,
+whose names this module re-exports); failed sign-ins at most :data:`FAILED_AUDIT_PER_MINUTE`
+a minute per account.
 
 >>> from matchmaker.store.database import Store
 >>> store = Store("sqlite://"); store.init()
@@ -42,7 +39,15 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from matchmaker import config
 from matchmaker.errors import AuthError, DataError, NotFoundError, PermissionDenied
 from matchmaker.roles import ROLES, now_utc
-from matchmaker.store.database import Store, escape_controls
+from matchmaker.store.audit import AuditEntry, audit, audit_log
+from matchmaker.store.database import Store
+from matchmaker.store.lockout import (
+    FAILED_AUDIT_PER_MINUTE,
+    audit_failure,
+    count_failure,
+    lock_state,
+    locked_until,
+)
 
 __all__ = [
     "FAILED_AUDIT_PER_MINUTE",
@@ -74,7 +79,6 @@ SIGN_IN_FAILED = (
     "many failures"
 )
 PASSWORD_MAX_LENGTH = 1024
-FAILED_AUDIT_PER_MINUTE = 20
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.@-]{0,63}$")
 
 
@@ -100,17 +104,6 @@ class Session:
     started_at: datetime
     expires_at: datetime
     generation: int = 0
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """One line of the audit log."""
-
-    id: int
-    at: datetime
-    actor: str
-    action: str
-    detail: str | None
 
 
 def _hasher() -> argon2.PasswordHasher:
@@ -173,40 +166,11 @@ def _check_name(username: str) -> str:
     return name
 
 
-# --- audit ----------------------------------------------------------------------------
-
-
-def audit(store: Store, actor, action: str, detail: str = "", conn=None) -> None:
-    """Append one line to the audit log (in ``conn``'s transaction when given).
-
-    ``actor`` is a :class:`User` or a name (``cli:<os user>`` for the command line).
-    ``detail`` must never hold a password.
-    """
-    name = actor.username if isinstance(actor, User) else str(actor or "?")
-    # What a line quotes (file names, typed names) is escaped, never refused: logging never fails.
-    limit = int(config.get("max_cell_chars"))
-    detail = escape_controls(detail or "")[:limit] or None
-    row = {"at": now_utc(), "actor": escape_controls(name), "action": action, "detail": detail}
-    store.insert("audit_log", row, conn=conn)
-
-
 def actor_of(store, default: str = "app"):
     """The user a scoped store acts for (:func:`matchmaker.store.access.scoped`), else
     ``default``."""
     user = getattr(store, "user", None)
     return user if isinstance(user, User) else default
-
-
-def audit_log(
-    store: Store,
-    actor: str | None = None,
-    action: str | None = None,
-    since: datetime | None = None,
-    limit: int | None = None,
-) -> list[AuditEntry]:
-    """The audit log, newest first; ``action`` matches a prefix (``"user."``)."""
-    rows = store.audit_rows(actor=actor, action=action, since=since, limit=limit)
-    return [AuditEntry(**r) for r in rows]
 
 
 # --- accounts -------------------------------------------------------------------------
@@ -336,13 +300,6 @@ def unlock(store: Store, username: str, actor="system") -> User:
     return user
 
 
-def locked_until(store: Store, username: str) -> datetime | None:
-    """When the lockout of ``username`` ends; None when it is not locked."""
-    rows = _plain(store).rows("users", username=(username or "").strip().lower())
-    until = rows[0]["locked_until"] if rows else None
-    return until if until is not None and until > now_utc() else None
-
-
 # --- sign-in and sessions -------------------------------------------------------------
 
 _DUMMY: dict[str, str] = {}
@@ -358,31 +315,6 @@ def _dummy_hash(hasher: argon2.PasswordHasher) -> str:
 def _plain(store):
     """The store behind a user's view: signing in reads accounts no role's view may read."""
     return getattr(store, "unscoped", store)
-
-
-def _audit_failure(store: Store, who: str, why: str) -> None:
-    """Audit a failed sign-in, at most :data:`FAILED_AUDIT_PER_MINUTE` a minute per account
-    (``?`` for unknown names), so failures cannot flood the log."""
-    since = now_utc() - timedelta(minutes=1)
-    recent = store.audit_rows(actor=who, action="sign_in.failed", since=since,
-                              limit=FAILED_AUDIT_PER_MINUTE)  # fmt: skip
-    if len(recent) < FAILED_AUDIT_PER_MINUTE:
-        audit(store, who, "sign_in.failed", why)
-
-
-def _count_failure(store: Store, row: dict, now: datetime) -> None:
-    """One more wrong password in a row; the ``lockout_failures``-th locks the account."""
-    users = store.table("users")
-    with store.transaction() as conn:
-        where = users.c.user_id == row["user_id"]
-        conn.execute(users.update().where(where).values(failed_logins=users.c.failed_logins + 1))
-        failed = conn.execute(sa.select(users.c.failed_logins).where(where)).scalar()
-        if failed < int(config.get("lockout_failures")):
-            return
-        until = now + timedelta(minutes=int(config.get("lockout_minutes")))
-        conn.execute(users.update().where(where).values(failed_logins=0, locked_until=until))
-        detail = f"{failed} failed sign-ins in a row; locked until {until:%Y-%m-%d %H:%M:%S} UTC"
-        audit(store, row["username"], "sign_in.locked", detail, conn=conn)
 
 
 def authenticate(store: Store, username: str, password: str) -> User:
@@ -405,14 +337,7 @@ def authenticate(store: Store, username: str, password: str) -> User:
     name = (username or "").strip().lower()
     rows = store.rows("users", username=name) if name else []
     row = rows[0] if rows else None
-    locked = False
-    if row is not None and row["locked_until"] is not None:
-        if row["locked_until"] > now:
-            locked = True
-        else:
-            store.update("users", (row["user_id"],), {"locked_until": None, "failed_logins": 0})
-            audit(store, name, "sign_in.unlocked", "lockout ended")
-            row = {**row, "locked_until": None, "failed_logins": 0}
+    locked, row = lock_state(store, row, now)
     ok = False
     password = password or ""
     if len(password) <= PASSWORD_MAX_LENGTH:  # a longer one is never right: no hashing work
@@ -430,9 +355,9 @@ def authenticate(store: Store, username: str, password: str) -> User:
             who, why = name, "locked"
         else:
             who, why = name, "disabled" if ok else "wrong password"
-        _audit_failure(store, who, why)
+        audit_failure(store, who, why)
         if row is not None and not locked and not ok:
-            _count_failure(store, row, now)
+            count_failure(store, row, now)
         raise AuthError(SIGN_IN_FAILED)
     values = {"failed_logins": 0} if row["failed_logins"] else {}
     if hasher.check_needs_rehash(row["password_hash"]):
