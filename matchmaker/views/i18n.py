@@ -478,8 +478,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "signin.password": ("Password", "密码"),
     "signin.submit": ("Sign in", "登录"),
     "signin.failed": (
-        "Sign-in failed: unknown user name, wrong password or disabled account.",
-        "登录失败：用户名不存在、密码错误或账户已停用。",
+        "Sign-in failed: unknown user name, wrong password, disabled account, or an account "
+        "locked for a while after too many failed attempts.",
+        "登录失败：用户名不存在、密码错误、账户已停用，或因多次失败而被暂时锁定。",
     ),
     "signin.ended": ("Please sign in again: {reason}", "请重新登录：{reason}"),
     "signin.no_accounts": (
