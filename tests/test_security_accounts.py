@@ -192,3 +192,16 @@ def test_sign_in_page_is_locked_too_and_a_reset_signs_the_browser_out(app_db):  
     auth.reset_password(app_db, "harbour", NEW_PW)
     at.run()
     assert [t.value for t in at.title] == ["Sign in"] and "sign in again" in at.warning[0].value
+
+
+def test_admin_unlocks_on_the_accounts_page(app_db):  # noqa: F811
+    from tests.test_app_roles import signed_in
+
+    _fail(app_db, "harbour", 10)
+    at = signed_in(app_db, "adam", "accounts")
+    at.selectbox(key="acc_pick").select("harbour").run()
+    assert any("Locked after too many failed sign-ins until" in c.value for c in at.caption)
+    at.button(key="acc_unlock").click().run()
+    assert not at.exception and auth.locked_until(app_db, "harbour") is None
+    assert "Account harbour unlocked." in [s.value for s in at.success]
+    assert auth.audit_log(app_db, action="user.unlock")[0].actor == "adam"

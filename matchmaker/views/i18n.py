@@ -502,6 +502,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "acc.enable": ("Enable", "启用"),
     "acc.disabled": ("Account {user} disabled.", "账户 {user} 已停用。"),
     "acc.enabled": ("Account {user} enabled.", "账户 {user} 已启用。"),
+    "acc.locked": (
+        "Locked after too many failed sign-ins until {until} UTC.",
+        "因多次登录失败被锁定，至 {until}（UTC）解除。",
+    ),
+    "acc.unlock": ("Unlock", "解除锁定"),
+    "acc.unlocked": ("Account {user} unlocked.", "账户 {user} 已解除锁定。"),
     "acc.new_password": ("New password", "新密码"),
     "acc.reset": ("Reset the password", "重置密码"),
     "acc.reset_done": ("Password of {user} reset.", "已重置 {user} 的密码。"),
