@@ -236,7 +236,7 @@ def core_errors():
     try:
         yield
     except ValidationError as exc:
-        st.error(tr("io.refused", n=f"{len(exc.problems):,}"))
+        st.error(tr("io.refused", n=f"{exc.total:,}"))
         problems = pd.DataFrame(
             [(p.file, p.row, p.column, p.message) for p in exc.shown],
             columns=["file", "row", "column", "message"],

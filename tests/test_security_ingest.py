@@ -133,3 +133,27 @@ def test_two_uploaded_files_with_the_same_name_are_refused():
         "two uploaded files are named organizations.csv: one/organizations.csv and "
         "two/organizations.csv; upload each table once"
     )
+
+
+def test_many_problems_are_counted_not_kept():
+    """Every row wrong: the error counts them all but keeps only the first 200."""
+    from matchmaker.errors import Problems
+
+    found = Problems()
+    for row in range(100_000, 0, -1):  # found in any order, kept in row order
+        found.append(Problem("organizations.csv", row + 1, "name", "is required but empty"))
+    exc = found.error()
+    assert (exc.total, len(exc.problems), exc.more) == (100_000, 200, 99_800)
+    assert [p.row for p in exc.shown] == list(range(2, 202))
+    assert len(found._kept) < 4 * 200  # never more than a few hundred held
+
+
+def test_an_import_with_every_row_wrong_lists_200_and_counts_all(tmp_path):
+    rows = "".join(f"O{n},,company\n" for n in range(5_000))
+    (tmp_path / "organizations.csv").write_text(HEADER + rows)
+    with pytest.raises(ValidationError) as caught:
+        read_workspace(tmp_path)
+    exc = caught.value
+    assert (exc.total, len(exc.problems), exc.more) == (5_000, 200, 4_800)
+    assert str(exc.problems[0]) == "organizations.csv:2:name: is required but empty"
+    assert str(exc.problems[-1]) == "organizations.csv:201:name: is required but empty"

@@ -117,7 +117,7 @@ def handle_errors(func):
                 echo(str(problem), err=True)
             if exc.more:
                 echo(f"... and {exc.more:,} more problems", err=True)
-            echo(f"refused: {len(exc.problems)} problem(s); nothing was written", err=True)
+            echo(f"refused: {exc.total} problem(s); nothing was written", err=True)
             raise typer.Exit(2) from None
         except MatchmakerError as exc:
             fail(f"error: {exc}", 2 if isinstance(exc, BAD_INPUT) else 1)

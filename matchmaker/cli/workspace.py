@@ -45,7 +45,7 @@ def import_(
     try:
         result = import_workspace(store, path)
     except ValidationError as exc:
-        audit(store, cli_actor(), "import.refused", f"{path.name}: {len(exc.problems)} problem(s)")
+        audit(store, cli_actor(), "import.refused", f"{path.name}: {exc.total} problem(s)")
         raise
     audit(store, cli_actor(), "import", f"{path.name}: {result}")
     for table, (added, updated) in result.items():

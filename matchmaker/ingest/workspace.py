@@ -3,8 +3,9 @@
 The format is ``docs/data-format.md``; its columns are :data:`matchmaker.schema.TABLES`.
 Import is all-or-nothing: :func:`read_workspace` checks everything (file encodings, headers,
 types, enumerations, required values, duplicate keys, references, self-pairs, sizes) and
-raises one :class:`~matchmaker.errors.ValidationError` listing every
-:class:`~matchmaker.errors.Problem`; only a clean workspace reaches :meth:`Store.upsert`.
+raises one :class:`~matchmaker.errors.ValidationError` counting every
+:class:`~matchmaker.errors.Problem` and listing the first 200 (collected in a bounded
+:class:`~matchmaker.errors.Problems`); only a clean workspace reaches :meth:`Store.upsert`.
 Export writes every table in canonical form, so two exports of the same content are
 byte-identical and import -> export -> import -> export gives identical files.
 """
@@ -18,7 +19,7 @@ from math import isfinite
 from pathlib import Path
 
 from matchmaker import config
-from matchmaker.errors import DataError, Problem, ValidationError
+from matchmaker.errors import DataError, Problem, Problems
 from matchmaker.ingest.files import (
     NO_COLUMN,
     RawTable,
@@ -302,6 +303,7 @@ def read_workspace(path: str | Path, store=None) -> dict[str, list[dict]]:
             )
     except OSError as exc:
         raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+    problems = _collector(problems)
     if "organizations" not in raw and "organizations" not in unreadable:
         missing = "organizations.csv" if path.is_dir() else "organizations"
         message = "is missing; every workspace needs organizations (the other tables are optional)"
@@ -328,8 +330,16 @@ def read_workspace(path: str | Path, store=None) -> dict[str, list[dict]]:
         message = f"unknown {TABLES[ref.table].key[0]} '{show(ref.value)}': {nowhere}"
         problems.append(Problem(ref.file, ref.row, ref.column, message))
     if problems:
-        raise ValidationError(problems)
+        raise problems.error()
     return tables
+
+
+def _collector(found: list[Problem]) -> Problems:
+    """The problems found so far in a bounded collector (memory stays small however many
+    rows are wrong)."""
+    problems = Problems()
+    problems.extend(found)
+    return problems
 
 
 def import_workspace(store, path: str | Path) -> dict[str, tuple[int, int]]:

@@ -87,7 +87,7 @@ def import_files(store: Store, files: list[tuple[str, bytes]]) -> dict[str, tupl
         try:
             result = import_workspace(store, target)
         except ValidationError as exc:
-            what = f"upload {', '.join(names)}: {len(exc.problems)} problem(s)"
+            what = f"upload {', '.join(names)}: {exc.total} problem(s)"
             audit(store, actor_of(store), "import.refused", what)
             raise
     audit(store, actor_of(store), "import", f"upload {', '.join(names)}: {result}")
