@@ -157,3 +157,24 @@ def test_an_import_with_every_row_wrong_lists_200_and_counts_all(tmp_path):
     assert (exc.total, len(exc.problems), exc.more) == (5_000, 200, 4_800)
     assert str(exc.problems[0]) == "organizations.csv:2:name: is required but empty"
     assert str(exc.problems[-1]) == "organizations.csv:201:name: is required but empty"
+
+
+def test_a_sheet_of_formulas_stops_being_read(tmp_path, monkeypatch):
+    import openpyxl
+
+    monkeypatch.setattr(files, "MAX_CELL_PROBLEMS", 10)
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "organizations"
+    ws.append(["org_id", "name", "kind"])
+    for n in range(100):
+        ws.append([f"O{n}", "=1+1", "=2+2"])
+    book.save(tmp_path / "ws.xlsx")
+    problems = _refused(tmp_path / "ws.xlsx")
+    formula = "holds a formula; paste plain values instead"
+    assert problems == [
+        *(Problem("organizations", row, col, formula) for row in range(2, 7)
+          for col in ("kind", "name")),
+        Problem("organizations", 7, "-", "not read beyond row 7: more than 10 formula or "
+                "error cells; paste plain values instead"),
+    ]  # fmt: skip

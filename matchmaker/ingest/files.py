@@ -53,6 +53,8 @@ NO_COLUMN = "-"
 # of the workbook itself, or when any one part is compressed more than MAX_RATIO to 1.
 UNPACKED_FACTOR = 4
 MAX_RATIO = 50
+# A sheet with more formula or error cells than this is not read further.
+MAX_CELL_PROBLEMS = 10_000
 # Fixed document properties and zip timestamps of exported workbooks.
 FIXED_W3CDTF = b"2000-01-01T00:00:00Z"
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -359,6 +361,9 @@ def _bomb(parts: list[zipfile.ZipInfo], size: int, limit_mb: int) -> str | None:
 
 
 def _read_sheet(ws, name: str, problems: list[Problem]) -> RawTable | None:
+    """One sheet as a :class:`RawTable`; after :data:`MAX_CELL_PROBLEMS` formula or error
+    cells the sheet is not read further (one more problem says so), so a sheet of millions
+    of formulas costs neither time nor memory."""
     if not hasattr(ws, "iter_rows"):
         problems.append(Problem(name, 0, NO_COLUMN, "is a chart sheet, not a table"))
         return None
@@ -370,6 +375,13 @@ def _read_sheet(ws, name: str, problems: list[Problem]) -> RawTable | None:
         for index, cell in enumerate(cells):
             kind = getattr(cell, "data_type", "n")
             if kind in ("f", "e"):
+                if len(problems) >= MAX_CELL_PROBLEMS:
+                    message = (
+                        f"not read beyond row {number}: more than {MAX_CELL_PROBLEMS:,} "
+                        "formula or error cells; paste plain values instead"
+                    )
+                    problems.append(Problem(name, number, NO_COLUMN, message))
+                    return None
                 column = header[index] if index < len(header) else NO_COLUMN
                 what = "a formula" if kind == "f" else f"the error value {show(str(cell.value))}"
                 message = f"holds {what}; paste plain values instead"
@@ -388,7 +400,7 @@ def _read_sheet(ws, name: str, problems: list[Problem]) -> RawTable | None:
             texts += [""] * (len(table.header) - len(texts))
             table.rows.append((number, texts))
             table.reported |= reported
-    if table is None and not any(p.file == name for p in problems):
+    if table is None and not problems:
         problems.append(Problem(name, 0, NO_COLUMN, "the sheet is empty; it needs a header row"))
     return table
 
