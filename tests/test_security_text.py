@@ -89,3 +89,25 @@ def test_safe_and_audit_details():
 def test_an_audit_line_quoting_control_characters_is_escaped_not_refused(two_orgs):
     auth.audit(two_orgs, "ops", "import", "upload \x1b[2J.xlsx")
     assert auth.audit_log(two_orgs, limit=1)[0].detail == "upload \\x1b[2J.xlsx"
+
+
+def test_the_app_refuses_control_characters_typed_by_a_company_user(tmp_path, monkeypatch):
+    from tests.test_app import WORKSPACE, full_rows
+    from tests.test_app_roles import PW as APP_PW
+    from tests.test_app_roles import signed_in
+
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    store = Store(url)
+    store.init()
+    store.upsert(full_rows(WORKSPACE))
+    auth.create_user(store, "harbour", APP_PW, "company", "C1", actor="setup")
+    monkeypatch.setenv("MATCHMAKER_DB", url)
+    monkeypatch.setenv("MATCHMAKER_LANGUAGE", "en")
+    at = signed_in(store, "harbour", "deals")
+    before = store.count("deals")
+    at.text_input(key="deals_new_title").input("\x1b[31mred\x07")
+    at.button(key="deals_create").click().run()
+    assert not at.exception
+    assert "contains the control character U+001B" in at.error[0].value.replace("\\", "")
+    assert store.count("deals") == before
+    store.engine.dispose()
