@@ -28,7 +28,7 @@ for page in registry.pages_for(user.role):
 nav = st.navigation(sections)
 
 with st.sidebar:
-    who = {"user": user.username, "role": ui.val(user.role), "org": user.org_id}
+    who = {"user": ui.plain(user.username), "role": ui.val(user.role), "org": user.org_id}
     st.caption(ui.tr("app.signed_in_org" if user.org_id else "app.signed_in", **who))
     if st.button(ui.tr("app.sign_out"), key="app_sign_out", icon=":material/logout:"):
         ui.sign_out()

@@ -1,4 +1,5 @@
-"""Accounts (admins only): every user, add one, disable or enable, reset a password."""
+"""Accounts (admins only): every user, add one, disable or enable, unlock, reset a
+password."""
 
 import pandas as pd
 import streamlit as st
@@ -33,7 +34,8 @@ with st.expander(ui.tr("acc.add"), expanded=not users), st.form("acc_add_form"):
     if st.form_submit_button(ui.tr("acc.create"), key="acc_create", type="primary"):
         with ui.core_errors():
             made = auth.create_user(ui.store(), username, password, role, org, actor=admin)
-            ui.flash(ui.tr("acc.created", user=made.username, role=ui.val(made.role)))
+            who_ = ui.plain(made.username)
+            ui.flash(ui.tr("acc.created", user=who_, role=ui.val(made.role)))
             st.rerun()
 
 if users:
@@ -46,12 +48,20 @@ if users:
     if c1.button(ui.tr(label), key="acc_toggle", disabled=picked.username == admin.username):
         with ui.core_errors():
             auth.set_active(ui.store(), who, not picked.active, actor=admin)
-            ui.flash(ui.tr(f"{label}d", user=who))
+            ui.flash(ui.tr(f"{label}d", user=ui.plain(who)))
             st.rerun()
+    until = auth.locked_until(ui.store(), who)
+    if until is not None:
+        c1.caption(ui.tr("acc.locked", until=f"{until:%Y-%m-%d %H:%M}"))
+        if c1.button(ui.tr("acc.unlock"), key="acc_unlock"):
+            with ui.core_errors():
+                auth.unlock(ui.store(), who, actor=admin)
+                ui.flash(ui.tr("acc.unlocked", user=ui.plain(who)))
+                st.rerun()
     with c2.form("acc_reset_form"):
         new = st.text_input(ui.tr("acc.new_password"), type="password", key="acc_reset_pw")
         if st.form_submit_button(ui.tr("acc.reset"), key="acc_reset"):
             with ui.core_errors():
                 auth.reset_password(ui.store(), who, new, actor=admin)
-                ui.flash(ui.tr("acc.reset_done", user=who))
+                ui.flash(ui.tr("acc.reset_done", user=ui.plain(who)))
                 st.rerun()

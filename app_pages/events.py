@@ -57,8 +57,8 @@ participants = ui.cached(matching.participants_frame, event_id)
 st.caption(
     ui.tr(
         "ev.facts",
-        chains=", ".join(event["chains"]) or "-",
-        venue=event["venue"] or "-",
+        chains=ui.plain(", ".join(event["chains"])) or "-",
+        venue=ui.plain(event["venue"]) or "-",
         capacity=event["capacity"] or "-",
         n=len(participants),
     )
@@ -120,7 +120,7 @@ if stored and stored["event"] == event_id:
     cands, cover = ui.cached(events.event_candidates, event_id)
     rows = {r["list"]: r for r in plan.comparison}
     for note in plan.invitation.notes:
-        st.info(note)
+        st.info(ui.plain(note))
 
     left, right = st.columns(2)
     for col, key, title in (

@@ -84,14 +84,14 @@ with tab_orgs:
                 ui.val(org["kind"]),
                 ui.val(org["tier"]) if org["tier"] else None,
                 ui.tr("common.local") if org["local"] else ui.tr("common.outside"),
-                org["region"],
-                " · ".join(org["chains"]) if org["chains"] else None,
+                ui.plain(org["region"]) if org["region"] else None,
+                ui.plain(" · ".join(org["chains"])) if org["chains"] else None,
             ]
             st.caption(" | ".join(f for f in facts if f))
             if org["description"]:
                 st.markdown(ui.plain(org["description"]))
             if org["website"]:
-                st.caption(f"{ui.tr('org.website')}: {org['website']}")
+                st.caption(f"{ui.tr('org.website')}: {ui.plain(org['website'])}")
             tabs = st.tabs(
                 [
                     ui.tr("org.offers", n=len(profile.offers)),

@@ -78,7 +78,7 @@ table = matching.suggestion_frame(suggestions)
 d1, d2, _ = st.columns([1, 1, 3])
 d1.download_button(
     ui.tr("common.download_csv"),
-    table.to_csv(index=False).encode("utf-8-sig"),
+    ui.csv_bytes(table),
     file_name=f"suggestions-{org_id}-{direction}.csv",
     mime="text/csv",
     key="sug_csv",
@@ -144,7 +144,8 @@ for rank, s in enumerate(suggestions, start=1):
                     suggestion=s.reason,
                     title=s.offer_title or s.need_title,
                 )
-                ui.flash(ui.tr("suggest.interest_done", deal=made.deal_id, partner=s.partner_name))
+                partner = ui.plain(s.partner_name)
+                ui.flash(ui.tr("suggest.interest_done", deal=made.deal_id, partner=partner))
                 st.rerun()
         if b2.button(
             ui.tr("suggest.request"),
@@ -155,5 +156,6 @@ for rank, s in enumerate(suggestions, start=1):
         ):
             with ui.core_errors():
                 ui.write(events.add_request, event_id, s.org_id, s.partner_id, "meet", s.reason)
-                ui.flash(ui.tr("suggest.request_done", partner=s.partner_name, event=event_id))
+                partner = ui.plain(s.partner_name)
+                ui.flash(ui.tr("suggest.request_done", partner=partner, event=event_id))
                 st.rerun()

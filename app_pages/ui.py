@@ -24,6 +24,7 @@ import streamlit as st
 
 from matchmaker import config
 from matchmaker.errors import AuthError, MatchmakerError, ValidationError
+from matchmaker.ingest.files import escape_frame
 from matchmaker.store import accounts as auth
 from matchmaker.store.access import scoped
 from matchmaker.store.database import Store, resolve_url
@@ -179,7 +180,7 @@ def require_ready() -> None:
     try:
         base_store().check_ready()
     except MatchmakerError as exc:
-        st.error(tr("app.not_ready", error=exc))
+        st.error(tr("app.not_ready", error=plain(exc)))
         st.stop()
     refresh_stamp()
 
@@ -225,17 +226,19 @@ def core_errors():
     try:
         yield
     except ValidationError as exc:
-        st.error(tr("io.refused", n=len(exc.problems)))
+        st.error(tr("io.refused", n=f"{exc.total:,}"))
         problems = pd.DataFrame(
-            [(p.file, p.row, p.column, p.message) for p in exc.problems],
+            [(p.file, p.row, p.column, p.message) for p in exc.shown],
             columns=["file", "row", "column", "message"],
         )
         table(problems, key="problems")
+        if exc.more:
+            st.caption(tr("io.more_problems", shown=len(exc.shown), more=f"{exc.more:,}"))
     except MatchmakerError as exc:
-        st.error(tr("app.error", error=exc))
+        st.error(tr("app.error", error=plain(exc)))
     except Exception as exc:  # a bug, not bad input: a message here, the traceback in the log
         _log.exception("unexpected error in a page")
-        st.error(tr("app.unexpected", error=f"{type(exc).__name__}: {exc}"))
+        st.error(tr("app.unexpected", error=plain(f"{type(exc).__name__}: {exc}")))
 
 
 def localise(frame: pd.DataFrame, values: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -266,12 +269,19 @@ def table(
 
 
 def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """Frames as one workbook, one sheet per entry (for download buttons)."""
+    """Frames as one workbook, one sheet per entry (for download buttons); every text cell
+    goes through :func:`matchmaker.ingest.files.escape_formula`."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
+            escape_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
     return buffer.getvalue()
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A frame as CSV bytes for a download button (UTF-8 with BOM, so Excel reads it);
+    every text cell goes through :func:`matchmaker.ingest.files.escape_formula`."""
+    return escape_frame(frame).to_csv(index=False).encode("utf-8-sig")
 
 
 def write(func, *args, **kwargs):

@@ -140,6 +140,17 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("password_min_length", 12, "Shortest password accepted for an account.", low=8),
     Setting(
+        "lockout_failures",
+        10,
+        "Wrong passwords in a row after which an account is locked (the app and --user).",
+    ),
+    Setting(
+        "lockout_minutes",
+        15,
+        "How long a locked account refuses every sign-in, the right password too; an admin "
+        "can lift it with `matchmaker user unlock`.",
+    ),
+    Setting(
         "password_hash",
         "standard",
         "argon2 cost of new password hashes: standard (RFC 9106 low-memory profile) or "

@@ -34,6 +34,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDenied",
     "Problem",
+    "Problems",
     "StoreError",
     "TransitionError",
     "ValidationError",
@@ -78,15 +79,68 @@ class ValidationError(DataError):
     Attributes
     ----------
     problems : list of Problem
-        Every problem found, in file, row, column order.
+        The problems found, in file, row, column order (when a :class:`Problems` collector
+        gathered them, only its first ones: see ``total``).
+    total : int
+        How many problems were found.
+    shown : list of Problem
+        The first :attr:`SHOWN` of them: what the CLI and the app list.
+    more : int
+        How many more there are ("and 19,800 more problems").
     """
 
-    def __init__(self, problems: list[Problem]):
+    SHOWN = 200
+
+    def __init__(self, problems, total: int | None = None):
         self.problems = sorted(problems)
+        self.total = len(self.problems) if total is None else total
+        self.shown = self.problems[: self.SHOWN]
+        self.more = self.total - len(self.shown)
         shown = "\n".join(str(p) for p in self.problems[:20])
-        more = len(self.problems) - 20
+        more = self.total - min(20, len(self.problems))
         tail = f"\n... and {more} more" if more > 0 else ""
-        super().__init__(f"{len(self.problems)} problem(s) in the workspace:\n{shown}{tail}")
+        super().__init__(f"{self.total} problem(s) in the workspace:\n{shown}{tail}")
+
+
+class Problems:
+    """A bounded collector of problems: counts every one, keeps only the first ``keep`` in
+    file, row, column order, so millions of problems cost no memory.
+
+    >>> found = Problems(keep=2)
+    >>> for row in (9, 3, 7, 5): found.append(Problem("a.csv", row, "x", "bad"))
+    >>> len(found), [p.row for p in found.first()]
+    (4, [3, 5])
+    """
+
+    def __init__(self, keep: int = ValidationError.SHOWN):
+        self.keep = keep
+        self.total = 0
+        self._kept: list[Problem] = []
+
+    def append(self, problem: Problem) -> None:
+        self.total += 1
+        self._kept.append(problem)
+        if len(self._kept) >= 4 * self.keep:
+            self._kept = sorted(self._kept)[: self.keep]
+
+    def extend(self, problems) -> None:
+        for problem in problems:
+            self.append(problem)
+
+    def __iadd__(self, problems) -> Problems:
+        self.extend(problems)
+        return self
+
+    def __len__(self) -> int:
+        return self.total
+
+    def first(self) -> list[Problem]:
+        """The first ``keep`` problems, in file, row, column order."""
+        return sorted(self._kept)[: self.keep]
+
+    def error(self) -> ValidationError:
+        """The :class:`ValidationError` listing them."""
+        return ValidationError(self.first(), total=self.total)
 
 
 class NotFoundError(MatchmakerError):

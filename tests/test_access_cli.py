@@ -12,18 +12,15 @@ import pytest
 from typer.testing import CliRunner
 
 from matchmaker.cli import app
-from matchmaker.store.accounts import create_user
-from tests.test_access import WORKSPACE, Words, ws  # noqa: F401 - fixture
+from tests.test_access import PW, WORKSPACE, Words, ws  # noqa: F401 - fixture
 
 runner = CliRunner()
-PW = "a long enough password"
 
 
 @pytest.fixture
 def cli(ws, monkeypatch):  # noqa: F811 - the fixture imported above
-    """Run ``matchmaker --db URL --user NAME ...`` as a signed-in user (or the operator)."""
-    create_user(ws, "acme", PW, "company", org_id="A", actor="setup")
-    create_user(ws, "rita", PW, "reviewer", actor="setup")
+    """Run ``matchmaker --db URL --user NAME ...`` as a signed-in user (or the operator);
+    the accounts olga, acme (company of A), rita and adam are made by ``ws``."""
     monkeypatch.setenv("MATCHMAKER_PASSWORD", PW)
     monkeypatch.setattr("matchmaker.recommend.embed.load_embedder", lambda *a, **k: Words())
 

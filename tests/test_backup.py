@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 
@@ -137,12 +138,17 @@ def test_a_broken_backup_changes_nothing(sqlite_store, tmp_path):
     before = _dump(sqlite_store)
     bad = tmp_path / "bad.zip"
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(bad, "w") as dst:
+        first_user = src.read("users.jsonl").splitlines()[0] + b"\n"
         for item in src.infolist():
             data = src.read(item)
             if item.filename == "users.jsonl":
-                data = data.splitlines()[0] + b"\n"  # a row short of the manifest's count
+                data = first_user  # a row short of the manifest's count
+            if item.filename == "manifest.json":
+                manifest = json.loads(data)
+                manifest["sha256"]["users"] = hashlib.sha256(first_user).hexdigest()
+                data = json.dumps(manifest).encode()
             dst.writestr(item, data)
-    with pytest.raises(Exception, match="users holds 1 rows"):
+    with pytest.raises(DataError, match="users holds 1 rows"):
         restore(sqlite_store, bad)
     assert _dump(sqlite_store) == before
 
@@ -175,7 +181,7 @@ def test_cli_backup_restore(tmp_path):
     assert runner.invoke(app, [*db, "init"]).exit_code == 0
     done = runner.invoke(app, [*db, "backup", str(tmp_path / "c.zip")])
     assert done.exit_code == 0 and "backed up" in done.output
-    assert read_manifest(tmp_path / "c.zip")["revision"] == "0003"
+    assert read_manifest(tmp_path / "c.zip")["revision"] == "0004"
     ask = runner.invoke(app, [*db, "restore", str(tmp_path / "c.zip")])
     assert ask.exit_code == 2 and "--yes" in ask.output
     done = runner.invoke(app, [*db, "restore", "--yes", str(tmp_path / "c.zip")])

@@ -19,8 +19,8 @@ from typing import Annotated
 import typer
 
 from matchmaker import config
-from matchmaker.cli.state import cli_actor, handle_errors, open_store, state
-from matchmaker.errors import DataError, PermissionDenied
+from matchmaker.cli.state import cli_actor, echo, handle_errors, open_store
+from matchmaker.errors import DataError
 from matchmaker.roles import ROLES
 from matchmaker.store import accounts as auth
 from matchmaker.store.backup import backup, restore
@@ -28,7 +28,7 @@ from matchmaker.store.backup import backup, restore
 __all__ = ["app", "ensure_first_admin", "has_terminal", "read_password", "user_app"]
 
 app = typer.Typer()
-user_app = typer.Typer(help="Accounts: add, list, disable, enable, reset a password.")
+user_app = typer.Typer(help="Accounts: add, list, disable, enable, unlock, reset a password.")
 app.add_typer(user_app, name="user")
 _STDIN = typer.Option(
     "--password-stdin", help="Read the password from the first line of standard input."
@@ -66,7 +66,7 @@ def _prompt_new_password(prompt: str, tries: int = 3) -> str:
             auth.check_password(password)
             return password
         except DataError as exc:
-            typer.echo(f"{exc}; try again", err=True)
+            echo(f"{exc}; try again", err=True)
     raise DataError(f"no acceptable password after {tries} tries")
 
 
@@ -108,16 +108,21 @@ def user_add(
     password = read_password(password_stdin, f"password for {username}")
     user = auth.create_user(store, username, password, role, org_id=org, actor=cli_actor())
     where = f" of {user.org_id}" if user.org_id else ""
-    typer.echo(f"user {user.username} added: {user.role}{where}")
+    echo(f"user {user.username} added: {user.role}{where}")
 
 
 @user_app.command("list")
 @handle_errors
 def user_list() -> None:
-    """Every account: name, role, organisation, active or disabled (never a password)."""
-    for u in auth.list_users(open_store()):
+    """Every account: name, role, organisation, active, disabled or locked (never a
+    password)."""
+    store = open_store()
+    for u in auth.list_users(store):
+        until = auth.locked_until(store, u.username)
         state_text = "active" if u.active else "disabled"
-        typer.echo(f"{u.username}\t{u.role}\t{u.org_id or '-'}\t{state_text}")
+        if until is not None:
+            state_text += f" (locked until {until:%Y-%m-%d %H:%M} UTC)"
+        echo(f"{u.username}\t{u.role}\t{u.org_id or '-'}\t{state_text}")
 
 
 @user_app.command("disable")
@@ -125,7 +130,7 @@ def user_list() -> None:
 def user_disable(username: Annotated[str, typer.Argument(help="The account.")]) -> None:
     """Disable an account: it can no longer sign in, and its open sessions end."""
     user = auth.set_active(open_store(), username, False, actor=cli_actor())
-    typer.echo(f"user {user.username} disabled")
+    echo(f"user {user.username} disabled")
 
 
 @user_app.command("enable")
@@ -133,7 +138,15 @@ def user_disable(username: Annotated[str, typer.Argument(help="The account.")]) 
 def user_enable(username: Annotated[str, typer.Argument(help="The account.")]) -> None:
     """Enable a disabled account again."""
     user = auth.set_active(open_store(), username, True, actor=cli_actor())
-    typer.echo(f"user {user.username} enabled")
+    echo(f"user {user.username} enabled")
+
+
+@user_app.command("unlock")
+@handle_errors
+def user_unlock(username: Annotated[str, typer.Argument(help="The account.")]) -> None:
+    """Lift the sign-in lockout of an account (after too many wrong passwords)."""
+    user = auth.unlock(open_store(), username, actor=cli_actor())
+    echo(f"user {user.username} unlocked")
 
 
 @user_app.command("reset")
@@ -147,7 +160,7 @@ def user_reset(
     auth.get_user(store, username)
     password = read_password(password_stdin, f"new password for {username}")
     user = auth.reset_password(store, username, password, actor=cli_actor())
-    typer.echo(f"password of {user.username} reset")
+    echo(f"password of {user.username} reset")
 
 
 @app.command("audit")
@@ -161,15 +174,7 @@ def audit_command(
 ) -> None:
     """Show the audit log, newest first: when (UTC), who, what."""
     for e in auth.audit_log(open_store(), actor=actor, action=action, limit=limit):
-        typer.echo(f"{e.at:%Y-%m-%d %H:%M:%S}\t{e.actor}\t{e.action}\t{e.detail or ''}")
-
-
-def _require_full_role() -> None:
-    """Backups hold every row (accounts too): only an organiser or admin may take or restore
-    one when acting as a user; the operator (no ``--user``) may."""
-    user = getattr(state, "user", None)
-    if isinstance(user, auth.User) and user.role not in ("organiser", "admin"):
-        raise PermissionDenied(f"{user.username} ({user.role}) may not back up or restore")
+        echo(f"{e.at:%Y-%m-%d %H:%M:%S}\t{e.actor}\t{e.action}\t{e.detail or ''}")
 
 
 @app.command("backup")
@@ -177,11 +182,10 @@ def _require_full_role() -> None:
 def backup_command(
     path: Annotated[Path, typer.Argument(help="The backup file to write (a .zip).")],
 ) -> None:
-    """Write a consistent snapshot of every table to one file."""
+    """Write a consistent snapshot of the tables you may read to one file (mode 0600)."""
     store = open_store()
-    _require_full_role()
     counts = backup(store, path, actor=cli_actor())
-    typer.echo(f"backed up {sum(counts.values())} rows in {len(counts)} tables to {path}")
+    echo(f"backed up {sum(counts.values())} rows in {len(counts)} tables to {path}")
 
 
 @app.command("restore")
@@ -192,12 +196,11 @@ def restore_command(
         bool, typer.Option("--yes", help="Replace the database's contents without asking.")
     ] = False,
 ) -> None:
-    """Replace every row of the database with a backup's, in one transaction."""
+    """Replace the database's rows with a checked backup's, in one transaction (admins)."""
     store = open_store()
-    _require_full_role()
     if not yes:
         if not has_terminal():
             raise DataError("restore replaces every row of the database: add --yes to confirm")
-        typer.confirm(f"replace every row of {store!r} with {path}?", abort=True)
+        typer.confirm(f"replace the rows of {store!r} with {path}?", abort=True)
     counts = restore(store, path, actor=cli_actor())
-    typer.echo(f"restored {sum(counts.values())} rows in {len(counts)} tables from {path}")
+    echo(f"restored {sum(counts.values())} rows in {len(counts)} tables from {path}")

@@ -25,6 +25,7 @@ from matchmaker.events.service import (
     save_agenda,
     save_invitations,
 )
+from matchmaker.ingest.files import escape_frame
 from matchmaker.recommend.recommender import TUNING, Recommender
 
 __all__ = ["app", "schedule_app"]
@@ -98,13 +99,14 @@ def invite(
         typer.echo(f"note: {note}")
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        frame = pd.DataFrame(rows, columns=["rank", "org_id", "name", "reason"])
+        frame = escape_frame(pd.DataFrame(rows, columns=["rank", "org_id", "name", "reason"]))
         if out.suffix.lower() == ".csv":
             frame.to_csv(out, index=False)
         else:
             with pd.ExcelWriter(out, engine="openpyxl") as xl:
                 frame.to_excel(xl, sheet_name="invitees", index=False)
-                pd.DataFrame(plan.comparison).to_excel(xl, sheet_name="comparison", index=False)
+                comparison = escape_frame(pd.DataFrame(plan.comparison))
+                comparison.to_excel(xl, sheet_name="comparison", index=False)
         typer.echo(f"list written to {out}")
     if save:
         added = save_invitations(store, event_id, plan.invitation.ids)

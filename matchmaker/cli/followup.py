@@ -11,7 +11,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from matchmaker.cli.state import handle_errors, open_store, state
+from matchmaker.cli.state import cli_actor, echo, handle_errors, open_store
 from matchmaker.errors import DataError
 from matchmaker.followup.deals import (
     add_deal,
@@ -31,15 +31,25 @@ deal_app = typer.Typer(help="Track intents, projects in progress and signed deal
 report_app = typer.Typer(help="Outcome reports: the funnel and its breakdowns.")
 app.add_typer(deal_app, name="deal")
 app.add_typer(report_app, name="report")
-_BY = typer.Option("--by", help="Who makes the change (kept in the deal's history).")
+_BY = typer.Option(
+    "--by",
+    help="On whose behalf (kept as a note in the deal's history; the actor is always who runs "
+    "the command: --user, else cli:<os user>).",
+)
 _VERSION_OPT = typer.Option(
     "--version", help="The deal version you read; refused if someone changed it since."
 )
 
 
-def _by(by: str) -> str:
-    """The deal history's actor: the signed-in user (--user) when there is one, else --by."""
-    return state.user.username if state.user is not None else by
+def _who(by: str | None, note: str | None) -> tuple[str, str | None]:
+    """The actor of a deal change and its note: the actor is who runs the command (the
+    ``--user`` signed in, else ``cli:<os user>``); ``--by`` only adds "on behalf of" to the
+    note, so nobody can write a change, or an audit line, in someone else's name."""
+    actor = cli_actor()
+    name = actor if isinstance(actor, str) else actor.username
+    if by and by.strip():
+        note = f"on behalf of {by.strip()}" + (f"; {note}" if note else "")
+    return name, note
 
 
 def _deal_line(status) -> str:
@@ -62,14 +72,16 @@ def deal_add(
         str | None, typer.Option(help="The suggestion it came from (kept in the history).")
     ] = None,
     deal_id: Annotated[str | None, typer.Option("--id", help="Deal id (default D0001...).")] = None,
-    by: Annotated[str, _BY] = "cli",
+    by: Annotated[str | None, _BY] = None,
 ) -> None:
     """Record a new deal at stage intent."""
+    store = open_store()
+    actor, note = _who(by, note)
     d = add_deal(
-        open_store(), org_a, org_b, actor=_by(by), event_id=event, suggestion=suggestion,
+        store, org_a, org_b, actor=actor, event_id=event, suggestion=suggestion,
         title=title, value_cny=value, note=note, deal_id=deal_id,
     )  # fmt: skip
-    typer.echo(f"deal {d.deal_id} recorded at stage {d.stage}; follow-up due {d.due_date}")
+    echo(f"deal {d.deal_id} recorded at stage {d.stage}; follow-up due {d.due_date}")
 
 
 @deal_app.command("advance")
@@ -78,14 +90,14 @@ def deal_advance(
     deal_id: Annotated[str, typer.Argument(help="The deal.")],
     to: Annotated[str | None, typer.Option("--to", help="Target stage (default: next).")] = None,
     note: Annotated[str | None, typer.Option(help="What happened.")] = None,
-    by: Annotated[str, _BY] = "cli",
+    by: Annotated[str | None, _BY] = None,
     version: Annotated[int | None, _VERSION_OPT] = None,
 ) -> None:
     """Move an open deal forward: intent -> in_progress -> signed."""
-    d = advance(
-        open_store(), deal_id, actor=_by(by), to_stage=to, note=note, expected_version=version
-    )
-    typer.echo(f"deal {d.deal_id} is now {d.stage} (version {d.version})")
+    store = open_store()
+    actor, note = _who(by, note)
+    d = advance(store, deal_id, actor=actor, to_stage=to, note=note, expected_version=version)
+    echo(f"deal {d.deal_id} is now {d.stage} (version {d.version})")
 
 
 @deal_app.command("drop")
@@ -93,12 +105,14 @@ def deal_advance(
 def deal_drop(
     deal_id: Annotated[str, typer.Argument(help="The deal.")],
     note: Annotated[str | None, typer.Option(help="Why it was dropped.")] = None,
-    by: Annotated[str, _BY] = "cli",
+    by: Annotated[str | None, _BY] = None,
     version: Annotated[int | None, _VERSION_OPT] = None,
 ) -> None:
     """Drop an open deal."""
-    d = drop(open_store(), deal_id, actor=_by(by), note=note, expected_version=version)
-    typer.echo(f"deal {d.deal_id} is now dropped (version {d.version})")
+    store = open_store()
+    actor, note = _who(by, note)
+    d = drop(store, deal_id, actor=actor, note=note, expected_version=version)
+    echo(f"deal {d.deal_id} is now dropped (version {d.version})")
 
 
 @deal_app.command("show")
@@ -108,12 +122,12 @@ def deal_show(deal_id: Annotated[str, typer.Argument(help="The deal.")]) -> None
     store = open_store()
     d = get_deal(store, deal_id)
     for key, value in vars(d).items():
-        typer.echo(f"{key}: {'' if value is None else value}")
-    typer.echo("history:")
+        echo(f"{key}: {'' if value is None else value}")
+    echo("history:")
     for h in history(store, deal_id):
         line = f"  {h.at:%Y-%m-%d %H:%M} {h.actor}: {h.from_stage or '(new)'} -> {h.to_stage}"
         extra = "; ".join(x for x in (h.note, h.suggestion and f"from {h.suggestion}") if x)
-        typer.echo(f"{line}  {extra}".rstrip())
+        echo(f"{line}  {extra}".rstrip())
 
 
 @deal_app.command("due")
@@ -130,7 +144,7 @@ def deal_due(
     except ValueError:
         raise DataError(f"due date {due!r} is not an ISO date like 2025-07-01") from None
     d = set_due_date(open_store(), deal_id, when, expected_version=version)
-    typer.echo(f"deal {d.deal_id} follow-up due {d.due_date} (version {d.version})")
+    echo(f"deal {d.deal_id} follow-up due {d.due_date} (version {d.version})")
 
 
 @deal_app.command("list")
@@ -145,9 +159,9 @@ def deal_list(
 ) -> None:
     """List deals with due date and STALE / OVERDUE flags (tab-separated)."""
     rows = list_deals(open_store(), stage=stage, event_id=event, org_id=org, stale_only=stale)
-    typer.echo("deal_id\tstage\torg_a\torg_b\tevent_id\tdue\tflags")
+    echo("deal_id\tstage\torg_a\torg_b\tevent_id\tdue\tflags")
     for status in rows:
-        typer.echo(_deal_line(status))
+        echo(_deal_line(status))
 
 
 _FORMAT = typer.Option("--format", help="json or table.")
@@ -169,7 +183,7 @@ def report_funnel(
 
     _check_format(fmt)
     result = funnel(open_store(), event_id=event, chain=chain)
-    typer.echo(json.dumps(result) if fmt == "json" else format_table(result))
+    echo(json.dumps(result) if fmt == "json" else format_table(result))
 
 
 @report_app.command("breakdown")
@@ -183,9 +197,9 @@ def report_breakdown(
     _check_format(fmt)
     rows = breakdown(open_store(), by)
     if fmt == "json":
-        typer.echo(json.dumps(rows, default=str))
+        echo(json.dumps(rows, default=str))
     else:
-        typer.echo(pd.DataFrame(rows).to_string(index=False, float_format=lambda x: f"{x:.2f}"))
+        echo(pd.DataFrame(rows).to_string(index=False, float_format=lambda x: f"{x:.2f}"))
 
 
 @report_app.command("conversion")
@@ -200,11 +214,11 @@ def report_conversion(
     _check_format(fmt)
     rows = conversion(open_store(), event_id=event, chain=chain)
     if fmt == "json":
-        typer.echo(json.dumps(rows))
+        echo(json.dumps(rows))
         return
     for r in rows:
         rate = "-" if r["rate"] is None else f"{r['rate']:.0%}"
-        typer.echo(f"{r['step']:<12} {r['organisations']:>6}  {rate:>5}")
+        echo(f"{r['step']:<12} {r['organisations']:>6}  {rate:>5}")
 
 
 @report_app.command("export")
@@ -215,4 +229,4 @@ def report_export(
     chain: Annotated[str | None, typer.Option(help="Only this chain (funnel sheets).")] = None,
 ) -> None:
     """Write the funnel, conversion and breakdowns to one XLSX workbook."""
-    typer.echo(f"report written to {export_xlsx(open_store(), path, event, chain)}")
+    echo(f"report written to {export_xlsx(open_store(), path, event, chain)}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import getpass
 import os
+import re
 import sys
 
 import typer
@@ -27,9 +28,19 @@ from matchmaker.errors import (
 )
 from matchmaker.store.access import scoped
 from matchmaker.store.accounts import User, authenticate
-from matchmaker.store.database import Store
+from matchmaker.store.database import Store, escape_controls
 
-__all__ = ["BAD_INPUT", "State", "cli_actor", "fail", "handle_errors", "open_store", "state"]
+__all__ = [
+    "BAD_INPUT",
+    "State",
+    "cli_actor",
+    "echo",
+    "fail",
+    "handle_errors",
+    "open_store",
+    "safe",
+    "state",
+]
 
 
 class State:
@@ -70,8 +81,24 @@ def open_store(ready: bool = True) -> Store:
     return store
 
 
+# Bidirectional overrides reorder what a terminal shows ("Trojan Source"); escaped too.
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text) -> str:
+    """``text`` fit for a terminal: control characters (ESC, BEL, NUL, CR, ...) and
+    bidirectional overrides written as escapes; tab and newline kept."""
+    text = escape_controls(str(text)).replace("\r", "\\r")
+    return _BIDI.sub(lambda m: "\\" + f"u{ord(m.group()):04x}", text)
+
+
+def echo(text: str = "", err: bool = False) -> None:
+    """:func:`typer.echo` of :func:`safe` text: how commands print what the data holds."""
+    typer.echo(safe(text), err=err)
+
+
 def fail(message: str, code: int = 1):
-    typer.echo(message, err=True)
+    echo(message, err=True)
     raise typer.Exit(code)
 
 
@@ -86,9 +113,11 @@ def handle_errors(func):
         try:
             return func(*args, **kwargs)
         except ValidationError as exc:
-            for problem in exc.problems:
-                typer.echo(str(problem), err=True)
-            typer.echo(f"refused: {len(exc.problems)} problem(s); nothing was written", err=True)
+            for problem in exc.shown:
+                echo(str(problem), err=True)
+            if exc.more:
+                echo(f"... and {exc.more:,} more problems", err=True)
+            echo(f"refused: {exc.total} problem(s); nothing was written", err=True)
             raise typer.Exit(2) from None
         except MatchmakerError as exc:
             fail(f"error: {exc}", 2 if isinstance(exc, BAD_INPUT) else 1)

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from matchmaker.ingest.files import escape_frame
+
 if TYPE_CHECKING:
     from matchmaker.events.schedule import Agenda
 
@@ -97,6 +99,7 @@ def write_agenda(
         "xlsx": out / "agenda.xlsx",
         "html": out / "agenda.html",
     }
+    by_org, by_table, missing = (escape_frame(f) for f in (by_org, by_table, missing))
     by_org.to_csv(paths["by_org"], index=False)
     by_table.to_csv(paths["by_table"], index=False)
     with pd.ExcelWriter(paths["xlsx"], engine="openpyxl") as xl:

@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from matchmaker.errors import DataError, NotFoundError
+from matchmaker.ingest.files import escape_frame
 from matchmaker.schema import DEAL_STAGES
 from matchmaker.store.database import Store
 
@@ -232,12 +233,13 @@ def export_xlsx(
     flat[5:5] = [(f"deals_{s}", n) for s, n in result["deals"].items()]
     path.parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        pd.DataFrame(flat, columns=["measure", "value"]).to_excel(
+        escape_frame(pd.DataFrame(flat, columns=["measure", "value"])).to_excel(
             xl, sheet_name="funnel", index=False
         )
-        pd.DataFrame(conversion(store, event_id, chain)).to_excel(
+        escape_frame(pd.DataFrame(conversion(store, event_id, chain))).to_excel(
             xl, sheet_name="conversion", index=False
         )
-        pd.DataFrame(breakdown(store, "event")).to_excel(xl, sheet_name="by_event", index=False)
-        pd.DataFrame(breakdown(store, "chain")).to_excel(xl, sheet_name="by_chain", index=False)
+        for by in ("event", "chain"):
+            frame = escape_frame(pd.DataFrame(breakdown(store, by)))
+            frame.to_excel(xl, sheet_name=f"by_{by}", index=False)
     return path

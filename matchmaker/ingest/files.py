@@ -32,11 +32,15 @@ from matchmaker.errors import Problem
 __all__ = [
     "NO_COLUMN",
     "RawTable",
+    "escape_formula",
+    "escape_frame",
+    "escape_row",
     "format_float",
     "read_csv_bytes",
     "read_csv_folder",
     "read_xlsx",
     "show",
+    "unescape_formula",
     "write_csv",
     "write_xlsx",
 ]
@@ -44,9 +48,13 @@ __all__ = [
 NO_COLUMN = "-"
 """The column of a Problem that is about a whole file or a whole row."""
 
-# A workbook whose unpacked parts are larger than this many times the upload limit is
-# refused before it is parsed (a "zip bomb").
-UNPACKED_FACTOR = 20
+# A workbook is refused before it is parsed (a "zip bomb") when its parts together unpack to
+# more than UNPACKED_FACTOR times the upload limit, or to more than MAX_RATIO times the size
+# of the workbook itself, or when any one part is compressed more than MAX_RATIO to 1.
+UNPACKED_FACTOR = 4
+MAX_RATIO = 50
+# A sheet with more formula or error cells than this is not read further.
+MAX_CELL_PROBLEMS = 10_000
 # Fixed document properties and zip timestamps of exported workbooks.
 FIXED_W3CDTF = b"2000-01-01T00:00:00Z"
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -67,6 +75,56 @@ class RawTable:
     header: list[str]
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
     reported: set[tuple[int, int]] = field(default_factory=set)
+
+
+# A text that a spreadsheet could run as a formula, after any number of apostrophes.
+_FORMULA = re.compile(r"'*[=+\-@\t\r\n]")
+
+
+def escape_formula(text: str) -> str:
+    """Prefix ``'`` to a text a spreadsheet would run as a formula.
+
+    The one escaping function of every CSV and XLSX file matchmaker writes (workspace
+    export, invitation lists, agendas, suggestion lists, reports, the app's downloads). A
+    text starting with ``= + - @``, a tab or a line break (after any apostrophes) gets one
+    more leading apostrophe; :func:`unescape_formula` takes exactly one away again.
+
+    >>> escape_formula("=cmd|' /C calc'!A0"), escape_formula("'=x"), escape_formula("ok")
+    ("'=cmd|' /C calc'!A0", "''=x", 'ok')
+    """
+    return "'" + text if _FORMULA.match(text) else text
+
+
+def unescape_formula(text: str) -> str:
+    """Undo :func:`escape_formula`: drop the leading apostrophe before a formula character.
+
+    >>> unescape_formula("'=SUM(A1:A9)"), unescape_formula("'quoted'")
+    ('=SUM(A1:A9)', "'quoted'")
+    """
+    return text[1:] if text.startswith("'") and _FORMULA.match(text) else text
+
+
+def escape_row(row: dict) -> dict:
+    """``row`` with :func:`escape_formula` applied to every text value (numbers, dates and
+    blanks are left alone: a spreadsheet does not run them)."""
+    return {k: escape_formula(v) if isinstance(v, str) else v for k, v in row.items()}
+
+
+def escape_frame(frame):
+    """A copy of a pandas DataFrame with :func:`escape_formula` applied to every text cell
+    and column name; write this, never the frame itself, to a CSV or XLSX file.
+
+    >>> import pandas as pd
+    >>> escape_frame(pd.DataFrame({"name": ["=1+1", "Acme"], "n": [-1, 2]})).values.tolist()
+    [["'=1+1", -1], ['Acme', 2]]
+    """
+    out = frame.copy()
+    out.columns = [escape_formula(c) if isinstance(c, str) else c for c in out.columns]
+    for i in range(out.shape[1]):
+        if out.dtypes.iloc[i].kind not in "biufcmM":  # text or mixed (not numbers, dates)
+            column = out.iloc[:, i].map(lambda v: escape_formula(v) if isinstance(v, str) else v)
+            out.isetitem(i, column)
+    return out
 
 
 def show(value: str, limit: int = 40) -> str:
@@ -120,7 +178,15 @@ def read_csv_folder(
     problems: list[Problem] = []
     unreadable: set[str] = set()
     allowed = ", ".join(f"{n}.csv" for n in names)
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+    entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    total = sum(e.stat().st_size for e in entries if e.is_file() and not e.name.startswith("."))
+    if total > limit_mb * 1024 * 1024 and len(entries) > 1:
+        message = (
+            f"the files together are {total / 2**20:.1f} MB; the limit for one import is "
+            f"{limit_mb} MB (setting MATCHMAKER_UPLOAD_LIMIT_MB)"
+        )
+        return {}, [Problem(show(folder.name, 80), 0, NO_COLUMN, message)], set(names)
+    for entry in entries:
         if entry.name.startswith("."):
             continue
         name = entry.name[: -len(".csv")] if entry.name.endswith(".csv") else None
@@ -236,13 +302,11 @@ def read_xlsx(
         return whole(f"is not an .xlsx workbook; {XLSX_HINT}")
     try:
         with zipfile.ZipFile(path) as zf:
-            unpacked = sum(i.file_size for i in zf.infolist())
+            parts = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         return whole(f"is a broken zip file ({show(str(exc))}); {XLSX_HINT}")
-    if unpacked > UNPACKED_FACTOR * limit_mb * 1024 * 1024:
-        return whole(
-            f"unpacks to {unpacked / 2**20:.0f} MB, over {UNPACKED_FACTOR} times the limit"
-        )
+    if bomb := _bomb(parts, path.stat().st_size, limit_mb):
+        return whole(bomb)
     tables: dict[str, RawTable] = {}
     problems: list[Problem] = []
     unreadable: set[str] = set()
@@ -276,7 +340,30 @@ def read_xlsx(
     return tables, problems, unreadable
 
 
+def _bomb(parts: list[zipfile.ZipInfo], size: int, limit_mb: int) -> str | None:
+    """Why a workbook's parts unpack to too much (a zip bomb), else None."""
+    unpacked = sum(i.file_size for i in parts)
+    cap = min(UNPACKED_FACTOR * limit_mb * 1024 * 1024, MAX_RATIO * max(size, 1))
+    if unpacked > cap:
+        return (
+            f"unpacks to {unpacked / 2**20:,.1f} MB from {size / 2**20:,.1f} MB; at most "
+            f"{cap / 2**20:,.1f} MB is accepted ({MAX_RATIO} times the workbook's size, and "
+            f"{UNPACKED_FACTOR} times MATCHMAKER_UPLOAD_LIMIT_MB)"
+        )
+    for part in parts:
+        if part.file_size > 1024 * 1024 and part.file_size > MAX_RATIO * part.compress_size:
+            ratio = part.file_size / max(part.compress_size, 1)
+            return (
+                f"part {show(part.filename, 60)} is compressed {ratio:,.0f} to 1; at most "
+                f"{MAX_RATIO} to 1 is accepted"
+            )
+    return None
+
+
 def _read_sheet(ws, name: str, problems: list[Problem]) -> RawTable | None:
+    """One sheet as a :class:`RawTable`; after :data:`MAX_CELL_PROBLEMS` formula or error
+    cells the sheet is not read further (one more problem says so), so a sheet of millions
+    of formulas costs neither time nor memory."""
     if not hasattr(ws, "iter_rows"):
         problems.append(Problem(name, 0, NO_COLUMN, "is a chart sheet, not a table"))
         return None
@@ -288,6 +375,13 @@ def _read_sheet(ws, name: str, problems: list[Problem]) -> RawTable | None:
         for index, cell in enumerate(cells):
             kind = getattr(cell, "data_type", "n")
             if kind in ("f", "e"):
+                if len(problems) >= MAX_CELL_PROBLEMS:
+                    message = (
+                        f"not read beyond row {number}: more than {MAX_CELL_PROBLEMS:,} "
+                        "formula or error cells; paste plain values instead"
+                    )
+                    problems.append(Problem(name, number, NO_COLUMN, message))
+                    return None
                 column = header[index] if index < len(header) else NO_COLUMN
                 what = "a formula" if kind == "f" else f"the error value {show(str(cell.value))}"
                 message = f"holds {what}; paste plain values instead"
@@ -306,7 +400,7 @@ def _read_sheet(ws, name: str, problems: list[Problem]) -> RawTable | None:
             texts += [""] * (len(table.header) - len(texts))
             table.rows.append((number, texts))
             table.reported |= reported
-    if table is None and not any(p.file == name for p in problems):
+    if table is None and not problems:
         problems.append(Problem(name, 0, NO_COLUMN, "the sheet is empty; it needs a header row"))
     return table
 

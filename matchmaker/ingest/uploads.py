@@ -15,6 +15,7 @@ from pathlib import Path
 
 from matchmaker import config
 from matchmaker.errors import DataError, ValidationError
+from matchmaker.ingest.files import show
 from matchmaker.ingest.workspace import export_workspace, import_workspace
 from matchmaker.schema import TABLE_ORDER
 from matchmaker.store.accounts import actor_of, audit
@@ -45,21 +46,31 @@ def import_files(store: Store, files: list[tuple[str, bytes]]) -> dict[str, tupl
     Raises
     ------
     DataError
-        When no file is given, a name is not a workspace file, an ``.xlsx`` comes with
-        other files, or a file is larger than the ``upload_limit_mb`` setting.
+        When no file is given, two files have the same name, a name is not a workspace
+        file, an ``.xlsx`` comes with other files, or the files together are larger than the
+        ``upload_limit_mb`` setting.
     ValidationError
         From the import, with every problem found.
     """
     if not files:
         raise DataError("no file uploaded: choose CSV files or one .xlsx workbook")
-    limit = int(config.get("upload_limit_mb")) * 1024 * 1024
-    for name, content in files:
-        if len(content) > limit:
-            raise DataError(
-                f"{name} is {len(content) / 2**20:.1f} MB; the limit is "
-                f"{config.get('upload_limit_mb')} MB (MATCHMAKER_UPLOAD_LIMIT_MB)"
-            )
+    limit_mb = int(config.get("upload_limit_mb"))
+    total = sum(len(content) for _, content in files)
+    if total > limit_mb * 1024 * 1024:
+        what = show(files[0][0], 80) if len(files) == 1 else f"the {len(files)} files together"
+        raise DataError(
+            f"{what} {'is' if len(files) == 1 else 'are'} {total / 2**20:.1f} MB; the limit "
+            f"for one upload is {limit_mb} MB (MATCHMAKER_UPLOAD_LIMIT_MB)"
+        )
     names = [Path(name).name for name, _ in files]
+    seen: dict[str, str] = {}
+    for (given, _), name in zip(files, names, strict=True):
+        if name in seen:
+            raise DataError(
+                f"two uploaded files are named {show(name, 80)}: {show(seen[name], 80)} and "
+                f"{show(given, 80)}; upload each table once"
+            )
+        seen[name] = given
     workbooks = [n for n in names if n.lower().endswith(".xlsx")]
     if workbooks and len(files) > 1:
         raise DataError("upload either one .xlsx workbook or CSV files, not both")
@@ -98,7 +109,7 @@ def import_audited(store: Store, path, actor=None, label: str | None = None):
     try:
         result = import_workspace(store, path)
     except ValidationError as exc:
-        audit(store, actor, "import.refused", f"{label}: {len(exc.problems)} problem(s)")
+        audit(store, actor, "import.refused", f"{label}: {exc.total} problem(s)")
         raise
     audit(store, actor, "import", f"{label}: {result}")
     return result

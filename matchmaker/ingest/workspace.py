@@ -3,8 +3,9 @@
 The format is ``docs/data-format.md``; its columns are :data:`matchmaker.schema.TABLES`.
 Import is all-or-nothing: :func:`read_workspace` checks everything (file encodings, headers,
 types, enumerations, required values, duplicate keys, references, self-pairs, sizes) and
-raises one :class:`~matchmaker.errors.ValidationError` listing every
-:class:`~matchmaker.errors.Problem`; only a clean workspace reaches :meth:`Store.upsert`.
+raises one :class:`~matchmaker.errors.ValidationError` counting every
+:class:`~matchmaker.errors.Problem` and listing the first 200 (collected in a bounded
+:class:`~matchmaker.errors.Problems`); only a clean workspace reaches :meth:`Store.upsert`.
 Export writes every table in canonical form, so two exports of the same content are
 byte-identical and import -> export -> import -> export gives identical files.
 """
@@ -18,18 +19,21 @@ from math import isfinite
 from pathlib import Path
 
 from matchmaker import config
-from matchmaker.errors import DataError, Problem, ValidationError
+from matchmaker.errors import DataError, Problem, Problems
 from matchmaker.ingest.files import (
     NO_COLUMN,
     RawTable,
+    escape_formula,
     format_float,
     read_csv_folder,
     read_xlsx,
     show,
+    unescape_formula,
     write_csv,
     write_xlsx,
 )
 from matchmaker.schema import LIST_SEP, TABLE_ORDER, TABLES, Column, TableSpec
+from matchmaker.store.database import CONTROL
 
 __all__ = [
     "ID_MAX_CHARS",
@@ -49,8 +53,6 @@ FALSE_WORDS = ("false", "no", "0")
 # and miscounts its first two months.
 EXCEL_FIRST_DAY = date(1900, 3, 1)
 
-# A text that a spreadsheet could run as a formula, after any number of apostrophes.
-_FORMULA = re.compile(r"'*[=+\-@\t\r\n]")
 # Characters a workbook (XML) cannot hold.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _INT = re.compile(r"[+-]?[0-9]+")
@@ -60,27 +62,6 @@ _DATETIME = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
     r"(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?)?"
 )
-
-
-def escape_formula(text: str) -> str:
-    """Prefix ``'`` to a text a spreadsheet would run as a formula.
-
-    A text starting with ``= + - @``, a tab or a line break (after any apostrophes) gets
-    one more leading apostrophe; :func:`unescape_formula` takes exactly one away again.
-
-    >>> escape_formula("=cmd|' /C calc'!A0"), escape_formula("'=x"), escape_formula("ok")
-    ("'=cmd|' /C calc'!A0", "''=x", 'ok')
-    """
-    return "'" + text if _FORMULA.match(text) else text
-
-
-def unescape_formula(text: str) -> str:
-    """Undo :func:`escape_formula`: drop the leading apostrophe before a formula character.
-
-    >>> unescape_formula("'=SUM(A1:A9)"), unescape_formula("'quoted'")
-    ('=SUM(A1:A9)', "'quoted'")
-    """
-    return text[1:] if text.startswith("'") and _FORMULA.match(text) else text
 
 
 def _newlines(text: str) -> str:
@@ -105,7 +86,7 @@ def _parse(spec: TableSpec, col: Column, raw: str, max_chars: int):
             f"is too long: {len(raw)} characters; the limit is {max_chars} "
             "(setting MATCHMAKER_MAX_CELL_CHARS)"
         )
-    bad = _ILLEGAL.search(raw)
+    bad = CONTROL.search(raw)  # what the store refuses: C0 but tab and line breaks, DEL, C1
     if bad:
         raise _Bad(f"contains the control character U+{ord(bad.group()):04X}; remove it")
     text = _newlines(raw)
@@ -322,6 +303,7 @@ def read_workspace(path: str | Path, store=None) -> dict[str, list[dict]]:
             )
     except OSError as exc:
         raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+    problems = _collector(problems)
     if "organizations" not in raw and "organizations" not in unreadable:
         missing = "organizations.csv" if path.is_dir() else "organizations"
         message = "is missing; every workspace needs organizations (the other tables are optional)"
@@ -348,8 +330,16 @@ def read_workspace(path: str | Path, store=None) -> dict[str, list[dict]]:
         message = f"unknown {TABLES[ref.table].key[0]} '{show(ref.value)}': {nowhere}"
         problems.append(Problem(ref.file, ref.row, ref.column, message))
     if problems:
-        raise ValidationError(problems)
+        raise problems.error()
     return tables
+
+
+def _collector(found: list[Problem]) -> Problems:
+    """The problems found so far in a bounded collector (memory stays small however many
+    rows are wrong)."""
+    problems = Problems()
+    problems.extend(found)
+    return problems
 
 
 def import_workspace(store, path: str | Path) -> dict[str, tuple[int, int]]:

@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 from sklearn.preprocessing import normalize
 
+from matchmaker.ingest.files import escape_row
+
 __all__ = [
     "DIRECTIONS",
     "SUGGESTION_COLUMNS",
@@ -399,7 +401,7 @@ def write_csv(lists: dict, path) -> int:
         writer.writeheader()
         for org_id in sorted(lists):
             for rank, s in enumerate(lists[org_id], start=1):
-                writer.writerow({"rank": rank, **s.to_row()})
+                writer.writerow(escape_row({"rank": rank, **s.to_row()}))
                 rows += 1
     return rows
 

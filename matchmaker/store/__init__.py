@@ -4,8 +4,11 @@
   Alembic migrations (``migrations/``);
 * :mod:`~matchmaker.store.access` -- the access policy: :func:`scoped` gives the view of the
   store one user may see and change (every caller acting for a user goes through it);
-* :mod:`~matchmaker.store.accounts` -- accounts, sign-in, sessions and the audit log;
-* :mod:`~matchmaker.store.backup` -- one portable file holding every table, and restore.
+* :mod:`~matchmaker.store.accounts` -- accounts, sign-in and sessions;
+* :mod:`~matchmaker.store.lockout` -- the sign-in lockout after repeated failures;
+* :mod:`~matchmaker.store.audit` -- the append-only audit log;
+* :mod:`~matchmaker.store.backup` -- one portable, checksummed file holding the tables a
+  role may back up, and restore.
 
 The storage layer knows nothing of the policy; the policy wraps the storage layer.
 """

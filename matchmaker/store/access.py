@@ -26,7 +26,13 @@ users, audit_log          admin      refused                           refused
 Writes: organisers everything but accounts; ``admin`` everything (an admin can make an
 organiser account anyway, so nothing would be protected by less); a company only its own
 organisation row, its own items, its own meeting requests and deals it is party to; a
-reviewer nothing. Everyone may append to the audit log.
+reviewer nothing (not even the embedding cache). The audit log is append-only for every
+role: a view may add lines in its own user's name only, and never change or replace one.
+Before every write the account is read again: a view of an account that was disabled, or
+whose password or role changed since the view was made, writes nothing.
+
+Filters on contact columns are refused to roles that do not see them (a filter would confirm
+a hidden value), and ``count`` follows the same policy as ``rows``.
 
 >>> from matchmaker.store.accounts import User
 >>> from matchmaker.store.database import Store
@@ -48,6 +54,7 @@ import sqlalchemy as sa
 
 from matchmaker.errors import AuthError, PermissionDenied
 from matchmaker.roles import FULL_ROLES, ROLES
+from matchmaker.schema import TABLE_ORDER
 from matchmaker.store.database import Store
 
 __all__ = [
@@ -79,7 +86,7 @@ _PARTY = {
 _ORG_FILTERS = ("org_id", "org_a", "org_b", "other_id")
 _COMPANY_WRITES = frozenset({"organizations", "items", "meeting_requests", "deals", "deal_events"})
 # Store attributes that hold no organisation data: open to every role.
-_OPEN = frozenset({"url", "table", "check_ready", "revision", "cached_vectors", "save_vectors"})
+_OPEN = frozenset({"url", "table", "check_ready", "revision", "cached_vectors"})
 
 
 class Policy:
@@ -127,8 +134,11 @@ class Policy:
             raise self._deny(f"read {name}: reviewers see reports and the deal pipeline")
 
     def check_query(self, name: str, where: dict, own_deals=frozenset()) -> None:
-        """Refuse an explicit question about another organisation's private rows."""
+        """Refuse an explicit question about another organisation's private rows, and a
+        filter on a column the user does not see (it would confirm a hidden value)."""
         self.check_read(name)
+        if not self.full and (hidden := sorted(CONTACT_COLUMNS & set(where))):
+            raise self._deny(f"filter {name} on {', '.join(hidden)}: contact fields are hidden")
         if self.org is None:
             return
         if name == "items" and where.get("side") == "need":
@@ -163,7 +173,10 @@ class Policy:
 
     def check_write(self, name: str, row: dict, own_deals=frozenset()) -> None:
         """Refuse writing ``row`` (new values, or the stored row being changed)."""
-        if name == "audit_log" and row is not None:
+        if name == "audit_log":
+            # Append-only: a new line in the user's own name is all anyone may write.
+            if row.get("id") is not None or row.get("actor") != self.user.username:
+                raise self._deny("write the audit log but as itself, one new line at a time")
             return
         if name in ACCOUNT_TABLES and self.role != "admin":
             raise self._deny(f"change {name}: accounts are for admins")
@@ -266,22 +279,60 @@ class ScopedStore:
         return {tuple(r[c] for c in cols) for r in self.rows(name, order=False)}
 
     def count(self, name: str) -> int:
-        """Rows of ``name`` the user may see (reviewers: every row of a workspace table)."""
+        """Rows of ``name`` the user may see (reviewers: every row of a workspace table they
+        may read); a table the user may not read is refused, as by :meth:`rows`."""
+        self.policy.check_read(name)
         if name in ACCOUNT_TABLES or self.policy.org is not None:
             return len(self.rows(name, order=False))
         return self.unscoped.count(name)
 
-    counts = Store.counts  # both call this view's rows / count
-    frame = Store.frame
+    def counts(self) -> dict[str, int]:
+        """Rows per workspace table the user may read (refused tables are left out)."""
+        out = {}
+        for name in TABLE_ORDER:
+            try:
+                self.policy.check_read(name)
+            except PermissionDenied:
+                continue
+            out[name] = self.count(name)
+        return out
+
+    frame = Store.frame  # calls this view's rows
 
     # --- writes ---------------------------------------------------------------------
+
+    def check_account(self, conn=None) -> None:
+        """Refuse when the view's account is gone, disabled, or its password or role changed
+        since the view was made (read again before every write)."""
+        user = self.user
+        t = self.unscoped.table("users")
+        query = sa.select(t.c.active, t.c.generation, t.c.role, t.c.org_id).where(
+            t.c.user_id == user.user_id, t.c.username == user.username
+        )
+        with _connection(self.unscoped, conn) as c:
+            row = c.execute(query).first()
+        if row is None:
+            raise AuthError(f"the account {user.username} no longer exists")
+        if not row.active:
+            raise AuthError(f"the account {user.username} is disabled")
+        now = (row.generation, row.role, row.org_id)
+        if now != (getattr(user, "generation", 0), user.role, user.org_id):
+            raise AuthError(f"the password or role of {user.username} changed: sign in again")
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator:
         if self.policy.role == "reviewer":
             raise self.policy._deny("change anything")
+        self.check_account()
         with self.unscoped.transaction() as conn:
             yield conn
+
+    def save_vectors(self, model_id: str, vectors: dict, dim: int) -> None:
+        """:meth:`Store.save_vectors` (the embedding cache); refused to reviewers."""
+        if self.policy.role == "reviewer":
+            raise self.policy._deny("write the embedding cache")
+        self.check_account()
+        self.unscoped.save_vectors(model_id, vectors, dim)
 
     def _stored(self, name: str, key: tuple, conn=None) -> dict | None:
         table = self.unscoped.table(name)
@@ -292,6 +343,7 @@ class ScopedStore:
         return None if row is None else dict(row._mapping)
 
     def _check(self, name: str, rows: list[dict], conn=None) -> None:
+        self.check_account(conn)
         if self.policy.full or name == "audit_log":
             for row in rows:
                 self.policy.check_write(name, row)
@@ -308,6 +360,8 @@ class ScopedStore:
     def upsert(self, tables: dict[str, Iterable[dict]]) -> dict[str, tuple[int, int]]:
         """:meth:`Store.upsert` after every row (new and stored) passed the policy."""
         tables = {name: list(rows) for name, rows in tables.items()}
+        if "audit_log" in tables:
+            raise self.policy._deny("upsert into the audit log: it is append-only")
         for name, rows in tables.items():
             self._check(name, rows)
         return self.unscoped.upsert(tables)
@@ -318,16 +372,20 @@ class ScopedStore:
 
     def update(self, name, key, values, expected_version=None, conn=None) -> None:
         """:meth:`Store.update` when both the stored and the changed row pass the policy."""
+        if name == "audit_log":
+            raise self.policy._deny("change the audit log: it is append-only")
         old = self._stored(name, tuple(key), conn)
         if old is not None:
             self._check(name, [old, {**old, **values}], conn)
         self.unscoped.update(name, key, values, expected_version, conn)
 
     def delete_meeting_request(self, event_id: str, org_id: str, other_id: str) -> bool:
+        self.check_account()
         self.policy.check_write("meeting_requests", {"org_id": org_id, "other_id": other_id})
         return self.unscoped.delete_meeting_request(event_id, org_id, other_id)
 
     def replace_meetings(self, event_id: str, rows: list[dict], replace_status: str) -> int:
+        self.check_account()
         self.policy.check_write("meetings", {"event_id": event_id, "org_a": None, "org_b": None})
         return self.unscoped.replace_meetings(event_id, rows, replace_status)
 

@@ -10,6 +10,7 @@ Rows travel as plain dicts keyed by column name, with Python values: ``bool`` fo
 
 >>> store = Store("sqlite://")            # in memory
 >>> store.init()
+'0004'
 >>> store.upsert({"organizations": [{"org_id": "A1", "name": "Acme", "kind": "company"}]})
 {'organizations': (1, 0)}
 >>> store.rows("organizations")[0]["name"]
@@ -19,6 +20,7 @@ Rows travel as plain dicts keyed by column name, with Python values: ``bool`` fo
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -34,10 +36,27 @@ from matchmaker import config
 from matchmaker.errors import ConflictError, DataError, NotFoundError, StoreError
 from matchmaker.schema import LIST_SEP, TABLE_ORDER, TABLES
 
-__all__ = ["Store", "metadata", "resolve_url"]
+__all__ = ["CONTROL", "Store", "escape_controls", "metadata", "resolve_url"]
 
 metadata = sa.MetaData()
 ID = sa.String(64)
+# Characters no text the store writes may hold: C0 controls but tab and line breaks, DEL, C1
+# controls (ESC and CSI start terminal escape sequences; NUL and most C0 cannot be in XLSX).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def escape_controls(text: str) -> str:
+    r"""``text`` with every :data:`CONTROL` character written as an escape (``\x1b``).
+
+    >>> print(escape_controls("red\x1b[31m bell\x07 ok"))
+    red\x1b[31m bell\x07 ok
+    """
+
+    def escaped(match: re.Match) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
+
+    return CONTROL.sub(escaped, text)
 
 
 def _table(name: str, *extra: sa.Column) -> sa.Table:
@@ -122,6 +141,10 @@ users = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("changed_at", sa.DateTime, nullable=False),
+    # Migration 0004: the credential generation sessions carry, and the sign-in lockout.
+    sa.Column("generation", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", sa.DateTime),
 )
 audit_table = sa.Table(
     "audit_log",
@@ -437,7 +460,7 @@ def _maybe(conn: Connection | None, store: Store) -> Iterator[Connection]:
 
 
 def _to_db(name: str, row: dict) -> dict:
-    _check_lengths(name, row)
+    _check_text(name, row)
     spec = TABLES.get(name)
     if spec is None:
         return dict(row)
@@ -451,16 +474,25 @@ def _to_db(name: str, row: dict) -> dict:
     return out
 
 
-def _check_lengths(name: str, row: dict) -> None:
-    """Every text written, from any page or command, is at most ``max_cell_chars`` long."""
+def _check_text(name: str, row: dict) -> None:
+    """Every text written, from any page or command, is at most ``max_cell_chars`` long and
+    holds no control character (:data:`CONTROL`; tab and line breaks are allowed)."""
     limit = int(config.get("max_cell_chars"))
     for column, value in row.items():
         parts = value if isinstance(value, tuple | list) else (value,)
         for part in parts:
-            if isinstance(part, str) and len(part) > limit:
+            if not isinstance(part, str):
+                continue
+            if len(part) > limit:
                 raise DataError(
                     f"{name}.{column} is {len(part):,} characters long; at most {limit:,} are "
                     "allowed (setting max_cell_chars)"
+                )
+            if bad := CONTROL.search(part):
+                raise DataError(
+                    f"{name}.{column} contains the control character U+{ord(bad.group()):04X} "
+                    f"at position {bad.start() + 1}; remove it (only tab and line breaks are "
+                    "allowed in text)"
                 )
 
 

@@ -3,8 +3,8 @@
 Pages never open the database or compute anything themselves; they call these functions
 (and the core modules) and render what comes back. This module covers browsing the
 workspace (organisations, profiles, segments, the chain picture);
-:mod:`matchmaker.views.followup` covers events, agendas, suggestions and deals, and
-:mod:`matchmaker.views.workspace` the uploads and downloads of workspaces.
+:mod:`matchmaker.views.matching` covers suggestions, events and agendas, and
+:mod:`matchmaker.views.followup` deals and reports.
 
 >>> from matchmaker.store.database import Store
 >>> store = Store("sqlite://")

@@ -128,6 +128,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "Import refused: {n} problem(s). Nothing was written. Fix them and upload again.",
         "导入被拒绝：发现 {n} 个问题，未写入任何数据。请修正后重新上传。",
     ),
+    "io.more_problems": (
+        "The first {shown} problems are listed; there are {more} more.",
+        "仅列出前 {shown} 个问题，另有 {more} 个问题。",
+    ),
     "io.done": ("Imported.", "导入完成。"),
     "io.result": (
         "{table}: {added} added, {updated} updated",
@@ -468,8 +472,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "signin.password": ("Password", "密码"),
     "signin.submit": ("Sign in", "登录"),
     "signin.failed": (
-        "Sign-in failed: unknown user name, wrong password or disabled account.",
-        "登录失败：用户名不存在、密码错误或账户已停用。",
+        "Sign-in failed: unknown user name, wrong password, disabled account, or an account "
+        "locked for a while after too many failed attempts.",
+        "登录失败：用户名不存在、密码错误、账户已停用，或因多次失败而被暂时锁定。",
     ),
     "signin.ended": ("Please sign in again: {reason}", "请重新登录：{reason}"),
     "signin.no_accounts": (
@@ -491,6 +496,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "acc.enable": ("Enable", "启用"),
     "acc.disabled": ("Account {user} disabled.", "账户 {user} 已停用。"),
     "acc.enabled": ("Account {user} enabled.", "账户 {user} 已启用。"),
+    "acc.locked": (
+        "Locked after too many failed sign-ins until {until} UTC.",
+        "因多次登录失败被锁定，至 {until}（UTC）解除。",
+    ),
+    "acc.unlock": ("Unlock", "解除锁定"),
+    "acc.unlocked": ("Account {user} unlocked.", "账户 {user} 已解除锁定。"),
     "acc.new_password": ("New password", "新密码"),
     "acc.reset": ("Reset the password", "重置密码"),
     "acc.reset_done": ("Password of {user} reset.", "已重置 {user} 的密码。"),
