@@ -121,7 +121,7 @@ def server(tmp_path_factory):
     auth.create_user(copy, E2E_USER, E2E_PASSWORD, "organiser", actor="e2e")
     copy.engine.dispose()
     port = _free_port()
-    env = dict(os.environ, MATCHMAKER_DB=f"sqlite:///{db}", MATCHMAKER_LANGUAGE="en")
+    env = dict(os.environ, MATCHMAKER_DB=f"sqlite:///{db}", MATCHMAKER_LANG="en")
     log = (tmp_path_factory.getbasetemp() / "streamlit.log").open("w")
     proc = subprocess.Popen(
         [

@@ -10,7 +10,7 @@ import pandas as pd
 import typer
 
 from matchmaker import config
-from matchmaker.cli.state import handle_errors, open_store
+from matchmaker.cli.state import handle_errors, open_store, state
 from matchmaker.errors import DataError, NotFoundError
 from matchmaker.events.agenda_files import write_agenda
 from matchmaker.events.invite import Quotas
@@ -26,6 +26,8 @@ from matchmaker.events.service import (
     save_invitations,
 )
 from matchmaker.recommend.recommender import TUNING, Recommender
+from matchmaker.schema import shown_name
+from matchmaker.views.i18n import agenda_labels, column_labels, t
 
 __all__ = ["app", "schedule_app"]
 
@@ -36,7 +38,14 @@ app.add_typer(schedule_app, name="schedule")
 
 def _pair_source(store):
     """Pair values from a recommender tuned by the settings (read here, once)."""
-    return recommender_pairs(store, recommender=Recommender(store, **config.read(*TUNING)))
+    return recommender_pairs(
+        store, recommender=Recommender(store, **config.read(*TUNING)), lang=state.lang
+    )
+
+
+def _names(store) -> dict[str, str]:
+    """Organisation names in the command's language (``name_zh`` in zh where filled)."""
+    return {o["org_id"]: shown_name(o, state.lang) for o in store.rows("organizations")}
 
 
 def _ids_option(text: str | None) -> tuple[str, ...]:
@@ -70,7 +79,7 @@ def invite(
     store = open_store()
     quotas = Quotas(min_outside, min_new, max_per_segment, _ids_option(must), _ids_option(exclude))
     plan = plan_invitations(store, event_id, capacity, quotas, partners, _pair_source(store))
-    names = {o["org_id"]: o["name"] for o in store.rows("organizations")}
+    names = _names(store)
     rows = [
         {
             "rank": n,
@@ -99,11 +108,12 @@ def invite(
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         frame = pd.DataFrame(rows, columns=["rank", "org_id", "name", "reason"])
-        if out.suffix.lower() == ".csv":
+        if out.suffix.lower() == ".csv":  # machine-readable columns (docs/cli.md)
             frame.to_csv(out, index=False)
-        else:
+        else:  # a workbook for people: headers in the command's language
+            shown = column_labels(frame.columns, state.lang) if state.lang != "en" else {}
             with pd.ExcelWriter(out, engine="openpyxl") as xl:
-                frame.to_excel(xl, sheet_name="invitees", index=False)
+                frame.rename(columns=shown).to_excel(xl, sheet_name="invitees", index=False)
                 pd.DataFrame(plan.comparison).to_excel(xl, sheet_name="comparison", index=False)
         typer.echo(f"list written to {out}")
     if save:
@@ -147,9 +157,14 @@ def schedule_make(
     for s in agenda.below_floor:
         typer.echo(f"under the floor: {s.org_id} has {s.meetings} of {s.floor}: {s.reason}")
     if out is not None:
-        names = {o["org_id"]: o["name"] for o in store.rows("organizations")}
-        title = f"{get_event(store, event_id)['name']}: meeting agenda"
-        for path in write_agenda(agenda, out, names, title).values():
+        names = _names(store)
+        title = t("agenda.file.of", state.lang, event=get_event(store, event_id)["name"])
+        headers, labels = {}, None
+        if state.lang != "en":
+            columns = {"org_id", "name", "slot", "table", "partner", "partner_name", "kind",
+                       "reason", "org_a", "name_a", "org_b", "name_b"}  # fmt: skip
+            headers, labels = column_labels(columns, state.lang), agenda_labels(state.lang)
+        for path in write_agenda(agenda, out, names, title, headers, labels).values():
             typer.echo(f"written {path}")
     if save:
         written, kept = save_agenda(store, event_id, agenda)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import getpass
+import inspect
 import os
 import sys
 
@@ -29,7 +30,16 @@ from matchmaker.store.access import scoped
 from matchmaker.store.accounts import User, authenticate
 from matchmaker.store.database import Store
 
-__all__ = ["BAD_INPUT", "State", "cli_actor", "fail", "handle_errors", "open_store", "state"]
+__all__ = [
+    "BAD_INPUT",
+    "State",
+    "cli_actor",
+    "fail",
+    "handle_errors",
+    "lang_kwargs",
+    "open_store",
+    "state",
+]
 
 
 class State:
@@ -38,6 +48,7 @@ class State:
     db: str | None = None
     username: str | None = None  # --user NAME
     user: User | None = None  # the User signed in by open_store, if --user was given
+    lang: str = "en"  # --lang, else the lang setting (MATCHMAKER_LANG)
 
 
 state = State()
@@ -68,6 +79,19 @@ def open_store(ready: bool = True) -> Store:
         state.user = authenticate(store, state.username, _password())
         return scoped(store, state.user)
     return store
+
+
+def lang_kwargs(method) -> dict:
+    """``{"lang": state.lang}`` when ``method`` takes a ``lang`` keyword, else ``{}``.
+
+    A bridge while reason sentences gain their ``lang`` keyword (issue 10): once every
+    recommender method takes it, call sites pass ``lang=state.lang`` directly.
+    """
+    try:
+        takes = "lang" in inspect.signature(method).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        takes = False
+    return {"lang": state.lang} if takes else {}
 
 
 def fail(message: str, code: int = 1):
