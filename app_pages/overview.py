@@ -54,7 +54,7 @@ with left:
     steps = ui.cached(report.conversion)
     st.plotly_chart(charts.funnel_figure(steps, ui.lang()), key="overview_funnel", width="stretch")
 with right:
-    stale = ui.cached(followup.deal_board, stale_only=True)
+    stale = ui.cached(followup.deal_board, stale_only=True, lang=ui.lang())
     st.subheader(ui.tr("overview.stale", n=len(stale)))
     st.caption(ui.tr("deals.stale_rule", days=config.get("stale_days")))
     ui.table(

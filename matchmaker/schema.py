@@ -311,10 +311,10 @@ def shown_name(row, lang: str = "en") -> str:
     >>> shown_name({"chain_id": "ai", "name": "AI", "name_zh": ""}, "zh")
     'AI'
     """
-    if lang == "zh" and (row.get("name_zh") or "").strip():
-        return row["name_zh"]
-    name = row.get("name") or ""
-    if name:
+    zh, name = row.get("name_zh"), row.get("name")
+    if lang == "zh" and isinstance(zh, str) and zh.strip():
+        return zh
+    if isinstance(name, str) and name:
         return name
     for key in ("org_id", "chain_id", "segment_id"):
         if row.get(key):

@@ -584,6 +584,8 @@ VALUES: dict[str, tuple[str, str]] = {
     "organiser": ("organiser", "组织方"),
     "reviewer": ("reviewer", "审阅人"),
     "admin": ("administrator", "管理员"),
+    # --- issue 11: the chains table ---
+    "chains": ("chains", "产业链"),
 }
 
 
