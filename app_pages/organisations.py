@@ -79,11 +79,10 @@ with tab_orgs:
         with ui.core_errors():
             profile = ui.cached(views.org_profile, org_id, ui.lang())
             org = profile.org
-            # the name in the reader's language first, the other one beside it
-            first = names[org_id]
-            other = org["name"] if first != org["name"] else org["name_zh"]
-            other = f" · {ui.plain(other)}" if other and other != first else ""
-            st.markdown(f"### {ui.plain(first)}{other}")
+            # in 中文 the Chinese name alone; in English the Chinese name beside the English one
+            zh = org["name_zh"] if ui.lang() == "en" and org["name_zh"] else ""
+            zh = f" · {ui.plain(zh)}" if zh else ""
+            st.markdown(f"### {ui.plain(names[org_id])}{zh}")
             facts = [
                 ui.val(org["kind"]),
                 ui.val(org["tier"]) if org["tier"] else None,

@@ -204,8 +204,9 @@ def segments(store: Store, chain: str | None = None, lang: str = "en") -> pd.Dat
     -------
     pandas.DataFrame
         Columns ``segment_id, name, chain, stage, suppliers, local_suppliers,
-        outside_suppliers, buyers, chain_name``, ordered by chain, stage (upstream first) and
-        id; ``name`` and ``chain_name`` in ``lang`` (``name_zh`` in ``zh`` where filled).
+        outside_suppliers, buyers``, ordered by chain id, stage (upstream first) and id;
+        ``name`` and ``chain`` are the segment's and its chain's names in ``lang``
+        (``name_zh`` in ``zh`` where filled; a chain without a name shows its id).
         ``suppliers`` counts distinct organisations with an offer in the segment,
         ``buyers`` those with a need in it.
     """
@@ -244,11 +245,11 @@ def segments(store: Store, chain: str | None = None, lang: str = "en") -> pd.Dat
         "buyers",
     ]
     frame = pd.DataFrame(records, columns=columns)
-    chains = chain_names(store, lang)
-    frame["chain_name"] = frame["chain"].map(lambda c: chains.get(c, c))
     if len(frame):
         frame["_stage"] = frame["stage"].map({s: i for i, s in enumerate(STAGES)})
         frame = frame.sort_values(["chain", "_stage", "segment_id"]).drop(columns="_stage")
+    chains = chain_names(store, lang)
+    frame["chain"] = frame["chain"].map(lambda c: chains.get(c, c))  # shown by its name
     return frame.reset_index(drop=True)
 
 
