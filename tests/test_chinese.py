@@ -381,3 +381,25 @@ def test_chinese_names_in_the_organisation_table_and_profile(zh_db, monkeypatch)
 
 def test_the_english_demo_folder_is_unchanged_by_the_chinese_one():
     assert DEMO_DIRS["en"] == DEMO_DIR and DEMO_DIRS["zh"].name == "demo_zh"
+
+
+def test_migration_0006_adds_chains_and_segment_names_to_an_older_database(tmp_path):
+    from alembic import command
+
+    from matchmaker.store.database import _alembic_config
+
+    store = Store(f"sqlite:///{tmp_path / 'old.db'}")
+    with store.engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), "0003")
+        conn.exec_driver_sql(
+            "INSERT INTO segments (segment_id, name, chain, stage) "
+            "VALUES ('S1', 'Cells', 'nev', 'midstream')"
+        )
+    assert store.init() == "0006"
+    assert store.get("segments", "S1")["name_zh"] is None
+    store.upsert({"chains": [{"chain_id": "nev", "name": "NEV", "name_zh": "新能源汽车"}]})
+    assert views.chain_names(store, "zh") == {"nev": "新能源汽车"}
+    with store.engine.begin() as conn:
+        command.downgrade(_alembic_config(conn), "0003")
+    assert store.revision() == "0003"
+    store.engine.dispose()
