@@ -182,7 +182,9 @@ def _serve(tmp_path_factory, lang: str):
 
 
 @pytest.fixture(scope="module")
-def page(server):
+def page():
+    """One browser tab for the module (each test signs in to the server it uses)."""
+    _need_browser()
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
