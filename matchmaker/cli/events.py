@@ -26,8 +26,9 @@ from matchmaker.events.service import (
     save_invitations,
 )
 from matchmaker.recommend.recommender import TUNING, Recommender
-from matchmaker.schema import shown_name
-from matchmaker.views.i18n import agenda_labels, column_labels, t
+from matchmaker.views.browse import org_names
+from matchmaker.views.i18n import column_labels, t
+from matchmaker.views.matching import agenda_words
 
 __all__ = ["app", "schedule_app"]
 
@@ -41,11 +42,6 @@ def _pair_source(store):
     return recommender_pairs(
         store, recommender=Recommender(store, **config.read(*TUNING)), lang=state.lang
     )
-
-
-def _names(store) -> dict[str, str]:
-    """Organisation names in the command's language (``name_zh`` in zh where filled)."""
-    return {o["org_id"]: shown_name(o, state.lang) for o in store.rows("organizations")}
 
 
 def _ids_option(text: str | None) -> tuple[str, ...]:
@@ -79,7 +75,7 @@ def invite(
     store = open_store()
     quotas = Quotas(min_outside, min_new, max_per_segment, _ids_option(must), _ids_option(exclude))
     plan = plan_invitations(store, event_id, capacity, quotas, partners, _pair_source(store))
-    names = _names(store)
+    names = org_names(store, state.lang)
     rows = [
         {
             "rank": n,
@@ -157,13 +153,9 @@ def schedule_make(
     for s in agenda.below_floor:
         typer.echo(f"under the floor: {s.org_id} has {s.meetings} of {s.floor}: {s.reason}")
     if out is not None:
-        names = _names(store)
+        names = org_names(store, state.lang)
         title = t("agenda.file.of", state.lang, event=get_event(store, event_id)["name"])
-        headers, labels = {}, None
-        if state.lang != "en":
-            columns = {"org_id", "name", "slot", "table", "partner", "partner_name", "kind",
-                       "reason", "org_a", "name_a", "org_b", "name_b"}  # fmt: skip
-            headers, labels = column_labels(columns, state.lang), agenda_labels(state.lang)
+        headers, labels = agenda_words(state.lang)
         for path in write_agenda(agenda, out, names, title, headers, labels).values():
             typer.echo(f"written {path}")
     if save:

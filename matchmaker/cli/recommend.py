@@ -14,8 +14,8 @@ from matchmaker.errors import DataError
 from matchmaker.recommend import evaluate as ev
 from matchmaker.recommend.explain import write_csv
 from matchmaker.recommend.recommender import TUNING, Recommender
-from matchmaker.schema import shown_name
 from matchmaker.store.access import require_org
+from matchmaker.views.browse import org_names
 
 __all__ = ["app", "evaluate_app"]
 
@@ -60,7 +60,7 @@ def recommend(
         return
     if not found:
         typer.echo(f"no suggestions for {org_id} ({direction})")
-    names = {o["org_id"]: shown_name(o, state.lang) for o in store.rows("organizations")}
+    names = org_names(store, state.lang)
     for rank, s in enumerate(found, start=1):
         typer.echo(
             f"{rank:>2}. {names.get(s.partner_id, s.partner_name)} ({s.partner_id}) "

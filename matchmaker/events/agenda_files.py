@@ -16,7 +16,11 @@ import pandas as pd
 if TYPE_CHECKING:
     from matchmaker.events.schedule import Agenda
 
-__all__ = ["WORDS", "agenda_html", "write_agenda"]
+__all__ = ["COLUMNS", "WORDS", "agenda_html", "write_agenda"]
+
+# Every column of the agenda's files (the CSV files' machine-readable header names).
+COLUMNS = ("org_id", "name", "slot", "table", "partner", "partner_name", "kind", "reason",
+           "org_a", "name_a", "org_b", "name_b")  # fmt: skip
 
 # The words of the printable page; callers pass their own (e.g. Chinese) as ``labels``.
 WORDS = {

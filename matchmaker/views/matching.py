@@ -9,6 +9,7 @@ import tempfile
 
 import pandas as pd
 
+from matchmaker.events.agenda_files import COLUMNS as AGENDA_COLUMNS
 from matchmaker.events.agenda_files import write_agenda
 from matchmaker.recommend.explain import SUGGESTION_COLUMNS
 from matchmaker.store.database import Store
@@ -18,6 +19,7 @@ from matchmaker.views.i18n import agenda_labels, column_labels
 __all__ = [
     "agenda_files",
     "agenda_grid",
+    "agenda_words",
     "invitation_frame",
     "live_deal_pairs",
     "meetings_frame",
@@ -122,6 +124,14 @@ def agenda_grid(agenda, names: dict[str, str]) -> pd.DataFrame:
     return grid.reindex(sorted(grid.columns), axis=1).fillna("").reset_index()
 
 
+def agenda_words(lang: str = "en") -> tuple[dict[str, str], dict[str, str] | None]:
+    """``(headers, labels)`` for :func:`matchmaker.events.agenda_files.write_agenda` in
+    ``lang``: none in English (the files' own words), translated ones otherwise."""
+    if lang == "en":
+        return {}, None
+    return column_labels(AGENDA_COLUMNS, lang), agenda_labels(lang)
+
+
 def agenda_files(
     agenda, names: dict[str, str], title: str = "", lang: str = "en"
 ) -> dict[str, bytes]:
@@ -129,11 +139,7 @@ def agenda_files(
     kind:
     ``by_org`` and ``by_table`` (CSV), ``xlsx`` and ``html`` (printable); the workbook's
     headers and the page's words in ``lang`` (the CSV files keep their machine columns)."""
-    headers, labels = {}, None
-    if lang != "en":
-        columns = ("org_id", "name", "slot", "table", "partner", "partner_name", "kind",
-                   "reason", "org_a", "name_a", "org_b", "name_b")  # fmt: skip
-        headers, labels = column_labels(columns, lang), agenda_labels(lang)
+    headers, labels = agenda_words(lang)
     with tempfile.TemporaryDirectory(prefix="matchmaker-agenda-") as tmp:
         paths = write_agenda(agenda, tmp, names, title, headers, labels)
         return {kind: path.read_bytes() for kind, path in paths.items()}
