@@ -23,12 +23,15 @@ install: $(STAMP)
 
 # init asks at the terminal for the first admin's password (or reads MATCHMAKER_ADMIN_PASSWORD);
 # with neither it stops with a message saying so, instead of waiting.
+# MATCHMAKER_LANG=zh (environment or `make run MATCHMAKER_LANG=zh`) loads the Chinese demo
+# workspace data/demo_zh and opens the app in 中文; otherwise data/demo in English.
+MATCHMAKER_LANG ?= en
 demo: $(STAMP)
 	$(BIN)/matchmaker init
-	$(BIN)/matchmaker demo --if-empty
+	$(BIN)/matchmaker --lang $(MATCHMAKER_LANG) demo --if-empty
 
 run: demo
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true \
+	MATCHMAKER_LANG=$(MATCHMAKER_LANG) $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 
 lint: $(STAMP)

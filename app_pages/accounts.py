@@ -19,7 +19,7 @@ frame = pd.DataFrame(
 )
 ui.table(frame, key="acc_table", values=("account_role",))
 
-names = ui.cached(views.org_names)
+names = ui.cached(views.org_names, ui.lang())
 with st.expander(ui.tr("acc.add"), expanded=not users), st.form("acc_add_form"):
     a1, a2 = st.columns(2)
     username = a1.text_input(ui.tr("acc.username"), key="acc_new_name")

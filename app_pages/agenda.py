@@ -23,7 +23,7 @@ event_id = st.selectbox(
     key="ag_event",
     format_func=lambda e: f"{e} · {event_names[e]}",
 )
-names = ui.cached(views.org_names)
+names = ui.cached(views.org_names, ui.lang())
 fmt = lambda o: f"{names.get(o, o)} ({o})"  # noqa: E731
 
 with st.expander(ui.tr("ag.requests")):
@@ -43,12 +43,16 @@ with st.expander(ui.tr("ag.requests")):
                 ui.write(events.add_request, event_id, who, other, kind)
                 ui.flash(ui.tr("ag.request_added"))
                 st.rerun()
-    reqs = ui.cached(matching.request_frame, event_id)
+    reqs = ui.cached(matching.request_frame, event_id, ui.lang())
     ui.table(reqs, key="ag_requests", values=("kind",))
 
 if ui.role() not in ("organiser", "admin"):  # scheduling is the organisers' work
     st.subheader(ui.tr("ag.on_record"))  # a company's own meetings only (the core filters)
-    ui.table(ui.cached(matching.meetings_frame, event_id), key="ag_on_record", values=("status",))
+    ui.table(
+        ui.cached(matching.meetings_frame, event_id, ui.lang()),
+        key="ag_on_record",
+        values=("status",),
+    )
     st.stop()
 st.subheader(ui.tr("ag.run_title"))
 with st.form("ag_form"):
@@ -130,7 +134,7 @@ if stored and stored["event"] == event_id:
             values=("kind",),
         )
 
-    files = matching.agenda_files(agenda, names, event_names[event_id])
+    files = matching.agenda_files(agenda, names, event_names[event_id], ui.lang())
     s1, s2, s3 = st.columns(3)
     if s1.button(ui.tr("ag.save"), key="ag_save", type="primary"):
         with ui.core_errors():
@@ -155,5 +159,8 @@ if stored and stored["event"] == event_id:
 
 st.subheader(ui.tr("ag.on_record"))
 ui.table(
-    ui.cached(matching.meetings_frame, event_id), key="ag_on_record", values=("status",), height=300
+    ui.cached(matching.meetings_frame, event_id, ui.lang()),
+    key="ag_on_record",
+    values=("status",),
+    height=300,
 )

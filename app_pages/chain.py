@@ -7,14 +7,16 @@ from matchmaker.views import browse as views
 
 st.title(ui.tr("chain.title"))
 
-chains = ui.cached(views.chain_ids)
+chains = ui.cached(views.chain_names, ui.lang())
 if not chains:
     st.info(ui.tr("chain.no_chains"))
     st.stop()
 
-chain = st.selectbox(ui.tr("chain.pick"), chains, key="chain_pick")
+chain = st.selectbox(
+    ui.tr("chain.pick"), list(chains), key="chain_pick", format_func=lambda c: chains.get(c, c)
+)
 with ui.core_errors():
-    picture = ui.cached(views.chain_map, chain)
+    picture = ui.cached(views.chain_map, chain, ui.lang())
     st.caption(ui.tr("chain.caption"))
     st.plotly_chart(charts.chain_figure(picture, ui.lang()), key="chain_figure", width="stretch")
     gaps = picture.gaps

@@ -25,7 +25,7 @@ event_id = c1.selectbox(
 stale_only = c2.toggle(ui.tr("deals.stale_only"), key="deals_stale")
 actor = ui.actor()
 
-board = ui.cached(followup.deal_board, event_id=event_id, stale_only=stale_only)
+board = ui.cached(followup.deal_board, event_id=event_id, stale_only=stale_only, lang=ui.lang())
 st.caption(ui.tr("deals.stale_rule", days=config.get("stale_days")))
 for col, stage in zip(st.columns(len(DEAL_STAGES)), DEAL_STAGES, strict=True):
     part = board[board["stage"] == stage]
@@ -118,7 +118,7 @@ else:
 if not ui.can_write():  # a reviewer: the board and histories, no changes
     st.stop()
 with st.expander(ui.tr("deals.new")):
-    names = ui.cached(views.org_names)
+    names = ui.cached(views.org_names, ui.lang())
     with st.form("deals_new_form"):
         f1, f2 = st.columns(2)
         org_a = f1.selectbox(

@@ -17,7 +17,7 @@ st.title(ui.tr("ev.title"))
 st.session_state.setdefault("ev_plan", None)
 
 event_names = ui.cached(views.event_names)
-chains = ui.cached(views.chain_ids)
+chains = ui.cached(views.chain_names, ui.lang())
 
 with st.expander(ui.tr("ev.new"), expanded=not event_names), st.form("ev_new_form"):
     n1, n2 = st.columns([2, 1])
@@ -26,7 +26,9 @@ with st.expander(ui.tr("ev.new"), expanded=not event_names), st.form("ev_new_for
         ui.tr("col.date"), value=date.today() + timedelta(days=30), key="ev_new_date"
     )
     n3, n4, n5 = st.columns([2, 2, 1])
-    new_chains = n3.multiselect(ui.tr("col.chains"), chains, key="ev_new_chains")
+    new_chains = n3.multiselect(
+        ui.tr("col.chains"), list(chains), key="ev_new_chains", format_func=lambda c: chains[c]
+    )
     venue = n4.text_input(ui.tr("ev.venue"), key="ev_new_venue")
     capacity = n5.number_input(ui.tr("ev.capacity"), 2, 1000, 60, key="ev_new_capacity")
     if st.form_submit_button(ui.tr("ev.create"), key="ev_create"):
@@ -53,11 +55,11 @@ event_id = st.selectbox(
     format_func=lambda e: f"{e} · {event_names[e]}",
 )
 event = ui.cached(events.get_event, event_id)
-participants = ui.cached(matching.participants_frame, event_id)
+participants = ui.cached(matching.participants_frame, event_id, ui.lang())
 st.caption(
     ui.tr(
         "ev.facts",
-        chains=ui.plain(", ".join(event["chains"])) or "-",
+        chains=ui.plain(", ".join(chains.get(c, c) for c in event["chains"])) or "-",
         venue=ui.plain(event["venue"]) or "-",
         capacity=event["capacity"] or "-",
         n=len(participants),
@@ -65,7 +67,7 @@ st.caption(
 )
 
 st.subheader(ui.tr("ev.build"))
-names = ui.cached(views.org_names)
+names = ui.cached(views.org_names, ui.lang())
 with st.form("ev_quota_form"):
     q1, q2, q3, q4 = st.columns(4)
     capacity_in = q1.number_input(
@@ -139,13 +141,17 @@ if stored and stored["event"] == event_id:
                 st.caption(ui.tr("ev.value", value=row["value"], pairs=row["valuable_pairs"]))
     with left:
         ui.table(
-            matching.invitation_frame(ui.store(), plan.invitation, cands),
+            matching.invitation_frame(ui.store(), plan.invitation, cands, ui.lang()),
             key="ev_chosen",
             height=320,
         )
     with right:
         habit_ids = ui.cached(events.habit_list, event_id, places)[1]
-        ui.table(matching.org_list_frame(ui.store(), habit_ids, cands), key="ev_habit", height=320)
+        ui.table(
+            matching.org_list_frame(ui.store(), habit_ids, cands, ui.lang()),
+            key="ev_habit",
+            height=320,
+        )
 
     st.subheader(ui.tr("ev.review"))
     chosen = plan.invitation.ids
@@ -175,7 +181,7 @@ if stored and stored["event"] == event_id:
             added = ui.write(events.save_invitations, event_id, final)
             ui.flash(ui.tr("ev.saved", n=added, event=event_id))
             st.rerun()
-    final_frame = matching.org_list_frame(ui.store(), final, cands)
+    final_frame = matching.org_list_frame(ui.store(), final, cands, ui.lang())
     reasons = {i.org_id: i.reason for i in plan.invitation.invitees}
     final_frame["reason"] = final_frame["org_id"].map(
         lambda o: reasons.get(o, ui.tr("ev.added_by_hand"))
@@ -186,7 +192,7 @@ if stored and stored["event"] == event_id:
             {
                 "invitations": final_frame,
                 "comparison": pd.DataFrame(plan.comparison),
-                "reinvite_last": matching.org_list_frame(ui.store(), habit_ids, cands),
+                "reinvite_last": matching.org_list_frame(ui.store(), habit_ids, cands, ui.lang()),
             }
         ),
         file_name=f"invitations-{event_id}.xlsx",

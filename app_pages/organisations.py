@@ -20,15 +20,15 @@ if not counts["organizations"]:
 tab_orgs, tab_segments = st.tabs([ui.tr("org.title"), ui.tr("org.segments_title")])
 
 with tab_orgs:
-    chains = ui.cached(views.chain_ids)
+    chains = ui.cached(views.chain_names, ui.lang())
     c1, c2, c3 = st.columns(3)
     chain = c1.selectbox(
         ui.tr("common.chain"),
         [None, *chains],
         key=ui.key("org_chain"),
-        format_func=lambda c: c or ui.tr("common.all"),
+        format_func=lambda c: chains.get(c, c) if c else ui.tr("common.all"),
     )
-    segs = ui.cached(views.segments, chain)
+    segs = ui.cached(views.segments, chain, ui.lang())
     seg_names = dict(zip(segs["segment_id"], segs["name"], strict=True))
     segment = c2.selectbox(
         ui.tr("common.segment"),
@@ -60,6 +60,7 @@ with tab_orgs:
         kinds=tuple(kinds),
         local=location,
         query=query,
+        lang=ui.lang(),
     )
     if ui.own_org():  # a company user: its own organisation only
         found = found[found["org_id"] == ui.own_org()]
@@ -76,16 +77,20 @@ with tab_orgs:
     )
     if org_id:
         with ui.core_errors():
-            profile = ui.cached(views.org_profile, org_id)
+            profile = ui.cached(views.org_profile, org_id, ui.lang())
             org = profile.org
-            zh = f" · {ui.plain(org['name_zh'])}" if org["name_zh"] else ""
-            st.markdown(f"### {ui.plain(org['name'])}{zh}")
+            # in 中文 the Chinese name alone; in English the Chinese name beside the English one
+            zh = org["name_zh"] if ui.lang() == "en" and org["name_zh"] else ""
+            zh = f" · {ui.plain(zh)}" if zh else ""
+            st.markdown(f"### {ui.plain(names[org_id])}{zh}")
             facts = [
                 ui.val(org["kind"]),
                 ui.val(org["tier"]) if org["tier"] else None,
                 ui.tr("common.local") if org["local"] else ui.tr("common.outside"),
                 ui.plain(org["region"]) if org["region"] else None,
-                ui.plain(" · ".join(org["chains"])) if org["chains"] else None,
+                ui.plain(" · ".join(chains.get(c, c) for c in org["chains"]))
+                if org["chains"]
+                else None,
             ]
             st.caption(" | ".join(f for f in facts if f))
             if org["description"]:
@@ -115,4 +120,4 @@ with tab_orgs:
                     )
 
 with tab_segments:
-    ui.table(ui.cached(views.segments), key="org_segments", values=("stage",))
+    ui.table(ui.cached(views.segments, None, ui.lang()), key="org_segments", values=("stage",))

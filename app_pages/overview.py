@@ -4,7 +4,7 @@ import streamlit as st
 
 from app_pages import charts, ui
 from matchmaker import config
-from matchmaker.demo import DEMO_DIR
+from matchmaker.demo import demo_dir
 from matchmaker.followup import report
 from matchmaker.ingest.uploads import import_audited
 from matchmaker.views import browse as views
@@ -19,7 +19,8 @@ if not counts["organizations"]:
         ui.tr("common.load_demo"), key="overview_demo", type="primary"
     ):
         with ui.core_errors():
-            result = ui.write(import_audited, DEMO_DIR, label="demo workspace")
+            # the demo workspace in the session's language (data/demo_zh in 中文)
+            result = ui.write(import_audited, demo_dir(ui.lang()), label="demo workspace")
             added = sum(a for a, _ in result.values())
             ui.flash(ui.tr("common.demo_loaded", n=added))
             st.rerun()
@@ -53,7 +54,7 @@ with left:
     steps = ui.cached(report.conversion)
     st.plotly_chart(charts.funnel_figure(steps, ui.lang()), key="overview_funnel", width="stretch")
 with right:
-    stale = ui.cached(followup.deal_board, stale_only=True)
+    stale = ui.cached(followup.deal_board, stale_only=True, lang=ui.lang())
     st.subheader(ui.tr("overview.stale", n=len(stale)))
     st.caption(ui.tr("deals.stale_rule", days=config.get("stale_days")))
     ui.table(

@@ -12,7 +12,7 @@ st.title(ui.tr("report.title"))
 st.session_state.setdefault("report_xlsx", None)
 
 events = ui.cached(views.event_names)
-chains = ui.cached(views.chain_ids)
+chains = ui.cached(views.chain_names, ui.lang())
 c1, c2 = st.columns([1, 2])
 scope = c1.radio(
     ui.tr("report.scope"),
@@ -26,7 +26,9 @@ if scope == "event" and events:
         ui.tr("common.event"), list(events), key="report_event", format_func=events.get
     )
 elif scope == "chain" and chains:
-    chain = c2.selectbox(ui.tr("common.chain"), chains, key="report_chain")
+    chain = c2.selectbox(
+        ui.tr("common.chain"), list(chains), key="report_chain", format_func=chains.get
+    )
 
 with ui.core_errors():
     result = ui.cached(report.funnel, event_id=event_id, chain=chain)
@@ -66,6 +68,7 @@ with ui.core_errors():
         format_func=lambda b: ui.tr(f"report.by.{b}"),
     )
     rows = ui.cached(report.breakdown, by)
+    rows = [{**r, "chain": chains.get(r["chain"], r["chain"])} if "chain" in r else r for r in rows]
     if rows:
         st.plotly_chart(
             charts.breakdown_figure(rows, by, ui.lang()), key="report_breakdown", width="stretch"

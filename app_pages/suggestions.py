@@ -14,7 +14,7 @@ from matchmaker.views import matching
 st.title(ui.tr("suggest.title"))
 st.caption(ui.tr("suggest.caption"))
 
-names = ui.cached(views.org_names)
+names = ui.cached(views.org_names, ui.lang())
 if not names:
     st.info(ui.tr("app.empty"))
     st.stop()
@@ -46,7 +46,13 @@ with st.expander(ui.tr("suggest.filters"), expanded=False):
         ui.tr("common.kind"), ORG_KINDS, key=ui.key("sug_kinds"), format_func=ui.val
     )
     tiers = f3.multiselect(ui.tr("common.tier"), TIERS, key=ui.key("sug_tiers"), format_func=ui.val)
-    chains = f1.multiselect(ui.tr("common.chain"), ui.cached(views.chain_ids), key="sug_chains")
+    chain_names = ui.cached(views.chain_names, ui.lang())
+    chains = f1.multiselect(
+        ui.tr("common.chain"),
+        list(chain_names),
+        key="sug_chains",
+        format_func=lambda c: chain_names.get(c, c),
+    )
     k = f2.slider(ui.tr("suggest.k"), 3, 30, 10, key="sug_k")
     event_names = ui.cached(views.event_names)
     event_id = f3.selectbox(
@@ -93,10 +99,13 @@ d2.download_button(
 )
 
 live = ui.cached(matching.live_deal_pairs)
+# names in the reader's language: the suggestion carries the names as entered
+seg_shown = ui.cached(views.segment_names_by_name, ui.lang())
 for rank, s in enumerate(suggestions, start=1):
     with st.container(border=True, key=f"sug_card_{s.partner_id}"):
         head, score = st.columns([4, 1])
-        partner = f"{ui.plain(s.partner_name)}** ({ui.plain(s.partner_id)})"
+        partner_name = names.get(s.partner_id, s.partner_name)
+        partner = f"{ui.plain(partner_name)}** ({ui.plain(s.partner_id)})"
         head.markdown(f"**{rank}. {partner} · {ui.val(s.partner_kind)}")
         score.progress(min(max(s.score, 0.0), 1.0), text=ui.tr("suggest.score", score=s.score))
         lines = []
@@ -109,9 +118,12 @@ for rank, s in enumerate(suggestions, start=1):
                 )
             )
         if s.chain_path:
-            lines.append(ui.tr("suggest.path", path=ui.plain(" → ".join(s.chain_path))))
+            path = " → ".join(seg_shown.get(p, p) for p in s.chain_path)
+            lines.append(ui.tr("suggest.path", path=ui.plain(path)))
         if s.shared_partner_names:
-            names_ = ui.plain(", ".join(s.shared_partner_names))
+            pairs = zip(s.shared_partners, s.shared_partner_names, strict=True)
+            shared = [names.get(o, n) for o, n in pairs]
+            names_ = ui.plain(", ".join(shared))
             lines.append(ui.tr("suggest.shared", names=names_))
         if s.already_partners:
             lines.append(ui.tr("suggest.already_partners"))
@@ -144,8 +156,11 @@ for rank, s in enumerate(suggestions, start=1):
                     suggestion=s.reason,
                     title=s.offer_title or s.need_title,
                 )
-                partner = ui.plain(s.partner_name)
-                ui.flash(ui.tr("suggest.interest_done", deal=made.deal_id, partner=partner))
+                ui.flash(
+                    ui.tr(
+                        "suggest.interest_done", deal=made.deal_id, partner=ui.plain(partner_name)
+                    )
+                )
                 st.rerun()
         if b2.button(
             ui.tr("suggest.request"),
@@ -156,6 +171,7 @@ for rank, s in enumerate(suggestions, start=1):
         ):
             with ui.core_errors():
                 ui.write(events.add_request, event_id, s.org_id, s.partner_id, "meet", s.reason)
-                partner = ui.plain(s.partner_name)
-                ui.flash(ui.tr("suggest.request_done", partner=partner, event=event_id))
+                ui.flash(
+                    ui.tr("suggest.request_done", partner=ui.plain(partner_name), event=event_id)
+                )
                 st.rerun()

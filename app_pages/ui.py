@@ -41,7 +41,7 @@ STAMP_KEY = "app_stamp"
 
 def lang() -> str:
     """The interface language of this session (``en`` or ``zh``)."""
-    st.session_state.setdefault(LANG_KEY, config.get("language"))
+    st.session_state.setdefault(LANG_KEY, config.get("lang"))
     value = st.session_state[LANG_KEY]
     return value if value in LANGUAGES else "en"
 

@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
         os.environ["MATCHMAKER_DB"] = args.db or demo_database(Path(tmp))
-        os.environ.setdefault("MATCHMAKER_LANGUAGE", "en")
+        os.environ.setdefault("MATCHMAKER_LANG", "en")
         print(f"database: {os.environ['MATCHMAKER_DB']}")
         print(
             f"{'page':<15} {'first (s)':>10} {'median (s)':>11} {'max (s)':>8}  under {TARGET_S} s"

@@ -133,7 +133,12 @@ SETTINGS: tuple[Setting, ...] = (
         low=1,
     ),
     Setting(
-        "language", "en", "Default interface language of the app: en or zh.", choices=("en", "zh")
+        "lang",
+        "en",
+        "Language of the app's interface (its default; the sidebar switch changes it per "
+        "session), of the command line (`--lang` overrides it), of exported headers and of "
+        "reason sentences, and which demo workspace `make run` loads: en or zh.",
+        choices=("en", "zh"),
     ),
     Setting(
         "session_minutes", 480, "A signed-in session ends this many minutes after sign-in.", low=1

@@ -32,6 +32,7 @@ __all__ = [
     "TableSpec",
     "item_text",
     "next_id",
+    "shown_name",
 ]
 
 LIST_SEP = ";"
@@ -126,11 +127,23 @@ ORGANIZATIONS = TableSpec(
     key=("org_id",),
     help="Companies, universities, institutes and financial institutions.",
 )
+CHAINS = TableSpec(
+    "chains",
+    (
+        _c("chain_id", required=True, help="Unique id of the industry chain."),
+        _c("name", required=True, help="Name of the chain as it should be shown."),
+        _c("name_zh", help="Chinese name."),
+        _c("description", help="What the chain covers."),
+    ),
+    key=("chain_id",),
+    help="Names of the industry chains that segments, organisations and events refer to by id.",
+)
 SEGMENTS = TableSpec(
     "segments",
     (
         _c("segment_id", required=True, help="Unique id of the chain segment."),
         _c("name", required=True, help="Name of the segment."),
+        _c("name_zh", help="Chinese name."),
         _c("chain", required=True, help="Id of the industry chain it belongs to."),
         _c("stage", "enum", True, STAGES, help="Position along the chain."),
         _c("description", help="What the segment makes or does."),
@@ -235,6 +248,7 @@ TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in (
         ORGANIZATIONS,
+        CHAINS,
         SEGMENTS,
         CHAIN_LINKS,
         ITEMS,
@@ -284,6 +298,28 @@ def item_text(row) -> str:
         keywords = [k for k in keywords.split(LIST_SEP) if k]
     parts = [row.get("title") or "", row.get("description") or "", " ".join(keywords)]
     return ". ".join(p for p in parts if p)
+
+
+def shown_name(row, lang: str = "en") -> str:
+    """The name of an organisation, chain or segment row as a reader of ``lang`` sees it.
+
+    In ``zh`` the row's ``name_zh`` when it is filled, else its ``name``; in any other
+    language its ``name``; the id (first column of the row's key) when the row has no name.
+
+    >>> shown_name({"org_id": "A1", "name": "Acme", "name_zh": "艾克米"}, "zh")
+    '艾克米'
+    >>> shown_name({"chain_id": "ai", "name": "AI", "name_zh": ""}, "zh")
+    'AI'
+    """
+    zh, name = row.get("name_zh"), row.get("name")
+    if lang == "zh" and isinstance(zh, str) and zh.strip():
+        return zh
+    if isinstance(name, str) and name:
+        return name
+    for key in ("org_id", "chain_id", "segment_id"):
+        if row.get(key):
+            return row[key]
+    return ""
 
 
 # Digits of the first id of a table (D0001, EV0001); later ids take the width already in use.

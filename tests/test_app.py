@@ -132,7 +132,7 @@ def tiny_db(tmp_path, monkeypatch) -> Store:
     store.init()
     store.upsert(full_rows(WORKSPACE))
     monkeypatch.setenv("MATCHMAKER_DB", url)
-    monkeypatch.setenv("MATCHMAKER_LANGUAGE", "en")
+    monkeypatch.setenv("MATCHMAKER_LANG", "en")
     monkeypatch.setenv("MATCHMAKER_MODELS_DIR", str(tmp_path / "models"))
     monkeypatch.setattr("matchmaker.recommend.embed.load_embedder", lambda *a, **k: Words())
     yield store

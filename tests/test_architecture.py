@@ -99,7 +99,7 @@ def test_the_checker_sees_a_cycle_and_an_upward_import(tmp_path):
 
 
 # Tables of words rather than code: the interface labels and the demo's vocabulary.
-TABLE_MODULES = {"matchmaker.views.i18n", "matchmaker.demo.catalog"}
+TABLE_MODULES = {"matchmaker.views.i18n", "matchmaker.demo.catalog", "matchmaker.demo.catalog_zh"}
 MAX_CODE_LINES = 400
 
 

@@ -50,9 +50,9 @@ def test_an_out_of_range_setting_is_an_error_naming_it_and_its_range(monkeypatch
     monkeypatch.setenv("MATCHMAKER_NOVELTY", "1.5")
     with pytest.raises(ConfigError, match=r"MATCHMAKER_NOVELTY=1.5 .*novelty must be between 0"):
         config.get("novelty")
-    monkeypatch.setenv("MATCHMAKER_LANGUAGE", "fr")
-    with pytest.raises(ConfigError, match="language must be one of en, zh"):
-        config.get("language")
+    monkeypatch.setenv("MATCHMAKER_LANG", "fr")
+    with pytest.raises(ConfigError, match="lang must be one of en, zh"):
+        config.get("lang")
     with pytest.raises(ConfigError, match=r"diversity=-0.1 is out of range"):
         config.check("diversity", -0.1)
     assert config.check("exposure_cap", 1.0) == 1.0

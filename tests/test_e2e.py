@@ -67,13 +67,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _warm_demo_db() -> Path:
-    """The demo workspace with every text embedded, built once per demo version and model."""
-    from matchmaker.demo.generate import DEMO_DIR
+def _warm_demo_db(lang: str = "en") -> Path:
+    """The demo workspace of ``lang`` with every text embedded, built once per demo version
+    and model."""
+    from matchmaker.demo.generate import demo_dir
     from matchmaker.ingest.workspace import import_workspace
     from matchmaker.recommend.recommender import Recommender
     from matchmaker.store.database import Store
 
+    DEMO_DIR = demo_dir(lang)
     digest = hashlib.sha256(str(config.get("embedding_model")).encode())
     for path in sorted(DEMO_DIR.glob("*.csv")):
         digest.update(path.name.encode() + path.read_bytes())
@@ -111,9 +113,19 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """Base URL of `streamlit run app.py` against a fresh copy of the warm demo database."""
+    yield from _serve(tmp_path_factory, "en")
+
+
+@pytest.fixture(scope="module")
+def server_zh(tmp_path_factory):
+    """The same, on the Chinese demo workspace (data/demo_zh)."""
+    yield from _serve(tmp_path_factory, "zh")
+
+
+def _serve(tmp_path_factory, lang: str):
     _need_browser()
-    db = tmp_path_factory.mktemp("e2e") / "demo.db"
-    _copy_sqlite(_warm_demo_db(), db)
+    db = tmp_path_factory.mktemp(f"e2e-{lang}") / "demo.db"
+    _copy_sqlite(_warm_demo_db(lang), db)
     from matchmaker.store.database import Store
 
     copy = Store(f"sqlite:///{db}")
@@ -121,8 +133,8 @@ def server(tmp_path_factory):
     auth.create_user(copy, E2E_USER, E2E_PASSWORD, "organiser", actor="e2e")
     copy.engine.dispose()
     port = _free_port()
-    env = dict(os.environ, MATCHMAKER_DB=f"sqlite:///{db}", MATCHMAKER_LANGUAGE="en")
-    log = (tmp_path_factory.getbasetemp() / "streamlit.log").open("w")
+    env = dict(os.environ, MATCHMAKER_DB=f"sqlite:///{db}", MATCHMAKER_LANG="en")
+    log = (tmp_path_factory.getbasetemp() / f"streamlit-{lang}.log").open("w")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -170,7 +182,9 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(server):
+def page():
+    """One browser tab for the module (each test signs in to the server it uses)."""
+    _need_browser()
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -304,3 +318,31 @@ def test_language_switch_and_deal_change(page, server):
         shot(page, "deals-zh")
         page.get_by_text("English").click()
         page.locator("h1", has_text="Deals & follow-up").wait_for()
+
+
+def test_chinese_demo_in_chinese_end_to_end(page, server_zh):
+    """The Chinese demo in 中文: Chinese names everywhere the pages print text (README
+    screenshot ``docs/screenshots/suggestions-zh.png`` is this test's ``suggestions-zh``)."""
+    with evidence(page, "chinese"):
+        sign_in(page, server_zh)
+        page.get_by_text("中文").click()
+        page.locator("h1", has_text="总览").wait_for(timeout=PAGE_WAIT_MS)
+        settle(page)
+        open_zh = {"organisations": "机构", "chain": "产业链", "suggestions": "伙伴推荐"}
+        for path, title in open_zh.items():
+            page.locator(f"[data-testid='stSidebarNav'] a[href$='/{path}']").first.click()
+            page.locator("h1", has_text=title).wait_for(timeout=PAGE_WAIT_MS)
+            settle(page)
+            if path == "suggestions":
+                page.get_by_text("匹配").first.wait_for(timeout=PAGE_WAIT_MS)
+                choose(page, "机构", SHOWCASE_BUYER)
+                page.get_by_text("海青青云轻型动力电池").first.wait_for(timeout=PAGE_WAIT_MS)
+                page.get_by_text("匹配").first.wait_for(timeout=PAGE_WAIT_MS)
+                settle(page)
+            shot(page, f"{path}-zh")
+            body = page.inner_text("body")
+            assert page.locator("[data-testid='stException']").count() == 0
+            for english in ("Co., Ltd.", "Qingyun", "Ruineng", "Battery packs and energy"):
+                assert english not in body, (path, english)
+            assert not re.search(r"(?<![\w-])(nev|home|ai|equip|marine|health)(?![\w-])", body)
+        assert "瑞能电力电子" in body  # the showcase supplier, by its Chinese name

@@ -637,6 +637,7 @@ def test_export_is_canonical_and_sorted(store, tmp_path):
     written = export_workspace(store, tmp_path / "out")
     assert written == {
         "organizations": 7,
+        "chains": 0,
         "segments": 3,
         "chain_links": 2,
         "items": 6,

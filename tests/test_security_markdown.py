@@ -51,7 +51,7 @@ def hostile_db(tmp_path, monkeypatch) -> Store:
     auth.create_user(store, "olga", PW, "organiser", actor="setup")
     auth.create_user(store, "adam", PW, "admin", actor="setup")
     monkeypatch.setenv("MATCHMAKER_DB", url)
-    monkeypatch.setenv("MATCHMAKER_LANGUAGE", "en")
+    monkeypatch.setenv("MATCHMAKER_LANG", "en")
     monkeypatch.setenv("MATCHMAKER_MODELS_DIR", str(tmp_path / "models"))
     monkeypatch.setattr("matchmaker.recommend.embed.load_embedder", lambda *a, **k: Words())
     yield store

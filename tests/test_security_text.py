@@ -102,7 +102,7 @@ def test_the_app_refuses_control_characters_typed_by_a_company_user(tmp_path, mo
     store.upsert(full_rows(WORKSPACE))
     auth.create_user(store, "harbour", APP_PW, "company", "C1", actor="setup")
     monkeypatch.setenv("MATCHMAKER_DB", url)
-    monkeypatch.setenv("MATCHMAKER_LANGUAGE", "en")
+    monkeypatch.setenv("MATCHMAKER_LANG", "en")
     at = signed_in(store, "harbour", "deals")
     before = store.count("deals")
     at.text_input(key="deals_new_title").input("\x1b[31mred\x07")

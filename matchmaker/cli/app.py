@@ -3,6 +3,7 @@
 Every command takes the global options before its name::
 
     matchmaker --db sqlite:///data/matchmaker.db import data/demo
+    matchmaker --lang zh recommend C0147 --format json
 
 Commands live in one module per group of the flow and are registered here, in the order
 ``matchmaker --help`` lists them: :mod:`~matchmaker.cli.workspace` (init, import, export,
@@ -23,8 +24,10 @@ from typing import Annotated
 
 import typer
 
+from matchmaker import config
 from matchmaker.cli import accounts, embeddings, events, followup, recommend, workspace
-from matchmaker.cli.state import state
+from matchmaker.cli.state import fail, state
+from matchmaker.errors import ConfigError
 
 __all__ = ["app"]
 
@@ -52,11 +55,23 @@ def main(
             "default: the operator, who holds the database.",
         ),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of list output, reasons, exported headers and agenda files: "
+            "en or zh (default: MATCHMAKER_LANG, else en).",
+        ),
+    ] = None,
 ) -> None:
     """matchmaker: industry-chain matchmaking recommender."""
     state.db = db
     state.username = user
     state.user = None
+    try:
+        state.lang = config.get("lang") if lang is None else config.check("lang", lang)
+    except ConfigError as exc:
+        fail(f"error: {exc}", 2)
 
 
 for _group in (workspace, recommend, embeddings, events, followup, accounts):

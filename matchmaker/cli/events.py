@@ -10,7 +10,7 @@ import pandas as pd
 import typer
 
 from matchmaker import config
-from matchmaker.cli.state import handle_errors, open_store
+from matchmaker.cli.state import handle_errors, open_store, state
 from matchmaker.errors import DataError, NotFoundError
 from matchmaker.events.agenda_files import write_agenda
 from matchmaker.events.invite import Quotas
@@ -27,6 +27,9 @@ from matchmaker.events.service import (
 )
 from matchmaker.ingest.files import escape_frame
 from matchmaker.recommend.recommender import TUNING, Recommender
+from matchmaker.views.browse import org_names
+from matchmaker.views.i18n import column_labels, t
+from matchmaker.views.matching import agenda_words
 
 __all__ = ["app", "schedule_app"]
 
@@ -37,7 +40,9 @@ app.add_typer(schedule_app, name="schedule")
 
 def _pair_source(store):
     """Pair values from a recommender tuned by the settings (read here, once)."""
-    return recommender_pairs(store, recommender=Recommender(store, **config.read(*TUNING)))
+    return recommender_pairs(
+        store, recommender=Recommender(store, **config.read(*TUNING)), lang=state.lang
+    )
 
 
 def _ids_option(text: str | None) -> tuple[str, ...]:
@@ -71,7 +76,7 @@ def invite(
     store = open_store()
     quotas = Quotas(min_outside, min_new, max_per_segment, _ids_option(must), _ids_option(exclude))
     plan = plan_invitations(store, event_id, capacity, quotas, partners, _pair_source(store))
-    names = {o["org_id"]: o["name"] for o in store.rows("organizations")}
+    names = org_names(store, state.lang)
     rows = [
         {
             "rank": n,
@@ -100,11 +105,12 @@ def invite(
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         frame = escape_frame(pd.DataFrame(rows, columns=["rank", "org_id", "name", "reason"]))
-        if out.suffix.lower() == ".csv":
+        if out.suffix.lower() == ".csv":  # machine-readable columns (docs/cli.md)
             frame.to_csv(out, index=False)
-        else:
+        else:  # a workbook for people: headers in the command's language
+            shown = column_labels(frame.columns, state.lang) if state.lang != "en" else {}
             with pd.ExcelWriter(out, engine="openpyxl") as xl:
-                frame.to_excel(xl, sheet_name="invitees", index=False)
+                frame.rename(columns=shown).to_excel(xl, sheet_name="invitees", index=False)
                 comparison = escape_frame(pd.DataFrame(plan.comparison))
                 comparison.to_excel(xl, sheet_name="comparison", index=False)
         typer.echo(f"list written to {out}")
@@ -149,9 +155,10 @@ def schedule_make(
     for s in agenda.below_floor:
         typer.echo(f"under the floor: {s.org_id} has {s.meetings} of {s.floor}: {s.reason}")
     if out is not None:
-        names = {o["org_id"]: o["name"] for o in store.rows("organizations")}
-        title = f"{get_event(store, event_id)['name']}: meeting agenda"
-        for path in write_agenda(agenda, out, names, title).values():
+        names = org_names(store, state.lang)
+        title = t("agenda.file.of", state.lang, event=get_event(store, event_id)["name"])
+        headers, labels = agenda_words(state.lang)
+        for path in write_agenda(agenda, out, names, title, headers, labels).values():
             typer.echo(f"written {path}")
     if save:
         written, kept = save_agenda(store, event_id, agenda)

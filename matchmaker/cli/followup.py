@@ -11,7 +11,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from matchmaker.cli.state import cli_actor, echo, handle_errors, open_store
+from matchmaker.cli.state import cli_actor, echo, handle_errors, open_store, state
 from matchmaker.errors import DataError
 from matchmaker.followup.deals import (
     add_deal,
@@ -22,7 +22,17 @@ from matchmaker.followup.deals import (
     list_deals,
     set_due_date,
 )
-from matchmaker.followup.report import breakdown, conversion, export_xlsx, format_table, funnel
+from matchmaker.followup.report import (
+    FUNNEL_KEYS,
+    RATE_STEPS,
+    breakdown,
+    conversion,
+    export_xlsx,
+    format_table,
+    funnel,
+)
+from matchmaker.schema import DEAL_STAGES
+from matchmaker.views.i18n import column_labels
 
 __all__ = ["app", "deal_app", "report_app"]
 
@@ -228,5 +238,12 @@ def report_export(
     event: Annotated[str | None, typer.Option(help="Only this event (funnel sheets).")] = None,
     chain: Annotated[str | None, typer.Option(help="Only this chain (funnel sheets).")] = None,
 ) -> None:
-    """Write the funnel, conversion and breakdowns to one XLSX workbook."""
-    echo(f"report written to {export_xlsx(open_store(), path, event, chain)}")
+    """Write the funnel, conversion and breakdowns to one XLSX workbook (headers in --lang)."""
+    headers = {}
+    if state.lang != "en":
+        columns = [*FUNNEL_KEYS, *(f"deals_{s}" for s in DEAL_STAGES), "measure", "value",
+                   "step", "organisations", "rate", "overall", "event_id", "name", "date",
+                   "chain", *(f"rate_{s}" for s in RATE_STEPS)]  # fmt: skip
+        headers = column_labels(columns, state.lang)
+    written = export_xlsx(open_store(), path, event, chain, headers)
+    echo(f"report written to {written}")

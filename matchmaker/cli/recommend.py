@@ -9,13 +9,14 @@ from typing import Annotated
 import typer
 
 from matchmaker import config
-from matchmaker.cli.state import handle_errors, open_store
+from matchmaker.cli.state import handle_errors, lang_kwargs, open_store, state
 from matchmaker.errors import DataError
 from matchmaker.recommend import evaluate as ev
 from matchmaker.recommend.explain import write_csv
 from matchmaker.recommend.recommender import TUNING, Recommender
 from matchmaker.recommend.train_embed import TrainParams
 from matchmaker.store.access import require_org
+from matchmaker.views.browse import org_names
 
 __all__ = ["app", "evaluate_app"]
 
@@ -50,19 +51,21 @@ def recommend(
     rec = Recommender(store, progress=all_orgs, **config.read(*TUNING))
     typer.echo(f"ranker: {rec.ranker.message_}", err=True)
     if all_orgs:
-        lists = rec.recommend_all(top, direction, progress=True)
+        lists = rec.recommend_all(top, direction, progress=True, **lang_kwargs(rec.recommend_all))
         rows = write_csv(lists, out)
         typer.echo(f"{rows} suggestions for {len(lists)} organisations written to {out}")
         return
-    found = rec.recommend(org_id, direction, top)
+    found = rec.recommend(org_id, direction, top, **lang_kwargs(rec.recommend))
     if fmt == "json":
         typer.echo(json.dumps([s.to_dict() for s in found], ensure_ascii=False, indent=2))
         return
     if not found:
         typer.echo(f"no suggestions for {org_id} ({direction})")
+    names = org_names(store, state.lang)
     for rank, s in enumerate(found, start=1):
         typer.echo(
-            f"{rank:>2}. {s.partner_name} ({s.partner_id}) [{s.direction}] "
+            f"{rank:>2}. {names.get(s.partner_id, s.partner_name)} ({s.partner_id}) "
+            f"[{s.direction}] "
             f"score {s.score:.3f}, reciprocal {s.reciprocal_score:.3f}"
         )
         typer.echo(f"    {s.reason}")

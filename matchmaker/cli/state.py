@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import getpass
+import inspect
 import os
 import re
 import sys
@@ -37,6 +38,7 @@ __all__ = [
     "echo",
     "fail",
     "handle_errors",
+    "lang_kwargs",
     "open_store",
     "safe",
     "state",
@@ -49,6 +51,7 @@ class State:
     db: str | None = None
     username: str | None = None  # --user NAME
     user: User | None = None  # the User signed in by open_store, if --user was given
+    lang: str = "en"  # --lang, else the lang setting (MATCHMAKER_LANG)
 
 
 state = State()
@@ -95,6 +98,19 @@ def safe(text) -> str:
 def echo(text: str = "", err: bool = False) -> None:
     """:func:`typer.echo` of :func:`safe` text: how commands print what the data holds."""
     typer.echo(safe(text), err=err)
+
+
+def lang_kwargs(method) -> dict:
+    """``{"lang": state.lang}`` when ``method`` takes a ``lang`` keyword, else ``{}``.
+
+    A bridge while reason sentences gain their ``lang`` keyword (issue 10): once every
+    recommender method takes it, call sites pass ``lang=state.lang`` directly.
+    """
+    try:
+        takes = "lang" in inspect.signature(method).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        takes = False
+    return {"lang": state.lang} if takes else {}
 
 
 def fail(message: str, code: int = 1):

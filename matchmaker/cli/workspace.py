@@ -8,13 +8,15 @@ from typing import Annotated
 import typer
 
 from matchmaker.cli.accounts import ensure_first_admin
-from matchmaker.cli.state import cli_actor, handle_errors, open_store
-from matchmaker.demo.generate import DEMO_DIR
+from matchmaker.cli.state import cli_actor, handle_errors, open_store, state
+from matchmaker.demo.generate import demo_dir
 from matchmaker.ingest.uploads import import_audited
 from matchmaker.ingest.workspace import export_workspace
 from matchmaker.store.accounts import audit
 
-__all__ = ["app"]
+__all__ = ["DEMO_LABEL", "app"]
+
+DEMO_LABEL = {"en": "demo workspace", "zh": "Chinese demo workspace"}  # as the audit log says
 
 app = typer.Typer()
 
@@ -64,12 +66,23 @@ def demo(
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="Only load when the database has no organisations.")
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Which demo workspace: en (data/demo) or zh (data/demo_zh, written in Chinese); "
+            "default: the global --lang, else MATCHMAKER_LANG, else en.",
+        ),
+    ] = None,
 ) -> None:
-    """Load the demo workspace (data/demo) into the database; loading twice changes nothing."""
+    """Load the demo workspace (data/demo, or data/demo_zh with --lang zh) into the
+    database; loading twice changes nothing."""
+    lang = lang or state.lang
+    folder = demo_dir(lang)
     store = open_store()
     if if_empty and store.count("organizations"):
         typer.echo("the database already holds organisations; demo not loaded")
         return
-    result = import_audited(store, DEMO_DIR, cli_actor(), label="demo workspace")
+    result = import_audited(store, folder, cli_actor(), label=DEMO_LABEL[lang])
     added = sum(a for a, _ in result.values())
     typer.echo(f"demo workspace loaded: {added} rows added")

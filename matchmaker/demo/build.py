@@ -12,9 +12,14 @@ import random
 from collections import defaultdict
 
 from matchmaker.demo import catalog as cat
-from matchmaker.demo.history import History, cap_first
+from matchmaker.demo import catalog_zh as zh
+from matchmaker.demo.history import History
+from matchmaker.demo.institutions import Institutions
+from matchmaker.demo.items import Items, low
 
-__all__ = ["Builder", "load_links", "load_segments"]
+__all__ = ["LANGS", "Builder", "load_links", "load_segments"]
+
+LANGS = ("en", "zh")
 
 COMPANIES_PER_STAGE = {"upstream": 9, "midstream": 10, "downstream": 7}
 TIER_WEIGHTS = {
@@ -39,7 +44,17 @@ TIER_SENTENCE = {
     "unicorn": "Valued above 1 billion USD (unicorn). ",
     "leader": "A leading benchmark enterprise of the chain. ",
 }
-AREAS = ["Shandong", "the Yangtze River Delta", "Europe and Southeast Asia", "North China"]
+TIER_SENTENCE_ZH = {
+    "none": "",
+    "innovative_sme": "系省级创新型中小企业。",
+    "specialized": "系省级专精特新中小企业。",
+    "little_giant": "系国家级专精特新“小巨人”企业。",
+    "eaglet": "入选雏鹰企业名单。",
+    "gazelle": "入选瞪羚企业名单，近年保持高速增长。",
+    "hidden_unicorn": "被评为市级隐形独角兽企业。",
+    "unicorn": "估值超过10亿美元，系独角兽企业。",
+    "leader": "系产业链领军标杆企业。",
+}
 SHOWCASE_NEED = (
     "Looking for a BMS supplier for 48V LFP e-bike battery packs",
     "We assemble 48V and 60V LFP battery packs for e-bikes and electric scooters (about 8,000 "
@@ -47,6 +62,19 @@ SHOWCASE_NEED = (
     "cell balancing, CAN and UART communication, SOC accuracy within 3%, short-circuit and "
     "over-temperature protection. Samples wanted this quarter.",
     ["BMS", "battery management system", "48V", "LFP", "e-bike", "active balancing"],
+)
+SHOWCASE_NEED_ZH = (
+    "寻求电动自行车48V磷酸铁锂电池包BMS供应商",
+    "我司为电动自行车和电动滑板车组装48V、60V磷酸铁锂电池包（月产约8000套），现寻求电池管理"
+    "系统第二供应商：13-16串，主动均衡，支持CAN和UART通讯，SOC精度3%以内，具备短路和过温保护。"
+    "希望本季度送样。",
+    ["BMS", "电池管理系统", "48V", "磷酸铁锂", "电动自行车", "主动均衡"],
+)
+SHOWCASE_OFFER_ZH = (
+    "48V-72V电动自行车及轻型电动车电池包BMS",
+    "我司设计生产电动自行车、滑板车及轻型电动车电池包BMS保护板：13-20串磷酸铁锂及三元，主动"
+    "均衡电流最高2A，支持CAN和UART、蓝牙App，SOC精度3%。月产2万片，已通过IATF 16949认证。",
+    ["BMS", "电池管理系统", "主动均衡", "轻型电动车", "电动自行车", "CAN"],
 )
 SHOWCASE_OFFER = (
     "Battery management systems for 48V-72V e-bike and light EV packs",
@@ -57,11 +85,6 @@ SHOWCASE_OFFER = (
 )
 
 
-def low(text: str) -> str:
-    """``text`` with its first letter in lower case, unless it starts an acronym."""
-    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
-
-
 def _split(text: str, n: int) -> list[str]:
     parts = [p.strip() for p in text.split("|")]
     if len(parts) != n:
@@ -69,23 +92,43 @@ def _split(text: str, n: int) -> list[str]:
     return parts
 
 
+def _product(text: str) -> dict:
+    offer, need, kws, specs = _split(text, 4)
+    return {"offer": offer, "need": need, "kws": kws.split(";"), "specs": specs.split(";")}
+
+
+def _tech(text: str) -> dict:
+    title, need, kws = _split(text, 3)
+    return {"offer": title, "need": need, "kws": kws.split(";")}
+
+
+def _paired(sid: str, en: list[dict], texts: list[str], parse) -> list[dict]:
+    """English entries, each with its Chinese twin under ``"zh"`` (same number of keywords
+    and specifications, so both languages draw the same random choices)."""
+    if len(texts) != len(en):
+        raise ValueError(f"catalog_zh {sid}: {len(texts)} entries, English has {len(en)}")
+    for e, text in zip(en, texts, strict=True):
+        e["zh"] = z = parse(text)
+        for key in ("kws", "specs"):
+            if key in e and len(z[key]) != len(e[key]):
+                raise ValueError(f"catalog_zh {sid}: {z['offer']!r} needs {len(e[key])} {key}")
+    return en
+
+
 def load_segments() -> dict[str, dict]:
-    """The catalog's segments as dicts, products and technologies parsed."""
+    """The catalog's segments as dicts, products and technologies parsed; the Chinese
+    texts of :mod:`matchmaker.demo.catalog_zh` ride along under ``"zh"``."""
     segs = {}
     for sid, stage, name, use, desc, trades, kind, products, techs in cat.SEGMENTS:
-        prods = []
-        for p in products:
-            offer, need, kws, specs = _split(p, 4)
-            prods.append(
-                {"offer": offer, "need": need, "kws": kws.split(";"), "specs": specs.split(";")}
-            )
-        tech = []
-        for t in techs:
-            title, need, kws = _split(t, 3)
-            tech.append({"offer": title, "need": need, "kws": kws.split(";")})
+        prods = [_product(p) for p in products]
+        tech = [_tech(t) for t in techs]
+        name_zh, use_zh, desc_zh, prods_zh, techs_zh = zh.SEGMENTS[sid]
         segs[sid] = {
             "id": sid, "chain": sid.split("-")[0], "stage": stage, "name": name, "use": use,
-            "description": desc, "trades": trades, "kind": kind, "products": prods, "techs": tech,
+            "description": desc, "trades": trades, "kind": kind,
+            "products": _paired(sid, prods, prods_zh, _product),
+            "techs": _paired(sid, tech, techs_zh, _tech),
+            "zh": {"name": name_zh, "use": use_zh, "description": desc_zh},
         }  # fmt: skip
     return segs
 
@@ -95,10 +138,18 @@ def load_links() -> list[tuple[str, str]]:
     return [tuple(pair.split(">")) for pair in cat.LINKS.split()]
 
 
-class Builder(History):
-    """Builds every table of the demo workspace; ``run()`` fills ``tables`` and ``showcase``."""
+class Builder(Items, Institutions, History):
+    """Builds every table of the demo workspace; ``run()`` fills ``tables`` and ``showcase``.
 
-    def __init__(self, seed: int):
+    ``lang`` chooses the texts (``en``: ``data/demo``, ``zh``: ``data/demo_zh``). Every
+    random draw is made the same way in both languages (on the English lists, whose Chinese
+    twins have the same length), so both workspaces have the same ids, structure and history.
+    """
+
+    def __init__(self, seed: int, lang: str = "en"):
+        if lang not in LANGS:
+            raise ValueError(f"demo language {lang!r} is not supported; use one of: en, zh")
+        self.lang = lang
         self.rng = random.Random(seed)
         self.segs = load_segments()
         self.links = load_links()
@@ -113,6 +164,17 @@ class Builder(History):
         self._brands: set[str] = set()
         self._item_no = 0
 
+    def text(self, en, zh_text):
+        """``en`` or ``zh_text``, by the builder's language (both already drawn)."""
+        return zh_text if self.lang == "zh" else en
+
+    def pick(self, en: list, zh_list: list):
+        """One entry drawn like ``rng.choice(en)``, returned in the builder's language."""
+        if len(en) != len(zh_list):
+            raise ValueError(f"{len(en)} English and {len(zh_list)} Chinese variants: {en[0]!r}")
+        i = self.rng.choice(range(len(en)))
+        return self.text(en[i], zh_list[i])
+
     def run(self) -> None:
         self.add_chains()
         self.add_companies()
@@ -124,10 +186,17 @@ class Builder(History):
     # --- chains ------------------------------------------------------------------------
 
     def add_chains(self) -> None:
+        for chain_id, (name, name_zh) in cat.CHAINS.items():
+            self.tables["chains"].append(
+                {"chain_id": chain_id, "name": self.text(name, name_zh), "name_zh": name_zh,
+                 "description": self.text(None, zh.CHAIN_DESCRIPTIONS[chain_id])}
+            )  # fmt: skip
         for s in self.segs.values():
+            z = s["zh"]
             self.tables["segments"].append(
-                {"segment_id": s["id"], "name": s["name"], "chain": s["chain"],
-                 "stage": s["stage"], "description": s["description"]}
+                {"segment_id": s["id"], "name": self.text(s["name"], z["name"]),
+                 "name_zh": z["name"], "chain": s["chain"], "stage": s["stage"],
+                 "description": self.text(s["description"], z["description"])}
             )  # fmt: skip
         for u, d in self.links:
             self.tables["chain_links"].append({"upstream": u, "downstream": d})
@@ -135,15 +204,25 @@ class Builder(History):
     def who(self, segment_id: str) -> str:
         """Who buys from a segment's suppliers: "makers of X" or "X companies"."""
         seg = self.segs[segment_id]
+        if self.lang == "zh":
+            return f"{seg['zh']['use']}{'厂商' if seg['kind'] == 'product' else '企业'}"
         return f"makers of {seg['use']}" if seg["kind"] == "product" else f"{seg['use']} companies"
+
+    def use(self, seg: dict) -> str:
+        return self.text(seg["use"], seg["zh"]["use"])
+
+    def seg_name(self, seg: dict) -> str:
+        return self.text(low(seg["name"]), seg["zh"]["name"])
 
     # --- organisations -----------------------------------------------------------------
 
     def _org(self, org_id, name, kind, name_zh, region, local, tier, chains, desc, web, segs):
+        """One organisation; ``name`` is its English name, which the generator's own logic
+        reads (the row shows ``name_zh`` as its name in the Chinese workspace)."""
         self.tables["organizations"].append(
-            {"org_id": org_id, "name": name, "kind": kind, "name_zh": name_zh, "region": region,
-             "local": local, "tier": tier, "chains": sorted(set(chains)), "description": desc,
-             "website": web}
+            {"org_id": org_id, "name": self.text(name, name_zh), "kind": kind,
+             "name_zh": name_zh, "region": self.region(region), "local": local, "tier": tier,
+             "chains": sorted(set(chains)), "description": desc, "website": web}
         )  # fmt: skip
         self.orgs[org_id] = {
             "kind": kind, "name": name, "local": local, "tier": tier, "segs": segs,
@@ -157,6 +236,15 @@ class Builder(History):
             if brand not in self._brands:
                 self._brands.add(brand)
                 return brand, za + zb
+
+    def region(self, region: str) -> str:
+        """A region as the workspace's language writes it ("Haiqing, Jimo" / "海青市即墨区")."""
+        if self.lang == "en":
+            return region
+        city, _, district = region.partition(", ")
+        if city == cat.HOST_CITY:
+            return zh.HOST_CITY + zh.DISTRICTS[district]
+        return zh.REGIONS[region]
 
     def _place(self, local: bool) -> tuple[str, str, str]:
         """(region, short place name, Chinese name prefix)."""
@@ -201,27 +289,41 @@ class Builder(History):
         if trade[0].endswith("Technology") and generic[0].startswith("Technology"):
             generic = cat.GENERIC[0]  # no "Technology Technology"
         name = f"{brand} {trade[0]} {generic[0]}"
-        short = f"{brand} {trade[0]}"
+        short = self.text(f"{brand} {trade[0]}", f"{bzh}{trade[1]}")
         name_zh = f"{zh_prefix}{bzh}{trade[1]}{generic[1]}"
         n_offers = min(len(seg["products"]), rng.choice([1, 1, 2, 2, 3]))
         prods = rng.sample(seg["products"], n_offers)
         downs = [self.who(d) for d in self.down_of[seg["id"]]][:2]
-        customers = " and ".join(downs) if downs else "end customers"
+        customers = self.text(" and ", "和").join(downs) or self.text("end customers", "终端客户")
         big = tier in ("hidden_unicorn", "unicorn", "leader")
         staff = rng.choice([1200, 2400, 5600, 12000] if big else [35, 60, 120, 180, 260, 450, 900])
         year = rng.randint(1996, 2022)
         verb = "provides" if seg["kind"] == "service" else "makes"
         offers = ", ".join(p["offer"] for p in prods)
         ts = TIER_SENTENCE[tier]
-        desc = rng.choice(
-            [
+        if self.lang == "zh":
+            where = zh.DISTRICTS.get(place) or zh_prefix
+            offers, ts, sn = (
+                "、".join(p["zh"]["offer"] for p in prods),
+                TIER_SENTENCE_ZH[tier],
+                seg["zh"]["name"],
+            )
+            variants = [
+                f"{name_zh}位于{where}，主营{sn}，主要产品：{offers}。{ts}公司成立于{year}年，"
+                f"现有员工约{staff}人。",
+                f"{short}{year}年成立于{where}，为{customers}提供{offers}。{ts}",
+                f"{short}是一家扎根{where}的{sn}企业，员工{staff}人。{ts}公司专注于为{customers}"
+                f"提供{offers}。",
+            ]  # fmt: skip
+        else:
+            variants = [
                 f"{short} {verb} {low(seg['name'])} in {place}. Main offers: {offers}. "
                 f"{ts}Founded in {year}; about {staff} employees.",
                 f"Founded in {year} in {place}, {short} supplies {offers} to {customers}. {ts}",
                 f"{short} is a {place}-based {low(seg['name'])} company with {staff} "
                 f"employees. {ts}We focus on {offers} for {customers}.",
             ]
-        ).strip()
+        desc = rng.choice(variants).strip()
         web = None
         if rng.random() < 0.2 or special:
             web = f"https://www.{brand.lower()}-{trade[0].split()[0].lower()}.com"
@@ -236,8 +338,8 @@ class Builder(History):
                 "offer",
                 "product",
                 seg["id"],
-                *SHOWCASE_OFFER,
-                "BMS boards for light EV packs",
+                *self.text(SHOWCASE_OFFER, SHOWCASE_OFFER_ZH),
+                self.text("BMS boards for light EV packs", "轻型电动车电池包BMS保护板"),
             )
         for p in prods:
             self._offer(org_id, seg, p)
@@ -246,189 +348,12 @@ class Builder(History):
         if special == "buyer":
             self.showcase["buyer"] = org_id
             self.showcase["need"] = self._item(
-                org_id, "need", "product", "nev-bms", *SHOWCASE_NEED, "BMS"
+                org_id,
+                "need",
+                "product",
+                "nev-bms",
+                *self.text(SHOWCASE_NEED, SHOWCASE_NEED_ZH),
+                "BMS",
             )
             return
         self._needs(org_id, segs)
-
-    # --- items -------------------------------------------------------------------------
-
-    def _item(self, org_id, side, type_, segment, title, desc, kws, phrase) -> str:
-        self._item_no += 1
-        item_id = f"I{self._item_no:05d}"
-        self.tables["items"].append(
-            {"item_id": item_id, "org_id": org_id, "side": side, "type": type_, "title": title,
-             "description": desc, "segment": segment, "keywords": list(dict.fromkeys(kws))}
-        )  # fmt: skip
-        key = "offers" if side == "offer" else "needs"
-        self.orgs[org_id][key].append(
-            {"id": item_id, "type": type_, "seg": segment, "phrase": phrase}
-        )
-        return item_id
-
-    def _offer(self, org_id: str, seg: dict, prod: dict) -> None:
-        rng, org = self.rng, self.orgs[org_id]
-        p, P = prod["offer"], cap_first(prod["offer"])
-        specs = ", ".join(rng.sample(prod["specs"], min(2, len(prod["specs"]))))
-        cert = rng.choice(cat.CERTS.get(seg["id"]) or cat.CERTS[seg["chain"]])
-        downs = self.down_of[seg["id"]]
-        down = self.who(rng.choice(downs)) if downs else "end users"
-        if seg["kind"] == "service":
-            title = rng.choice([P, f"We offer {p}", f"{P} for {down}"])
-            desc = rng.choice(
-                [f"We provide {p}: {specs}.",
-                 f"{org['short']} offers {p} to {down}; {specs}."]
-            )  # fmt: skip
-        else:
-            title = rng.choice([P, f"{P}, OEM/ODM welcome", f"Supplying {p}", f"{P} in volume"])
-            desc = rng.choice(
-                [f"We supply {p}: {specs}. {cert} certified; samples in {rng.randint(2, 6)} weeks.",
-                 f"{org['short']} makes {p} ({specs}) for {down}. Quality: {cert}.",
-                 f"Our {p} ship to customers in {rng.choice(AREAS)}; {specs}. {cert}, stable "
-                 "capacity and engineering support on site."]
-            )  # fmt: skip
-        kws = prod["kws"] + ([cert] if seg["kind"] == "product" and rng.random() < 0.3 else [])
-        self._item(org_id, "offer", seg["kind"], seg["id"], title, desc, kws, p)
-
-    def _needs(self, org_id: str, segs: list[str]) -> None:
-        rng = self.rng
-        own = self.segs[segs[0]]
-        ups = sorted({u for s in segs for u in self.up_of[s]} - set(segs))
-        choices = [(u, i) for u in ups for i in range(len(self.segs[u]["products"]))]
-        n_prod = min(len(choices), rng.choice([1, 1, 2, 2, 3])) if choices else 0
-        for u, i in rng.sample(choices, n_prod):
-            self._product_need(org_id, own, self.segs[u], self.segs[u]["products"][i])
-        tech_segs = [s for s in [segs[0], *ups] if self.segs[s]["techs"]]
-        if tech_segs and (rng.random() < 0.3 or n_prod == 0):
-            t_seg = self.segs[rng.choice(tech_segs)]
-            self._tech_need(org_id, own, t_seg, rng.choice(t_seg["techs"]))
-        elif rng.random() < (0.1 if n_prod else 0.6):
-            self._capital_need(org_id, own)
-
-    def _product_need(self, org_id: str, own: dict, up: dict, prod: dict) -> None:
-        rng = self.rng
-        q, use = prod["need"], own["use"]
-        intro = f"We make {use}" if own["kind"] == "product" else f"Our business is {use}"
-        title = rng.choice(
-            [f"Looking for {q}", f"Need a supplier of {q}", f"Sourcing {q} for our {use}",
-             f"Second source wanted: {q}", f"Buying {q}"]
-        )  # fmt: skip
-        req = rng.choice(
-            [f"ideally {rng.choice(prod['specs'])}", "sample testing before a framework agreement",
-             "technical support on site needed", "stable delivery within 4 weeks"]
-        )  # fmt: skip
-        desc = rng.choice(
-            [f"{intro} and we are looking for {q}. Annual purchase about "
-             f"{rng.choice([2, 5, 8, 15, 30, 60])} million CNY; {req}.",
-             f"For a new {use} project we need a reliable source of {q}, {req}. Local suppliers "
-             f"preferred, delivery to {cat.HOST_CITY}.",
-             f"Looking for a long-term partner for {q} to replace imported supply in our {use}; "
-             f"{req}."]
-        )  # fmt: skip
-        kws = rng.sample(prod["kws"], min(len(prod["kws"]), rng.randint(2, 3)))
-        self._item(org_id, "need", up["kind"], up["id"], title, desc, kws, q)
-
-    def _tech_need(self, org_id: str, own: dict, seg: dict, tech: dict) -> None:
-        rng = self.rng
-        q = tech["need"]
-        title = rng.choice(
-            [f"Seeking a university partner for {q}", f"Technology wanted: {q}",
-             f"Looking for {q} know-how"]
-        )  # fmt: skip
-        desc = (
-            f"We want to work with a university lab or institute on {q} to upgrade our "
-            f"{own['use']}; budget about {rng.choice([0.5, 1, 2, 3, 5])} million CNY for joint R&D."
-        )
-        kws = rng.sample(tech["kws"], min(len(tech["kws"]), 2))
-        self._item(org_id, "need", "technology", seg["id"], title, desc, kws, q)
-
-    def _capital_need(self, org_id: str, own: dict) -> None:
-        rng = self.rng
-        amount = rng.choice([10, 20, 30, 50, 80, 150])
-        kind = rng.choice(["Series A", "Series B", "pre-IPO", "bank loan", "equipment leasing"])
-        what = self.orgs[org_id]["offers"][0]["phrase"]
-        title = f"Seeking {amount} million CNY {kind} financing"
-        desc = (
-            f"To expand capacity for {what} we are raising {amount} million CNY ({kind}); 2024 "
-            f"revenue about {amount * rng.randint(2, 6)} million CNY."
-        )
-        kws = ["financing", kind, low(own["name"])]
-        self._item(org_id, "need", "capital", own["id"], title, desc, kws, f"{kind} financing")
-
-    # --- universities, institutes and finance -------------------------------------------
-
-    def add_universities(self) -> None:
-        rng = self.rng
-        trls = [
-            "Proof of concept (TRL 3)",
-            "Lab prototype (TRL 4)",
-            "Pilot-scale validated (TRL 6)",
-            "Validated with an industrial partner (TRL 7)",
-        ]
-        for n, (name, zh, kind, region, lab_segs, theme) in enumerate(cat.UNIVERSITIES, 1):
-            org_id, local = f"U{n:03d}", region is None
-            region = region or f"{cat.HOST_CITY}, {rng.choice(cat.LOCAL_DISTRICTS)}"
-            chains = [self.segs[s]["chain"] for s in lab_segs]
-            fields = ", ".join(low(self.segs[s]["name"]) for s in lab_segs)
-            desc = (
-                f"{'University' if kind == 'university' else 'Research institute'} with labs in "
-                f"{theme}; works with industry on {fields}. Technology transfer office open to "
-                "licensing, joint labs and contract research."
-            )
-            self._org(org_id, name, kind, zh, region, local, None, chains, desc, None, lab_segs)
-            self.orgs[org_id]["short"] = name
-            pool = [(s, t) for s in lab_segs for t in self.segs[s]["techs"]]
-            rng.shuffle(pool)
-            titles: set[str] = set()
-            for i in range(rng.randint(5, 8)):
-                s, t = pool[i % len(pool)]
-                seg = self.segs[s]
-                T = cap_first(t["offer"])
-                options = [T, f"{T}: licensing or joint development", f"Patented {low(t['offer'])}"]
-                if i >= len(pool):
-                    options = [f"{T}, applied to {seg['use']}", f"{T} (pilot line available)"]
-                title = next(
-                    (o for o in rng.sample(options, len(options)) if o not in titles), None
-                )
-                if title is None:
-                    continue
-                titles.add(title)
-                desc = (
-                    f"The {theme} lab at {name} has developed {low(t['offer'])}. "
-                    f"{rng.choice(trls)}; {rng.randint(1, 9)} invention "
-                    f"patent(s) granted. Suitable for {self.who(s)}; open to licensing, "
-                    "joint development or a joint lab."
-                )
-                self._item(org_id, "offer", "technology", s, title, desc, t["kws"], t["offer"])
-
-    def add_finance(self) -> None:
-        rng = self.rng
-        for n, (name, zh, region, chains) in enumerate(cat.FINANCE, 1):
-            org_id, local = f"F{n:03d}", region is None
-            region = region or f"{cat.HOST_CITY}, {rng.choice(cat.LOCAL_DISTRICTS)}"
-            equity = any(w in name for w in ("Capital", "Fund", "Venture"))
-            desc = (
-                f"{'Equity investor' if equity else 'Financial institution'} serving "
-                f"{', '.join(low(cat.CHAINS[c][0]) for c in chains)} companies; part of the "
-                "city's finance matchmaking service database."
-            )
-            segs = [s for s in self.segs if self.segs[s]["chain"] in chains]
-            self._org(org_id, name, "finance", zh, region, local, None, chains, desc, None, [])
-            self.orgs[org_id]["short"] = name
-            for sid in rng.sample(segs, rng.randint(3, 5)):
-                seg = self.segs[sid]
-                if equity:
-                    title = f"Equity investment in {low(seg['name'])}"
-                    desc = (
-                        f"We invest 10-100 million CNY (Series A to pre-IPO) in {self.who(sid)}; "
-                        "board seat and introductions to chain leaders."
-                    )
-                    kws = ["equity investment", "venture capital", low(seg["name"])]
-                else:
-                    title = f"Technology loans for {low(seg['name'])} companies"
-                    desc = (
-                        f"Credit lines of 5-50 million CNY for {self.who(sid)}, specialised SMEs "
-                        "first; intellectual-property pledge accepted, rates from 3.1%."
-                    )
-                    kws = ["loan", "credit line", "IP pledge", low(seg["name"])]
-                self._item(org_id, "offer", "capital", sid, title, desc, kws, "financing")

@@ -27,7 +27,11 @@ balancing; ``supplier`` makes BMS boards for light EV packs (segment ``nev-bms``
 upstream) and offers exactly that in ``offer``. The two have no relation, meeting or deal,
 so a recommender should find the supplier on its own and rank it in the buyer's top 10.
 
-Regenerate the committed files with ``python -m matchmaker.demo [OUT_DIR]``; the output
+The Chinese demo workspace ``data/demo_zh`` is the same workspace (same seed, ids,
+structure and history) with its texts written in Chinese (:mod:`matchmaker.demo.catalog_zh`):
+company names such as 海青瑞泰压缩机有限公司, needs such as 寻求高校合作开发无油压缩机技术.
+
+Regenerate the committed files with ``python -m matchmaker.demo [--lang zh] [OUT_DIR]``; the output
 depends only on the seed (``random.Random(seed)``, no clock), and a test proves the
 committed ``data/demo`` is byte-identical to it.
 """
@@ -44,20 +48,48 @@ from matchmaker.demo.build import Builder
 from matchmaker.errors import DataError, MatchmakerError
 from matchmaker.schema import LIST_SEP, TABLES
 
-__all__ = ["DEMO_DIR", "DEMO_SEED", "SHOWCASE", "build", "generate", "main"]
+__all__ = [
+    "DEMO_DIR",
+    "DEMO_DIRS",
+    "DEMO_SEED",
+    "SHOWCASE",
+    "build",
+    "demo_dir",
+    "generate",
+    "main",
+]
 
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
+# The demo workspace of each language: the same seeded workspace, texts in that language.
+DEMO_DIRS = {"en": DEMO_DIR, "zh": PROJECT_ROOT / "data" / "demo_zh"}
 DEMO_SEED = 2025
 SHOWCASE = {"buyer": "C0147", "supplier": "C0137", "need": "I00565", "offer": "I00525"}
 
 
-def build(seed: int = DEMO_SEED) -> tuple[dict[str, list[dict]], dict[str, str]]:
+def demo_dir(lang: str = "en") -> Path:
+    """The committed demo workspace of ``lang`` (``data/demo`` or ``data/demo_zh``).
+
+    Raises
+    ------
+    DataError
+        When ``lang`` is not ``en`` or ``zh``.
+    """
+    try:
+        return DEMO_DIRS[lang]
+    except KeyError:
+        raise DataError(f"no demo workspace in {lang!r}; use one of: en, zh") from None
+
+
+def build(seed: int = DEMO_SEED, lang: str = "en") -> tuple[dict[str, list[dict]], dict[str, str]]:
     """Build the demo workspace in memory.
 
     Parameters
     ----------
     seed : int
         Seed of the one ``random.Random`` every choice is drawn from.
+    lang : {"en", "zh"}
+        Language of the texts; both languages make the same draws, so the same seed gives
+        the same ids, structure and history in both.
 
     Returns
     -------
@@ -69,7 +101,8 @@ def build(seed: int = DEMO_SEED) -> tuple[dict[str, list[dict]], dict[str, str]]
     """
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise DataError(f"demo seed must be an integer, got {seed!r}")
-    b = Builder(seed)
+    demo_dir(lang)  # refuses an unknown language
+    b = Builder(seed, lang)
     b.run()
     return b.tables, b.showcase
 
@@ -112,8 +145,8 @@ def write_tables(tables: dict[str, list[dict]], out_dir: Path) -> dict[str, int]
     return counts
 
 
-def generate(out_dir: Path, seed: int = DEMO_SEED) -> dict[str, int]:
-    """Generate the demo workspace into ``out_dir`` (the 9 workspace CSV files).
+def generate(out_dir: Path, seed: int = DEMO_SEED, lang: str = "en") -> dict[str, int]:
+    """Generate the demo workspace into ``out_dir`` (the 10 workspace CSV files).
 
     Parameters
     ----------
@@ -121,6 +154,8 @@ def generate(out_dir: Path, seed: int = DEMO_SEED) -> dict[str, int]:
         Folder to write; created when missing, files in it overwritten.
     seed : int
         Random seed; the same seed always gives byte-identical files.
+    lang : {"en", "zh"}
+        Language of the texts (``data/demo`` is ``en``, ``data/demo_zh`` is ``zh``).
 
     Returns
     -------
@@ -130,7 +165,8 @@ def generate(out_dir: Path, seed: int = DEMO_SEED) -> dict[str, int]:
     Raises
     ------
     DataError
-        When ``out_dir`` is a file or cannot be created, or ``seed`` is not an integer.
+        When ``out_dir`` is a file or cannot be created, ``seed`` is not an integer or
+        ``lang`` is not ``en`` or ``zh``.
 
     Examples
     --------
@@ -141,16 +177,20 @@ def generate(out_dir: Path, seed: int = DEMO_SEED) -> dict[str, int]:
     """
     if Path(out_dir).is_file():
         raise DataError(f"{out_dir} is a file; give a folder to write the demo workspace into")
-    tables, _ = build(seed)
+    tables, _ = build(seed, lang)
     return write_tables(tables, out_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m matchmaker.demo [OUT_DIR]`` (default: ``data/demo``)."""
-    args = sys.argv[1:] if argv is None else argv
-    out = Path(args[0]) if args else DEMO_DIR
+    """Entry point of ``python -m matchmaker.demo [--lang zh] [OUT_DIR]`` (default:
+    ``data/demo``, with ``--lang zh`` ``data/demo_zh``)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    lang = "en"
+    if args[:1] == ["--lang"] and len(args) >= 2:
+        lang, args = args[1], args[2:]
     try:
-        counts = generate(out)
+        out = Path(args[0]) if args else demo_dir(lang)
+        counts = generate(out, lang=lang)
     except MatchmakerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

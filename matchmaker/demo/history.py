@@ -18,6 +18,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from matchmaker.demo import catalog as cat
+from matchmaker.demo import catalog_zh as zh
 
 __all__ = [
     "ATTENDED",
@@ -86,8 +87,11 @@ class History:
     def add_history(self) -> None:
         self.events = []
         for event_id, name, day, chains, venue, capacity in cat.EVENTS:
-            ev = {"event_id": event_id, "name": name, "date": date.fromisoformat(day),
-                  "chains": list(chains), "venue": venue, "capacity": capacity}  # fmt: skip
+            name_zh, venue_zh = zh.EVENTS[event_id]
+            ev = {"event_id": event_id, "name": self.text(name, name_zh),
+                  "date": date.fromisoformat(day), "chains": list(chains),
+                  "venue": self.text(venue, venue_zh), "capacity": capacity,
+                  "name_en": name}  # fmt: skip
             self.tables["events"].append(ev)
             self.events.append(ev)
         self.attendees = self._attendance()
@@ -107,15 +111,20 @@ class History:
         buyer, supplier = self.showcase["buyer"], self.showcase["supplier"]
         taken = {frozenset((buyer, supplier))}
         rel = self.tables["relations"]
-        sources = ["2024 supply survey", "2023 chain mapping", "enterprise visit, 2024"]
+        sources = self.text(
+            ["2024 supply survey", "2023 chain mapping", "enterprise visit, 2024"],
+            ["2024年供应链调查", "2023年产业链图谱梳理", "2024年企业走访"],
+        )
+        lab_deal = self.text("joint lab agreement", "共建联合实验室协议")
+        alliance = self.text("industry alliance member list", "产业联盟成员名单")
         # The showcase pair has a known life of its own (never with each other): the supplier
         # sells to other pack makers, the buyer buys cells, both work with one institute.
         lab = next(o for o, v in self.orgs.items() if v["name"] == SHOWCASE_LAB)
         packs = rng.sample([o for o in by_seg["nev-pack"] if o != buyer], 3)
         known = [(supplier, p, "supplier_of", sources[0]) for p in packs]
         known.append((rng.choice(by_seg["nev-cell"]), buyer, "supplier_of", sources[0]))
-        known += [(lab, buyer, "partner", "joint lab agreement")]
-        known += [(lab, supplier, "partner", "joint lab agreement")]
+        known += [(lab, buyer, "partner", lab_deal)]
+        known += [(lab, supplier, "partner", lab_deal)]
         for a, b, kind, source in known:
             taken.add(frozenset((a, b)))
             rel.append({"org_a": a, "org_b": b, "kind": kind, "source": source})
@@ -133,9 +142,7 @@ class History:
             c = rng.choice(by_seg[rng.choice(self.orgs[u]["segs"])])
             if frozenset((u, c)) not in taken:
                 taken.add(frozenset((u, c)))
-                rel.append(
-                    {"org_a": u, "org_b": c, "kind": "partner", "source": "joint lab agreement"}
-                )
+                rel.append({"org_a": u, "org_b": c, "kind": "partner", "source": lab_deal})
         while len(rel) < 410:
             s = rng.choice(sorted(by_seg))
             a, b = rng.sample(by_seg[s], 2)
@@ -146,7 +153,7 @@ class History:
                         "org_a": a,
                         "org_b": b,
                         "kind": "partner",
-                        "source": "industry alliance member list",
+                        "source": alliance,
                     }
                 )
 
@@ -163,7 +170,7 @@ class History:
     def _weight(self, org_id: str, ev: dict) -> float:
         o = self.orgs[org_id]
         w = ATTEND_WEIGHT[o["tier"]]
-        if o["kind"] in ("university", "institute") and "University" in ev["name"]:
+        if o["kind"] in ("university", "institute") and "University" in ev["name_en"]:
             w *= 3
         return w
 
@@ -293,12 +300,19 @@ class History:
         match = [i for i in oa["offers"] if (i["type"], i["seg"]) in need_segs] or oa["offers"]
         item = match[0]
         kind = item["type"] if item["type"] in ("technology", "capital") else "supply"
+        zh_titles = self.lang == "zh"
         if item["type"] == "technology":
             title, low, high = f"Technology transfer: {item['phrase']}", 0.2, 5
+            if zh_titles:
+                title = f"技术成果转化：{item['phrase']}"
         elif item["type"] == "capital":
             title, low, high = f"{oa['short']} financing for {ob['short']}", 5, 50
+            if zh_titles:
+                title = f"{oa['short']}为{ob['short']}提供融资"
         else:
             title, low, high = f"{cap_first(item['phrase'])} for {ob['short']}", 0.3, 60
+            if zh_titles:
+                title = f"向{ob['short']}供应{item['phrase']}"
         value = None
         if stage in ("signed", "in_progress"):
             value = round(rng.uniform(low, high) * 1e6, -4)
@@ -320,7 +334,8 @@ class History:
         return {
             "deal_id": f"D{n:03d}", "org_a": a, "org_b": b, "stage": stage, "event_id": event_id,
             "title": title, "value_cny": None if value is None else int(value),
-            "updated_at": stamp.isoformat(), "note": rng.choice(NOTES[kind][stage]),
+            "updated_at": stamp.isoformat(),
+            "note": self.pick(NOTES[kind][stage], zh.NOTES[kind][stage]),
             "due_date": due,
         }  # fmt: skip
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,23 +18,49 @@ from matchmaker.ingest.files import escape_frame
 if TYPE_CHECKING:
     from matchmaker.events.schedule import Agenda
 
-__all__ = ["agenda_html", "write_agenda"]
+__all__ = ["COLUMNS", "WORDS", "agenda_html", "write_agenda"]
+
+# Every column of the agenda's files (the CSV files' machine-readable header names).
+COLUMNS = ("org_id", "name", "slot", "table", "partner", "partner_name", "kind", "reason",
+           "org_a", "name_a", "org_b", "name_b")  # fmt: skip
+
+# The words of the printable page; callers pass their own (e.g. Chinese) as ``labels``.
+WORDS = {
+    "title": "Agenda",
+    "slot": "slot",
+    "table": "table",
+    "with": "with",
+    "why": "why",
+    "meeting": "meeting",
+    "tables": "Tables",
+    "none": "No meetings scheduled.",
+    "not_placed": "Not placed",
+}
 
 
-def agenda_html(agenda: Agenda, names: dict[str, str] | None = None, title: str = "") -> str:
+def agenda_html(
+    agenda: Agenda,
+    names: dict[str, str] | None = None,
+    title: str = "",
+    labels: Mapping[str, str] | None = None,
+) -> str:
     """A printable HTML page: one section per organisation, then the grid per slot and table.
 
-    Every name, id and reason is HTML-escaped.
+    Every name, id and reason is HTML-escaped. ``labels`` replaces the page's words (keys of
+    :data:`WORDS`), e.g. with Chinese ones; the page is marked ``lang="zh"`` when its title
+    word is not the English one.
     """
     names = names or {}
+    w = {**WORDS, **(labels or {})}
     e = html.escape
+    page_lang = "en" if w["title"] == WORDS["title"] else "zh"
     out = [
-        "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>{e(title or 'Agenda')}</title><style>",
+        f"<!doctype html><html lang='{page_lang}'><head><meta charset='utf-8'>",
+        f"<title>{e(title or w['title'])}</title><style>",
         "body{font-family:sans-serif;font-size:11pt}table{border-collapse:collapse}",
         "td,th{border:1px solid #999;padding:2px 6px;text-align:left}",
         "section{page-break-after:always}@media print{h1{font-size:14pt}}",
-        f"</style></head><body><h1>{e(title or 'Agenda')}</h1>",
+        f"</style></head><body><h1>{e(title or w['title'])}</h1>",
     ]
     rows = defaultdict(list)
     for r in agenda.by_org(names):
@@ -41,9 +68,12 @@ def agenda_html(agenda: Agenda, names: dict[str, str] | None = None, title: str 
     for org in agenda.attendees:
         out.append(f"<section><h2>{e(names.get(org, org))} <small>({e(org)})</small></h2>")
         if not rows[org]:
-            out.append("<p>No meetings scheduled.</p></section>")
+            out.append(f"<p>{e(w['none'])}</p></section>")
             continue
-        out.append("<table><tr><th>slot</th><th>table</th><th>with</th><th>why</th></tr>")
+        out.append(
+            f"<table><tr><th>{e(w['slot'])}</th><th>{e(w['table'])}</th>"
+            f"<th>{e(w['with'])}</th><th>{e(w['why'])}</th></tr>"
+        )
         for r in rows[org]:
             out.append(
                 f"<tr><td>{r['slot']}</td><td>{e(r['table'])}</td>"
@@ -51,7 +81,8 @@ def agenda_html(agenda: Agenda, names: dict[str, str] | None = None, title: str 
             )
         out.append("</table></section>")
     out.append(
-        "<section><h2>Tables</h2><table><tr><th>slot</th><th>table</th><th>meeting</th></tr>"
+        f"<section><h2>{e(w['tables'])}</h2><table><tr><th>{e(w['slot'])}</th>"
+        f"<th>{e(w['table'])}</th><th>{e(w['meeting'])}</th></tr>"
     )
     for r in agenda.by_table(names):
         out.append(
@@ -60,7 +91,7 @@ def agenda_html(agenda: Agenda, names: dict[str, str] | None = None, title: str 
         )
     out.append("</table></section>")
     if agenda.unplaced or agenda.below_floor:
-        out.append("<section><h2>Not placed</h2><ul>")
+        out.append(f"<section><h2>{e(w['not_placed'])}</h2><ul>")
         for u in agenda.unplaced:
             out.append(f"<li>{e(u.org_a)} &amp; {e(u.org_b)} ({e(u.kind)}): {e(u.reason)}</li>")
         for s in agenda.below_floor:
@@ -71,10 +102,21 @@ def agenda_html(agenda: Agenda, names: dict[str, str] | None = None, title: str 
 
 
 def write_agenda(
-    agenda: Agenda, out_dir: str | Path, names: dict[str, str] | None = None, title: str = ""
+    agenda: Agenda,
+    out_dir: str | Path,
+    names: dict[str, str] | None = None,
+    title: str = "",
+    headers: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> dict[str, Path]:
     """Write ``agenda_by_org.csv``, ``agenda_by_table.csv``, ``agenda.xlsx`` (sheets by_org,
-    by_table, not_placed) and ``agenda.html`` into ``out_dir``; return them by kind."""
+    by_table, not_placed) and ``agenda.html`` into ``out_dir``; return them by kind.
+
+    The CSV files keep their machine-readable column names (a public contract, see
+    ``docs/cli.md``); ``headers`` (``{column: header}``, e.g. Chinese ones) renames the
+    columns of the workbook's sheets, and ``labels`` the words of the HTML page
+    (see :func:`agenda_html`).
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     by_org = pd.DataFrame(
@@ -102,9 +144,10 @@ def write_agenda(
     by_org, by_table, missing = (escape_frame(f) for f in (by_org, by_table, missing))
     by_org.to_csv(paths["by_org"], index=False)
     by_table.to_csv(paths["by_table"], index=False)
+    shown = dict(headers or {})
     with pd.ExcelWriter(paths["xlsx"], engine="openpyxl") as xl:
-        by_org.to_excel(xl, sheet_name="by_org", index=False)
-        by_table.to_excel(xl, sheet_name="by_table", index=False)
-        missing.to_excel(xl, sheet_name="not_placed", index=False)
-    paths["html"].write_text(agenda_html(agenda, names, title), encoding="utf-8")
+        by_org.rename(columns=shown).to_excel(xl, sheet_name="by_org", index=False)
+        by_table.rename(columns=shown).to_excel(xl, sheet_name="by_table", index=False)
+        missing.rename(columns=shown).to_excel(xl, sheet_name="not_placed", index=False)
+    paths["html"].write_text(agenda_html(agenda, names, title, labels), encoding="utf-8")
     return paths

@@ -10,6 +10,7 @@ the recommender's :meth:`matchmaker.recommend.recommender.Recommender.pair_value
 
 from __future__ import annotations
 
+import inspect
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ def get_event(store: Store, event_id: str) -> dict:
 
 
 def recommender_pairs(
-    store: Store, per_org: int = 30, recommender=None
+    store: Store, per_org: int = 30, recommender=None, lang: str = "en"
 ) -> Callable[[list[str]], list[tuple]]:
     """A pair source backed by the recommender (loads the embedding model once).
 
@@ -59,9 +60,12 @@ def recommender_pairs(
     (direction ``both``, novelty and diversity settings applied) become pair rows
     ``(a, b, value, reason)``; a pair found from both sides keeps its higher value. This
     costs one query per organisation, so it scales to thousands of candidates where
-    scoring every pair would not.
+    scoring every pair would not. Reasons are written in ``lang`` (``en`` or ``zh``) when the
+    recommender's ``recommend`` takes a ``lang`` keyword.
     """
     rec = recommender or Recommender(store)
+    # Bridge until Recommender.recommend takes ``lang`` everywhere (issue 10).
+    by_lang = {"lang": lang} if "lang" in inspect.signature(rec.recommend).parameters else {}
 
     def source(ids: Iterable[str]) -> list[tuple]:
         inside = sorted(set(ids))
@@ -69,7 +73,7 @@ def recommender_pairs(
         others = [o for o in rec.orgs if o not in keep]
         best: dict[tuple[str, str], tuple[float, str]] = {}
         for a in inside:
-            for sug in rec.recommend(a, "both", per_org, {"exclude": others}):
+            for sug in rec.recommend(a, "both", per_org, {"exclude": others}, **by_lang):
                 b = sug.partner_id
                 key = (a, b) if a < b else (b, a)
                 if sug.score > best.get(key, (-1.0, ""))[0]:

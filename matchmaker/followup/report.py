@@ -24,6 +24,7 @@ deals are in scope when their ``event_id`` is an event in scope.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -218,12 +219,18 @@ def format_table(result: dict) -> str:
 
 
 def export_xlsx(
-    store: Store, path: str | Path, event_id: str | None = None, chain: str | None = None
+    store: Store,
+    path: str | Path,
+    event_id: str | None = None,
+    chain: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the report workbook: sheets funnel, conversion, by_event, by_chain.
 
     ``path`` must end in ``.xlsx``; the funnel and conversion sheets follow the filters, the
-    breakdowns always cover every event and chain.
+    breakdowns always cover every event and chain. ``headers`` (``{column: header}``, e.g.
+    Chinese ones) renames the columns of every sheet and the measures of the funnel sheet;
+    sheet names and the step values stay machine-readable.
     """
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
@@ -231,15 +238,16 @@ def export_xlsx(
     result = funnel(store, event_id, chain)
     flat = [(k, result[k]) for k in FUNNEL_KEYS if k != "deals"]
     flat[5:5] = [(f"deals_{s}", n) for s, n in result["deals"].items()]
+    shown = dict(headers or {})
+    flat = [(shown.get(k, k), v) for k, v in flat]
     path.parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        escape_frame(pd.DataFrame(flat, columns=["measure", "value"])).to_excel(
-            xl, sheet_name="funnel", index=False
-        )
-        escape_frame(pd.DataFrame(conversion(store, event_id, chain))).to_excel(
-            xl, sheet_name="conversion", index=False
-        )
-        for by in ("event", "chain"):
-            frame = escape_frame(pd.DataFrame(breakdown(store, by)))
-            frame.to_excel(xl, sheet_name=f"by_{by}", index=False)
+        sheets = {
+            "funnel": pd.DataFrame(flat, columns=["measure", "value"]),
+            "conversion": pd.DataFrame(conversion(store, event_id, chain)),
+            "by_event": pd.DataFrame(breakdown(store, "event")),
+            "by_chain": pd.DataFrame(breakdown(store, "chain")),
+        }
+        for name, frame in sheets.items():
+            escape_frame(frame.rename(columns=shown)).to_excel(xl, sheet_name=name, index=False)
     return path

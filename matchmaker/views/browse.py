@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from matchmaker.errors import NotFoundError
-from matchmaker.schema import STAGES, TABLES
+from matchmaker.schema import STAGES, TABLES, shown_name
 from matchmaker.store.database import Store
 
 __all__ = [
@@ -29,12 +29,15 @@ __all__ = [
     "OrgProfile",
     "chain_ids",
     "chain_map",
+    "chain_names",
     "data_stamp",
     "event_names",
     "org_label",
     "org_names",
     "org_profile",
     "organizations",
+    "segment_names",
+    "segment_names_by_name",
     "segments",
     "workspace_counts",
 ]
@@ -87,6 +90,7 @@ def organizations(
     kinds: tuple[str, ...] | list[str] = (),
     local: bool | None = None,
     query: str = "",
+    lang: str = "en",
 ) -> pd.DataFrame:
     """Organisations matching every filter given, sorted by id.
 
@@ -102,6 +106,9 @@ def organizations(
         True: inside the host city only; False: outside only.
     query : str
         Case-insensitive text searched in id, name, Chinese name, region and description.
+    lang : {"en", "zh"}
+        The reader's language: ``name`` is the name they see (``name_zh`` in ``zh`` where
+        filled), ``chains`` and ``segments`` hold chain and segment names in it.
 
     Returns
     -------
@@ -134,13 +141,38 @@ def organizations(
         )
         keep &= text.str.contains(q, regex=False)
     out = frame[keep].copy()
-    out["chains"] = out["chains"].map(lambda cs: ";".join(cs or ()))
+    chains, segs = chain_names(store, lang), segment_names(store, lang)
+    out["name"] = [
+        shown_name(r, lang) for r in out[["org_id", "name", "name_zh"]].to_dict("records")
+    ]
+    out["chains"] = out["chains"].map(lambda cs: ";".join(chains.get(c, c) for c in cs or ()))
+    out["segments"] = out["segments"].map(
+        lambda ids: ";".join(segs.get(i, i) for i in ids.split(";") if i)
+    )
     return out[[*ORG_COLUMNS, "segments"]].reset_index(drop=True)
 
 
-def org_names(store: Store) -> dict[str, str]:
-    """org_id -> display name, for every organisation, in id order."""
-    return {r["org_id"]: r["name"] for r in store.rows("organizations")}
+def org_names(store: Store, lang: str = "en") -> dict[str, str]:
+    """org_id -> display name in ``lang`` (``name_zh`` in ``zh`` where filled), in id order."""
+    return {r["org_id"]: shown_name(r, lang) for r in store.rows("organizations")}
+
+
+def chain_names(store: Store, lang: str = "en") -> dict[str, str]:
+    """chain_id -> name in ``lang`` for every chain :func:`chain_ids` knows; a chain the
+    ``chains`` table does not name keeps its id as its name."""
+    named = {r["chain_id"]: shown_name(r, lang) for r in store.rows("chains")}
+    return {c: named.get(c, c) for c in sorted(set(chain_ids(store)) | set(named))}
+
+
+def segment_names_by_name(store: Store, lang: str = "en") -> dict[str, str]:
+    """A segment's name as entered -> its name in ``lang``: for texts the core wrote with
+    the entered names (a suggestion's chain path)."""
+    return {r["name"]: shown_name(r, lang) for r in store.rows("segments")}
+
+
+def segment_names(store: Store, lang: str = "en") -> dict[str, str]:
+    """segment_id -> name in ``lang`` (``name_zh`` in ``zh`` where filled), in id order."""
+    return {r["segment_id"]: shown_name(r, lang) for r in store.rows("segments")}
 
 
 def org_label(org_id: str, names: dict[str, str]) -> str:
@@ -156,21 +188,25 @@ def event_names(store: Store) -> dict[str, str]:
 
 
 def chain_ids(store: Store) -> list[str]:
-    """Ids of every industry chain named by a segment or an organisation, sorted."""
+    """Ids of every industry chain named by the chains table, a segment or an organisation,
+    sorted."""
     chains = {s["chain"] for s in store.rows("segments", order=False)}
+    chains.update(c["chain_id"] for c in store.rows("chains", order=False))
     for org in store.rows("organizations", order=False):
         chains.update(org["chains"] or ())
     return sorted(c for c in chains if c)
 
 
-def segments(store: Store, chain: str | None = None) -> pd.DataFrame:
+def segments(store: Store, chain: str | None = None, lang: str = "en") -> pd.DataFrame:
     """Segments (optionally of one chain) with how many organisations offer / need in each.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``segment_id, name, chain, stage, suppliers, local_suppliers,
-        outside_suppliers, buyers``, ordered by chain, stage (upstream first) and id.
+        outside_suppliers, buyers``, ordered by chain id, stage (upstream first) and id;
+        ``name`` and ``chain`` are the segment's and its chain's names in ``lang``
+        (``name_zh`` in ``zh`` where filled; a chain without a name shows its id).
         ``suppliers`` counts distinct organisations with an offer in the segment,
         ``buyers`` those with a need in it.
     """
@@ -189,7 +225,7 @@ def segments(store: Store, chain: str | None = None) -> pd.DataFrame:
         records.append(
             {
                 "segment_id": s["segment_id"],
-                "name": s["name"],
+                "name": shown_name(s, lang),
                 "chain": s["chain"],
                 "stage": s["stage"],
                 "suppliers": len(sup),
@@ -212,6 +248,8 @@ def segments(store: Store, chain: str | None = None) -> pd.DataFrame:
     if len(frame):
         frame["_stage"] = frame["stage"].map({s: i for i, s in enumerate(STAGES)})
         frame = frame.sort_values(["chain", "_stage", "segment_id"]).drop(columns="_stage")
+    chains = chain_names(store, lang)
+    frame["chain"] = frame["chain"].map(lambda c: chains.get(c, c))  # shown by its name
     return frame.reset_index(drop=True)
 
 
@@ -238,15 +276,16 @@ class ChainMap:
         return self.nodes[self.nodes["gap"]].reset_index(drop=True)
 
 
-def chain_map(store: Store, chain: str) -> ChainMap:
-    """The segments of ``chain`` with positions for a left-to-right picture.
+def chain_map(store: Store, chain: str, lang: str = "en") -> ChainMap:
+    """The segments of ``chain`` with positions for a left-to-right picture (segment names
+    in ``lang``).
 
     Raises
     ------
     NotFoundError
         When no segment belongs to ``chain``.
     """
-    nodes = segments(store, chain)
+    nodes = segments(store, chain, lang)
     if nodes.empty:
         known = ", ".join(chain_ids(store)) or "none"
         raise NotFoundError(f"no segments in chain {chain!r}; chains: {known}")
@@ -274,8 +313,9 @@ class OrgProfile:
     deals: pd.DataFrame
 
 
-def org_profile(store: Store, org_id: str) -> OrgProfile:
-    """The profile of ``org_id``: its offers, needs, relations, events and deals.
+def org_profile(store: Store, org_id: str, lang: str = "en") -> OrgProfile:
+    """The profile of ``org_id``: its offers, needs, relations, events and deals, with the
+    names of organisations and segments in ``lang``.
 
     Raises
     ------
@@ -283,11 +323,13 @@ def org_profile(store: Store, org_id: str) -> OrgProfile:
         When ``org_id`` is not in the database.
     """
     org = store.get("organizations", org_id)
-    names = org_names(store)
+    names = org_names(store, lang)
+    segs = segment_names(store, lang)
     items = pd.DataFrame(
         store.rows("items", org_id=org_id), columns=list(TABLES["items"].column_names)
     )
     items["keywords"] = items["keywords"].map(lambda k: ";".join(k or ()))
+    items["segment"] = items["segment"].map(lambda i: segs.get(i, i) if i else i)
     item_cols = ["item_id", "type", "title", "segment", "keywords", "description"]
     offers = items[items["side"] == "offer"][item_cols].reset_index(drop=True)
     needs = items[items["side"] == "need"][item_cols].reset_index(drop=True)

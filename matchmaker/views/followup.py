@@ -44,6 +44,7 @@ def deal_board(
     stage: str | None = None,
     stale_only: bool = False,
     today: date | None = None,
+    lang: str = "en",
 ) -> pd.DataFrame:
     """Deals with their follow-up state (:func:`matchmaker.followup.deals.list_deals`) as one frame.
 
@@ -51,9 +52,9 @@ def deal_board(
     -------
     pandas.DataFrame
         Columns :data:`DEAL_BOARD_COLUMNS`, ordered by deal id; ``parties`` reads
-        ``"Name A (id) ↔ Name B (id)"``.
+        ``"Name A (id) ↔ Name B (id)"``, names in ``lang``.
     """
-    names = org_names(store)
+    names = org_names(store, lang)
     records = []
     for status in list_deals(
         store, event_id=event_id, stage=stage, stale_only=stale_only, today=today

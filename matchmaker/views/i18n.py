@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from matchmaker.errors import ConfigError
 
-__all__ = ["LABELS", "LANGUAGES", "VALUES", "column_labels", "t", "value_label"]
+__all__ = ["LABELS", "LANGUAGES", "VALUES", "agenda_labels", "column_labels", "t", "value_label"]
 
 LANGUAGES = {"en": "English", "zh": "中文"}
 
@@ -509,6 +509,25 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.account_role": ("Role", "角色"),
     "col.active": ("Active", "启用"),
     "col.account_org": ("Organisation", "所属机构"),
+    # --- issue 11: Chinese data (chain and segment names, exported headers, agenda files) ---
+    "col.measure": ("Measure", "指标"),
+    "col.value": ("Value", "数值"),
+    "col.step": ("Step", "环节"),
+    "col.organisations": ("Organisations", "机构数"),
+    "col.rate": ("From previous step", "较上一环节"),
+    "col.overall": ("Of attendees", "占参会机构"),
+    "col.chain_id": ("Chain id", "产业链编号"),
+    "agenda.file.title": ("Agenda", "洽谈日程"),
+    "agenda.file.slot": ("slot", "时段"),
+    "agenda.file.table": ("table", "桌号"),
+    "agenda.file.of": ("{event}: meeting agenda", "{event}：洽谈日程"),
+    "agenda.file.with": ("with", "洽谈对象"),
+    "agenda.file.why": ("why", "推荐理由"),
+    "agenda.file.meeting": ("meeting", "洽谈"),
+    "agenda.file.tables": ("Tables", "桌次安排"),
+    "agenda.file.none": ("No meetings scheduled.", "未安排洽谈。"),
+    "agenda.file.not_placed": ("Not placed", "未能安排"),
+    "chain.unnamed": ("{id} (no name)", "{id}（未命名）"),
 }
 
 # Enumerated values of the data model, shown translated in widgets and tables.
@@ -570,6 +589,8 @@ VALUES: dict[str, tuple[str, str]] = {
     "organiser": ("organiser", "组织方"),
     "reviewer": ("reviewer", "审阅人"),
     "admin": ("administrator", "管理员"),
+    # --- issue 11: the chains table ---
+    "chains": ("chains", "产业链"),
 }
 
 
@@ -605,3 +626,11 @@ def value_label(value, lang: str = "en") -> str:
 def column_labels(columns, lang: str = "en") -> dict[str, str]:
     """``{column: header}`` for the columns that have a ``col.<name>`` label."""
     return {c: t(f"col.{c}", lang) for c in columns if f"col.{c}" in LABELS}
+
+
+def agenda_labels(lang: str = "en") -> dict[str, str]:
+    """The words of the printable agenda page (:func:`matchmaker.events.agenda_files.agenda_html`)
+    in ``lang``: keys ``title``, ``slot``, ``table``, ``with``, ``why``, ``meeting``, ``tables``,
+    ``none``, ``not_placed``."""
+    keys = ("title", "slot", "table", "with", "why", "meeting", "tables", "none", "not_placed")
+    return {k: t(f"agenda.file.{k}", lang) for k in keys}

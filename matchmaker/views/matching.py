@@ -9,14 +9,17 @@ import tempfile
 
 import pandas as pd
 
+from matchmaker.events.agenda_files import COLUMNS as AGENDA_COLUMNS
 from matchmaker.events.agenda_files import write_agenda
 from matchmaker.recommend.explain import SUGGESTION_COLUMNS
 from matchmaker.store.database import Store
-from matchmaker.views.browse import org_label, org_names
+from matchmaker.views.browse import org_label, org_names, segment_names
+from matchmaker.views.i18n import agenda_labels, column_labels
 
 __all__ = [
     "agenda_files",
     "agenda_grid",
+    "agenda_words",
     "invitation_frame",
     "live_deal_pairs",
     "meetings_frame",
@@ -49,7 +52,7 @@ def suggestion_frame(suggestions: list) -> pd.DataFrame:
 # --- events and agendas -----------------------------------------------------------------
 
 
-def invitation_frame(store: Store, invitation, candidates: list) -> pd.DataFrame:
+def invitation_frame(store: Store, invitation, candidates: list, lang: str = "en") -> pd.DataFrame:
     """An invitation list as a table: who, local or not, first time, segment, why.
 
     Parameters
@@ -58,8 +61,9 @@ def invitation_frame(store: Store, invitation, candidates: list) -> pd.DataFrame
     candidates : list of matchmaker.events.invite.Candidate
         The event's candidates (for the local / first-time / segment columns).
     """
-    names = org_names(store)
+    names = org_names(store, lang)  # names in the reader's language
     info = {c.org_id: c for c in candidates}
+    segs = segment_names(store, lang)
     rows = []
     for i, inv in enumerate(invitation.invitees, start=1):
         c = info.get(inv.org_id)
@@ -70,7 +74,7 @@ def invitation_frame(store: Store, invitation, candidates: list) -> pd.DataFrame
                 "name": names.get(inv.org_id, ""),
                 "local": c.local if c else None,
                 "first_time": c.first_time if c else None,
-                "segment": c.segment if c else None,
+                "segment": segs.get(c.segment, c.segment) if c else None,
                 "partners": ", ".join(org_label(p.org_id, names) for p in inv.partners),
                 "reason": inv.reason,
             }
@@ -79,26 +83,29 @@ def invitation_frame(store: Store, invitation, candidates: list) -> pd.DataFrame
     return pd.DataFrame(rows, columns=columns)
 
 
-def org_list_frame(store: Store, org_ids: list[str], candidates: list) -> pd.DataFrame:
+def org_list_frame(
+    store: Store, org_ids: list[str], candidates: list, lang: str = "en"
+) -> pd.DataFrame:
     """Organisations as a table with their local / first-time / segment attributes."""
-    names = org_names(store)
+    names = org_names(store, lang)  # names in the reader's language
     info = {c.org_id: c for c in candidates}
+    segs = segment_names(store, lang)
     rows = [
         {
             "org_id": o,
             "name": names.get(o, ""),
             "local": info[o].local if o in info else None,
             "first_time": info[o].first_time if o in info else None,
-            "segment": info[o].segment if o in info else None,
+            "segment": segs.get(info[o].segment, info[o].segment) if o in info else None,
         }
         for o in org_ids
     ]
     return pd.DataFrame(rows, columns=["org_id", "name", "local", "first_time", "segment"])
 
 
-def participants_frame(store: Store, event_id: str) -> pd.DataFrame:
+def participants_frame(store: Store, event_id: str, lang: str = "en") -> pd.DataFrame:
     """The participants of an event with their names and statuses, by org id."""
-    names = org_names(store)
+    names = org_names(store, lang)  # names in the reader's language
     rows = [
         {"org_id": p["org_id"], "name": names.get(p["org_id"], ""), "status": p["status"]}
         for p in store.rows("participants", event_id=event_id)
@@ -117,18 +124,30 @@ def agenda_grid(agenda, names: dict[str, str]) -> pd.DataFrame:
     return grid.reindex(sorted(grid.columns), axis=1).fillna("").reset_index()
 
 
-def agenda_files(agenda, names: dict[str, str], title: str = "") -> dict[str, bytes]:
+def agenda_words(lang: str = "en") -> tuple[dict[str, str], dict[str, str] | None]:
+    """``(headers, labels)`` for :func:`matchmaker.events.agenda_files.write_agenda` in
+    ``lang``: none in English (the files' own words), translated ones otherwise."""
+    if lang == "en":
+        return {}, None
+    return column_labels(AGENDA_COLUMNS, lang), agenda_labels(lang)
+
+
+def agenda_files(
+    agenda, names: dict[str, str], title: str = "", lang: str = "en"
+) -> dict[str, bytes]:
     """The agenda's downloads (:func:`matchmaker.events.agenda_files.write_agenda`) as bytes by
     kind:
-    ``by_org`` and ``by_table`` (CSV), ``xlsx`` and ``html`` (printable)."""
+    ``by_org`` and ``by_table`` (CSV), ``xlsx`` and ``html`` (printable); the workbook's
+    headers and the page's words in ``lang`` (the CSV files keep their machine columns)."""
+    headers, labels = agenda_words(lang)
     with tempfile.TemporaryDirectory(prefix="matchmaker-agenda-") as tmp:
-        paths = write_agenda(agenda, tmp, names, title)
+        paths = write_agenda(agenda, tmp, names, title, headers, labels)
         return {kind: path.read_bytes() for kind, path in paths.items()}
 
 
-def meetings_frame(store: Store, event_id: str) -> pd.DataFrame:
+def meetings_frame(store: Store, event_id: str, lang: str = "en") -> pd.DataFrame:
     """The meetings on record for an event, by slot, table and pair, with names."""
-    names = org_names(store)
+    names = org_names(store, lang)  # names in the reader's language
     rows = [
         {
             "slot": m["slot"],
@@ -147,9 +166,9 @@ def meetings_frame(store: Store, event_id: str) -> pd.DataFrame:
     return frame.sort_values(["slot", "table", "org_a"], na_position="last").reset_index(drop=True)
 
 
-def request_frame(store: Store, event_id: str) -> pd.DataFrame:
+def request_frame(store: Store, event_id: str, lang: str = "en") -> pd.DataFrame:
     """The event's meeting requests and do-not-meet marks with names, by requester."""
-    names = org_names(store)
+    names = org_names(store, lang)  # names in the reader's language
     rows = [
         {
             "org_id": r["org_id"],
