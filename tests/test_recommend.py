@@ -309,7 +309,8 @@ def test_spread_exact_and_sorted_by_the_shown_score():
 
 
 def test_diversity_spreads_segments(ws, monkeypatch):
-    found = Recommender(ws, Words(), diversity=0.9).recommend("BUY", "suppliers", 3, weak=True)
+    # diversity 1: a second partner of a segment scores 0 and is dropped
+    found = Recommender(ws, Words(), diversity=1.0).recommend("BUY", "suppliers", 3, weak=True)
     assert found[0].partner_id == "CELL1"
     assert sorted(s.segment for s in found) == ["S1", "S2", "S3"]
     assert [s.score for s in found] == sorted((s.score for s in found), reverse=True)

@@ -10,10 +10,13 @@ pair at a time, over arrays of candidate organisations:
   technology, ``finance`` capital; ``customers`` and ``both`` every group;
 - **text**: the larger of the item pair's semantic and lexical cosine, 0 up to
   :data:`TEXT_FLOOR` and rising linearly to 1 at :data:`TEXT_STRONG`;
-- **chain**: ``1/(1+d)`` when the offer's segment is ``d`` supply links upstream of the
-  need's (``d = 0``: the very segment the need is filed in; at most
+- **chain**: ``1/(1+d)^2`` when the offer's segment is ``d`` supply links upstream of the
+  need's (``d = 0``: the very segment the need is filed in, 1; one step up, an input of
+  what is needed, 0.25: its maker supplies the organisation's suppliers; at most
   :data:`matchmaker.recommend.context.CHAIN_DEPTH`). An item pair's evidence is
   ``max(text, (chain + text) / 2)``: the chain confirms words, it does not replace them.
+  A capital offer and a capital need count as linked (money has no chain step), so a
+  finance organisation's loan answers a capital need even in other words.
 
 :func:`item_evidence` returns, per candidate, the best text and chain evidence over its
 fitting item pairs and the group of the best pair. The recommender combines them with the
@@ -75,7 +78,7 @@ class ItemTable:
     seg : ndarray of int
         Position of the item's segment in ``ctx.segment_ids``; ``len(segment_ids)`` for none.
     reach : ndarray, shape (segments + 1, segments + 1)
-        ``reach[need_segment, offer_segment] = 1/(1+d)``; 0 for no segment or no link.
+        ``reach[need_segment, offer_segment] = 1/(1+d)^2``; 0 for no segment or no link.
     offers, needs : scipy.sparse.csr_matrix, shape (organisations, items)
         1 where the organisation offers / needs the item.
     """
@@ -89,7 +92,7 @@ class ItemTable:
         for s in ctx.segment_ids:
             for up, d in ctx.chain.upstream_of(s, CHAIN_DEPTH).items():
                 if up in pos:
-                    self.reach[pos[s], pos[up]] = 1.0 / (1 + d)
+                    self.reach[pos[s], pos[up]] = 1.0 / (1 + d) ** 2
         n, m = len(ctx.org_ids), len(ctx.items)
         rows = np.array([ctx.index[i.org_id] for i in ctx.items], dtype=np.int64)
         offer = np.array([i.side == "offer" for i in ctx.items], dtype=bool)
@@ -126,8 +129,7 @@ def item_evidence(table: ItemTable, similar, a: int, cols: np.ndarray, inward: b
         0..1 per candidate (0 when no item pair of a fitting kind).
     joint : ndarray of float
         0..1 per candidate: the best item pair's ``max(text, (chain + text) / 2)``: a
-        chain link alone is half the evidence of a close textual match, and a link one
-        step away (``chain`` 0.5) without words is below any floor above 0.25.
+        chain link alone (same segment) is half the evidence of a close textual match.
     group : ndarray of int
         The group of the best pair (larger of text and chain evidence); -1 when none.
     """
@@ -152,6 +154,9 @@ def item_evidence(table: ItemTable, similar, a: int, cols: np.ndarray, inward: b
     links = table.reach[table.seg[need_seg][:, None], table.seg[offer_seg][None, :]]
     if not inward:
         links = links.T
+    # Capital has no chain step: a capital offer fits any capital need as a chain link does.
+    capital = (table.group[mine] == 2)[:, None] & (table.group[flat] == 2)[None, :]
+    links = np.where(capital, 1.0, links)
     words, links = np.where(same, words, 0.0), np.where(same, links, 0.0)
     col_words, col_links = words.max(axis=0), links.max(axis=0)
     best = np.maximum(words, (words + links) / 2).max(axis=0)
@@ -183,24 +188,31 @@ def combine(text, joint, wrong_side, peer, known) -> np.ndarray:
     return np.where(peer & ~known & (text < 1.0), 0.0, evidence)
 
 
-_PROBES = ("碳酸锂正极材料", "空调压缩机工业设计服务")
+# (anchor, a text that means nearly the same, an unrelated text)
+_PROBES = (
+    ("电池级碳酸锂", "锂电池原料碳酸锂", "制冷压缩机用铜管"),
+    ("空调用转子压缩机", "空调压缩机", "银行流动资金贷款"),
+)
 CJK_SHARE = 0.3  # texts with at least this share of CJK characters are "Chinese"
 
 
 def unread_texts(texts, embedder) -> np.ndarray:
     """Per text, True when it is Chinese and ``embedder`` cannot read Chinese.
 
-    A model that maps Chinese to unknown tokens (the bundled English model) gives any two
-    Chinese texts nearly the same vector; its semantic similarity between them says
-    nothing, so the evidence of such pairs rests on the lexical (character n-gram)
-    similarity and the chain. Probed once with two unrelated Chinese phrases.
+    A model that does not read Chinese (the bundled English model maps most of it to a few
+    character tokens) finds unrelated Chinese texts as similar as related ones: its
+    semantic similarity between them says nothing, so the evidence of such pairs rests on
+    the lexical (character n-gram) similarity and the chain. Probed once: the model reads
+    Chinese when, for each of two anchors, a text of nearly the same meaning is more
+    similar (by 0.1) than an unrelated one.
     """
     chinese = np.array([_cjk_share(t) >= CJK_SHARE for t in texts], dtype=bool)
     if not chinese.any():
         return chinese
-    a, b = np.asarray(embedder.encode(list(_PROBES)), dtype=np.float32)
-    cos = float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12))
-    return chinese if cos > 0.9 else np.zeros(len(texts), dtype=bool)
+    v = np.asarray(embedder.encode([t for probe in _PROBES for t in probe]), dtype=np.float32)
+    v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+    reads = all(v[i] @ v[i + 1] > v[i] @ v[i + 2] + 0.1 for i in range(0, len(v), 3))
+    return np.zeros(len(texts), dtype=bool) if reads else chinese
 
 
 def _cjk_share(text: str) -> float:
