@@ -1,4 +1,4 @@
-"""Partner suggestions: candidates -> scores -> novelty -> diversity -> explanations.
+"""Partner suggestions: candidates -> scores -> novelty, floor -> diversity -> explanations.
 
 :class:`Recommender` loads the workspace once (organisations, items, chain, relations,
 deals, meetings), embeds every text through the store's vector cache, builds the scoring
@@ -12,30 +12,35 @@ and then answers queries in milliseconds:
    texts (:class:`matchmaker.recommend.candidates.VectorIndex`), with a bonus for chain fit, plus
    the
    partners of partners;
-2. **scores**: the ranker over :func:`matchmaker.recommend.score.feature_matrix` of each pair gives
-   the pair's value ``p`` (0..1), learned from undirected outcomes ("these two do
-   business"), so it does not say who supplies whom. Each direction needs its own
-   evidence ``e`` (0..1); the score of a direction is ``p * e``. Evidence that the partner
-   supplies me, ``e_in``, is the larger of the chain fit ``chain_in`` (its offer segment is
-   ``d`` links upstream of my need's: ``1/(1+d)``) and the text evidence: the larger of the
-   need->offer semantic and lexical similarity, 0 up to :data:`TEXT_FLOOR` and rising
-   linearly to 1 at :data:`TEXT_STRONG`. When the chain puts the partner on the other side
-   (no ``chain_in``, but ``chain_out`` or one of its offer segments downstream of mine), its
-   text evidence counts only :data:`WRONG_SIDE` of itself: a vehicle maker whose offer reads
-   a little like a pack maker's BMS need is that pack maker's customer, not its supplier.
-   ``e_out`` (my offers for the partner's needs) mirrors it. So a pair with neither a chain
-   link nor a text match above the floor in a direction scores 0 there. The reciprocal score
-   is the harmonic mean of the two directions' scores (high only when both sides benefit);
-3. **novelty**: pairs that already met or already work together are multiplied by
-   ``1 - novelty`` (setting ``novelty``; 1 removes them);
-4. **diversity**: MMR across chain segments (setting ``diversity``); over many lists at once
-   an exposure cap (setting ``exposure_cap``);
+2. **scores** (:meth:`Recommender._score`, over any array of candidate rows): the ranker
+   over :func:`matchmaker.recommend.score.feature_matrix` of each pair gives the pair's
+   value ``p`` (0..1), learned from undirected outcomes ("these two do business"), so it
+   does not say who supplies whom nor with what. Each direction needs its own evidence
+   ``e`` (0..1, :mod:`matchmaker.recommend.evidence`), item pair by item pair: only an
+   offer of the need's kind counts (products and services, technology, capital; the
+   direction ``suppliers`` reads goods, ``technology`` technology from universities and
+   institutes, ``finance`` capital from finance organisations); its words (similarity
+   from :data:`TEXT_FLOOR` to :data:`TEXT_STRONG`) confirmed by the chain (the offer in
+   the need's segment). When the chain puts the partner on the other side, its words
+   count only :data:`WRONG_SIDE` of themselves (a vehicle maker is a pack maker's
+   customer, not its supplier). A **peer** (a partner of the organisation's kind whose
+   offers share a segment with its own) has no evidence unless they already work
+   together or a need names the peer's offer in so many words. The score of a direction
+   is ``p * e``; the reciprocal score is the harmonic mean of the two directions' scores;
+3. **novelty and the floor**: pairs that already met or already work together are
+   multiplied by ``1 - novelty`` (setting ``novelty``; 1 removes them); a match with
+   evidence below :data:`EVIDENCE_FLOOR` or a score below :data:`SCORE_FLOOR` is hidden
+   (counted in the list's ``hidden``; ``weak=True`` shows it);
+4. **diversity**: partners of a segment already listed lower the shown score of the next
+   by ``1 - diversity`` each (:func:`matchmaker.recommend.candidates.spread`; setting
+   ``diversity``): the list is sorted by the score it shows, the pair's own score kept in
+   ``value``; over many lists at once an exposure cap (setting ``exposure_cap``);
 5. **explanations**: :class:`matchmaker.recommend.explain.Explainer`.
 
 >>> # doctest: +SKIP
 >>> rec = Recommender(store, **config.read(*TUNING))  # settings read once, at the edge
 >>> rec.recommend("ORG1", direction="suppliers", k=5)[0].reason
-'Cathode Co can supply Battery Co: its offer "NMC cathode powder" matches ...'
+'Cathode Co can supply Battery Co: its offer "NMC cathode powder" closely matches ...'
 """
 
 from __future__ import annotations
