@@ -15,7 +15,7 @@ sentences use the Chinese names (``name_zh``) where the workspace has them.
 ...     semantic_similarity=0.71, lexical_similarity=0.42)
 >>> reason_sentence(s)[:94]
 'Cathode Co can supply Battery Co: its offer "NMC cathode powder" closely matches the need "cat'
->>> reason_sentence(s, "zh")[:48]
+>>> reason_sentence(s, "zh")[:47]
 '正极公司可为电池公司供应：其产品「NMC cathode powder」与需求「cathode'
 """
 
