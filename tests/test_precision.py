@@ -206,3 +206,15 @@ def test_chinese_reasons(rec):
     assert "closely matches the need" in english.reason
     with pytest.raises(DataError, match="lang 'fr' is not allowed"):
         rec.recommend("ACME", "suppliers", 1, lang="fr")
+
+
+def test_invitation_reasons_are_the_suggestions(rec, ws):
+    from matchmaker.events.service import recommender_pairs
+
+    pairs = recommender_pairs(ws, 5, rec, lang="zh")(["ACME", "TUBE", "COOL", "PEER"])
+    by_pair = {(a, b): (value, reason) for a, b, value, reason in pairs}
+    assert ("ACME", "PEER") not in by_pair  # competitors are not invited as a pair
+    tube = next(s for s in rec.recommend("ACME", "both", 5, lang="zh") if s.partner_id == "TUBE")
+    value, reason = by_pair[("ACME", "TUBE")]
+    assert value == pytest.approx(tube.score) and reason == tube.reason
+    assert reason.startswith("铜管厂可为艾克压缩机供应")

@@ -51,7 +51,7 @@ def get_event(store: Store, event_id: str) -> dict:
 
 
 def recommender_pairs(
-    store: Store, per_org: int = 30, recommender=None
+    store: Store, per_org: int = 30, recommender=None, lang: str = "en"
 ) -> Callable[[list[str]], list[tuple]]:
     """A pair source backed by the recommender (loads the embedding model once).
 
@@ -59,7 +59,8 @@ def recommender_pairs(
     (direction ``both``, novelty and diversity settings applied) become pair rows
     ``(a, b, value, reason)``; a pair found from both sides keeps its higher value. This
     costs one query per organisation, so it scales to thousands of candidates where
-    scoring every pair would not.
+    scoring every pair would not. Only pairs that pass the recommender's evidence floor
+    are valued; ``lang`` is the language of the reasons (``en`` or ``zh``).
     """
     rec = recommender or Recommender(store)
 
@@ -69,7 +70,7 @@ def recommender_pairs(
         others = [o for o in rec.orgs if o not in keep]
         best: dict[tuple[str, str], tuple[float, str]] = {}
         for a in inside:
-            for sug in rec.recommend(a, "both", per_org, {"exclude": others}):
+            for sug in rec.recommend(a, "both", per_org, {"exclude": others}, lang=lang):
                 b = sug.partner_id
                 key = (a, b) if a < b else (b, a)
                 if sug.score > best.get(key, (-1.0, ""))[0]:
