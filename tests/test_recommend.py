@@ -302,6 +302,9 @@ def test_unchanged_data_embeds_nothing(ws):
 def test_spread_exact_and_sorted_by_the_shown_score():
     ranked = [("a", 0.9, "s1"), ("b", 0.8, "s1"), ("c", 0.5, "s2"), ("d", 0.4, None)]
     assert spread(ranked, 4, 0.0) == [("a", 0.9), ("b", 0.8), ("c", 0.5), ("d", 0.4)]
+    # once, not per repeat: a third s1 entry is also halved, not quartered
+    third = [*ranked, ("e", 0.6, "s1")]
+    assert spread(third, 5, 0.5)[2:] == [("b", 0.4), ("d", 0.4), ("e", 0.3)]
     # b: 0.8 * 0.5 = 0.4 after a (same segment); ties keep the input order
     assert spread(ranked, 4, 0.5) == [("a", 0.9), ("c", 0.5), ("b", 0.4), ("d", 0.4)]
     assert spread(ranked, 2, 0.1) == [("a", 0.9), ("b", pytest.approx(0.72))]

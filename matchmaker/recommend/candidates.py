@@ -230,9 +230,10 @@ def spread(
     """Spread entries over chain segments; the order is the order of the shown scores.
 
     Picks, one at a time, the entry with the highest shown score, where an entry's shown
-    score is its score times ``(1 - diversity)`` for every entry of the same segment
-    picked before it (None never repeats). Shown scores only fall as entries are picked,
-    so the result is sorted by them: the list never shows a lower number above a higher one.
+    score is its score, times ``(1 - diversity)`` once an entry of the same segment has
+    been picked (None never repeats; the redundancy of maximal marginal relevance, made
+    a factor). Shown scores only fall as entries are picked, so the result is sorted by
+    them: the list never shows a lower number above a higher one.
 
     Parameters
     ----------
@@ -252,19 +253,18 @@ def spread(
     [('a', 0.9), ('c', 0.5), ('b', 0.4)]
     """
     left = list(ranked)
-    seen: dict = {}
+    seen: set = set()
     chosen: list = []
     keep = 1.0 - diversity
     while left and len(chosen) < k:
         shown = [
-            score * keep ** seen.get(segment, 0) if segment is not None else score
+            score * keep if segment is not None and segment in seen else score
             for _, score, segment in left
         ]
         best = int(np.argmax(shown))
         key, _, segment = left.pop(best)
         chosen.append((key, float(shown[best])))
-        if segment is not None:
-            seen[segment] = seen.get(segment, 0) + 1
+        seen.add(segment)
     return chosen
 
 

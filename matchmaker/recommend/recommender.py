@@ -31,8 +31,8 @@ and then answers queries in milliseconds:
    multiplied by ``1 - novelty`` (setting ``novelty``; 1 removes them); a match with
    evidence below :data:`EVIDENCE_FLOOR` or a score below :data:`SCORE_FLOOR` is hidden
    (counted in the list's ``hidden``; ``weak=True`` shows it);
-4. **diversity**: partners of a segment already listed lower the shown score of the next
-   by ``1 - diversity`` each (:func:`matchmaker.recommend.candidates.spread`; setting
+4. **diversity**: a partner whose segment is already listed above shows its score times
+   ``1 - diversity`` (:func:`matchmaker.recommend.candidates.spread`; setting
    ``diversity``): the list is sorted by the score it shows, the pair's own score kept in
    ``value``; over many lists at once an exposure cap (setting ``exposure_cap``);
 5. **explanations**: :class:`matchmaker.recommend.explain.Explainer`.
