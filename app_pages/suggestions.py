@@ -32,6 +32,7 @@ direction = c2.radio(
     key=ui.key("sug_direction"),
     format_func=lambda d: ui.tr(f"suggest.dir.{d}"),
 )
+weak = st.toggle(ui.tr("suggest.show_weak"), key=ui.key("sug_weak"))
 with st.expander(ui.tr("suggest.filters"), expanded=False):
     f1, f2, f3 = st.columns(3)
     location = f1.radio(
@@ -74,11 +75,16 @@ if chains:
 
 suggestions = []
 with ui.core_errors():
-    suggestions = ui.recommender().recommend(org_id, direction, k, filters)
+    suggestions = ui.recommender().recommend(
+        org_id, direction, k, filters, lang=ui.lang(), weak=weak
+    )
 
+hidden = getattr(suggestions, "hidden", 0)
 if not suggestions:
-    st.info(ui.tr("suggest.none"))
+    st.info(ui.tr("suggest.weak_hidden", hidden=hidden) if hidden else ui.tr("suggest.none"))
     st.stop()
+if len(suggestions) < k and hidden:
+    st.info(ui.tr("suggest.short", shown=len(suggestions), hidden=hidden))
 
 table = matching.suggestion_frame(suggestions)
 d1, d2, _ = st.columns([1, 1, 3])
@@ -108,7 +114,9 @@ for rank, s in enumerate(suggestions, start=1):
         partner = f"{ui.plain(partner_name)}** ({ui.plain(s.partner_id)})"
         head.markdown(f"**{rank}. {partner} · {ui.val(s.partner_kind)}")
         score.progress(min(max(s.score, 0.0), 1.0), text=ui.tr("suggest.score", score=s.score))
-        lines = []
+        lines = [ui.tr(f"suggest.strength.{s.strength}")] if s.strength else []
+        if s.value > s.score + 0.005:
+            lines.append(ui.tr("suggest.spread", value=s.value))
         if s.offer_title or s.need_title:
             lines.append(
                 ui.tr(

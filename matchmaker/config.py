@@ -110,7 +110,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "diversity",
         0.3,
-        "0..1: MMR trade-off between score and variety of chain segments (0 = pure score).",
+        "0..1: variety of chain segments in a list: a partner whose segment is already "
+        "listed above it shows its score times 1 - diversity (0 = pure score).",
         low=0.0,
         high=1.0,
     ),

@@ -11,6 +11,7 @@ import os
 import re
 import uuid
 import warnings
+import zlib
 
 import numpy as np
 import pytest
@@ -102,12 +103,21 @@ def sqlite_store(tmp_path) -> Store:
 
 class Words:
     """The one fake embedder of the tests: a bag of words hashed into ``dim`` dimensions,
-    L2-normalised; deterministic, fast, and counts the texts it embedded (``count``)."""
+    L2-normalised; deterministic, fast, and counts the texts it embedded (``count``).
 
-    def __init__(self, dim: int = 1024):
+    ``hashing`` is ``md5`` or ``crc32``: the app tests' tiny workspace was tuned with the
+    64-dimension crc32 variant (its collisions are part of what those tests expect)."""
+
+    def __init__(self, dim: int = 1024, hashing: str = "md5"):
         self.dim = dim
-        self.model_id = f"words-{dim}"
+        self.hashing = hashing
+        self.model_id = f"words-{dim}" + ("" if hashing == "md5" else f"-{hashing}")
         self.count = 0
+
+    def _bucket(self, word: str) -> int:
+        if self.hashing == "crc32":
+            return zlib.crc32(word.encode()) % self.dim
+        return int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim
 
     def encode(self, texts, progress=False):
         texts = list(texts)
@@ -115,7 +125,7 @@ class Words:
         out = np.zeros((len(texts), self.dim), np.float32)
         for i, text in enumerate(texts):
             for word in re.findall(r"[a-z]+", text.lower()):
-                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1
+                out[i, self._bucket(word)] += 1
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms == 0, 1.0, norms)
 

@@ -134,7 +134,9 @@ def tiny_db(tmp_path, monkeypatch) -> Store:
     monkeypatch.setenv("MATCHMAKER_DB", url)
     monkeypatch.setenv("MATCHMAKER_LANG", "en")
     monkeypatch.setenv("MATCHMAKER_MODELS_DIR", str(tmp_path / "models"))
-    monkeypatch.setattr("matchmaker.recommend.embed.load_embedder", lambda *a, **k: Words())
+    monkeypatch.setattr(
+        "matchmaker.recommend.embed.load_embedder", lambda *a, **k: Words(64, "crc32")
+    )
     yield store
     store.engine.dispose()
 
@@ -397,6 +399,32 @@ def test_suggestions_with_reasons_and_mark_interest(tiny_db):
     deal = tiny_db.get("deals", "D2")
     assert (deal["org_a"], deal["org_b"], deal["stage"]) == ("C1", "C3", "intent")
     assert tiny_db.rows("deal_events", deal_id="D2")[0]["suggestion"]
+
+
+def test_suggestions_hide_weak_matches_and_speak_the_readers_language(tiny_db):
+    # C4's lithium hydroxide is an input of the cells C1 needs: one chain step up, no
+    # words in common with "Battery packs for city buses": a weak match, hidden.
+    weak_co = {"org_id": "C4", "name": "Weak Co", "kind": "company"}
+    item = {"item_id": "I9", "org_id": "C4", "side": "offer", "type": "product"}
+    item.update(title="Lithium hydroxide", segment="S_LI")
+    tiny_db.upsert(full_rows({"organizations": [weak_co], "items": [item]}))
+    at = open_page("suggestions")
+    at.selectbox(key="sug_org").set_value("C1").run()
+    at.radio(key="sug_direction@en").set_value("suppliers").run()
+    cards = [e.value for e in at.markdown if e.value.startswith("**")]
+    assert len(cards) == 2
+    assert "2 partners pass; 1 weaker ones hidden." in [i.value for i in at.info]
+    at.toggle(key="sug_weak@en").set_value(True).run()
+    assert not at.exception and not at.error
+    cards = [e.value for e in at.markdown if e.value.startswith("**")]
+    assert cards[-1] == "**3. Weak Co** (C4) · company"
+    at = open_page("suggestions", lang="zh")  # C1 and "suppliers" are the first choices
+    assert (at.selectbox(key="sug_org").value, at.radio(key="sug_direction@zh").value) == (
+        "C1",
+        "suppliers",
+    )
+    assert not at.exception and not at.error
+    assert any(c.value.startswith("Bay Lithium可为港湾汽车供应") for c in at.caption)
 
 
 # --- reports -----------------------------------------------------------------------------

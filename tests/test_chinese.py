@@ -342,7 +342,9 @@ def _everything_shown(at) -> str:
 def test_no_english_name_or_chain_id_in_chinese_mode(zh_db, monkeypatch, tmp_path, page):
     monkeypatch.setenv("MATCHMAKER_DB", zh_db.url)
     monkeypatch.setenv("MATCHMAKER_MODELS_DIR", str(tmp_path / "models"))
-    monkeypatch.setattr("matchmaker.recommend.embed.load_embedder", lambda *a, **k: Words())
+    monkeypatch.setattr(
+        "matchmaker.recommend.embed.load_embedder", lambda *a, **k: Words(64, "crc32")
+    )
     at = open_page(page, lang="zh")
     shown = _everything_shown(at)
     # Reason sentences are built by the recommender (issue 10 writes them in Chinese);

@@ -340,7 +340,7 @@ def test_recommender_pairs_keeps_the_best_of_both_sides():
             self.orgs = {"A": {}, "B": {}, "C": {}, "Z": {}}
             self.calls = []
 
-        def recommend(self, org, direction, k, filters):
+        def recommend(self, org, direction, k, filters, lang="en"):
             self.calls.append((org, direction, k, tuple(filters["exclude"])))
             found = {"A": [("B", 0.4, "A->B")], "B": [("A", 0.7, "B->A"), ("C", 0.2, "B->C")]}
             return [NS(partner_id=p, score=v, reason=r) for p, v, r in found.get(org, [])]

@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 
 from matchmaker import config
-from matchmaker.cli.state import handle_errors, lang_kwargs, open_store, state
+from matchmaker.cli.state import handle_errors, open_store, state
 from matchmaker.errors import DataError
 from matchmaker.recommend import evaluate as ev
-from matchmaker.recommend.explain import write_csv
+from matchmaker.recommend.explain import DIRECTIONS, write_csv
 from matchmaker.recommend.recommender import TUNING, Recommender
 from matchmaker.recommend.train_embed import TrainParams
 from matchmaker.store.access import require_org
@@ -30,7 +30,7 @@ def recommend(
         str | None, typer.Argument(help="Organisation to suggest partners for.")
     ] = None,
     direction: Annotated[
-        str, typer.Option(help="suppliers, customers, technology or both.")
+        str, typer.Option(help="suppliers, customers, technology, finance or both.")
     ] = "both",
     top: Annotated[int, typer.Option("--top", help="Suggestions per organisation.")] = 10,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
@@ -38,24 +38,39 @@ def recommend(
         bool, typer.Option("--all", help="Every organisation, with the exposure cap.")
     ] = False,
     out: Annotated[Path | None, typer.Option("--out", help="CSV file written by --all.")] = None,
+    weak: Annotated[
+        bool, typer.Option("--weak", help="Also show matches below the evidence floor.")
+    ] = False,
 ) -> None:
-    """Suggested partners with reasons, for one organisation or (--all) for every one."""
+    """Suggested partners with reasons, for one organisation or (--all) for every one.
+
+    Only partners with enough evidence are listed; a shorter list says how many weaker
+    ones were hidden (--weak shows them). Lists are sorted by the score shown.
+    """
     if all_orgs == (org_id is not None):
         raise DataError("give either ORG_ID or --all (with --out FILE.csv), not both")
     if fmt not in ("table", "json"):
         raise DataError(f"--format {fmt!r} is not allowed; use table or json")
     if all_orgs and out is None:
         raise DataError("--all needs --out FILE.csv")
+    lang = state.lang  # the global --lang (MATCHMAKER_LANG), checked by the callback
+    if direction not in DIRECTIONS:
+        raise DataError(f"--direction {direction!r} is not allowed; use one of {DIRECTIONS}")
     store = open_store()
     require_org(store, org_id, "suggestions")  # refused before the model is loaded
     rec = Recommender(store, progress=all_orgs, **config.read(*TUNING))
     typer.echo(f"ranker: {rec.ranker.message_}", err=True)
     if all_orgs:
-        lists = rec.recommend_all(top, direction, progress=True, **lang_kwargs(rec.recommend_all))
+        lists = rec.recommend_all(top, direction, progress=True, lang=lang)
         rows = write_csv(lists, out)
         typer.echo(f"{rows} suggestions for {len(lists)} organisations written to {out}")
         return
-    found = rec.recommend(org_id, direction, top, **lang_kwargs(rec.recommend))
+    found = rec.recommend(org_id, direction, top, lang=lang, weak=weak)
+    if found.short:
+        typer.echo(
+            f"{len(found)} partners pass; {found.hidden} weaker ones hidden (--weak shows them)",
+            err=fmt == "json",
+        )
     if fmt == "json":
         typer.echo(json.dumps([s.to_dict() for s in found], ensure_ascii=False, indent=2))
         return
@@ -67,6 +82,7 @@ def recommend(
             f"{rank:>2}. {names.get(s.partner_id, s.partner_name)} ({s.partner_id}) "
             f"[{s.direction}] "
             f"score {s.score:.3f}, reciprocal {s.reciprocal_score:.3f}"
+            + (f" (pair value {s.value:.3f}, spread)" if s.value > s.score + 0.0005 else "")
         )
         typer.echo(f"    {s.reason}")
 

@@ -10,7 +10,6 @@ the recommender's :meth:`matchmaker.recommend.recommender.Recommender.pair_value
 
 from __future__ import annotations
 
-import inspect
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -60,12 +59,11 @@ def recommender_pairs(
     (direction ``both``, novelty and diversity settings applied) become pair rows
     ``(a, b, value, reason)``; a pair found from both sides keeps its higher value. This
     costs one query per organisation, so it scales to thousands of candidates where
-    scoring every pair would not. Reasons are written in ``lang`` (``en`` or ``zh``) when the
-    recommender's ``recommend`` takes a ``lang`` keyword.
+    scoring every pair would not. Only pairs that pass the recommender's evidence floor
+    are valued; ``lang`` is the language of the reasons (``en`` or ``zh``).
     """
     rec = recommender or Recommender(store)
     # Bridge until Recommender.recommend takes ``lang`` everywhere (issue 10).
-    by_lang = {"lang": lang} if "lang" in inspect.signature(rec.recommend).parameters else {}
 
     def source(ids: Iterable[str]) -> list[tuple]:
         inside = sorted(set(ids))
@@ -73,7 +71,7 @@ def recommender_pairs(
         others = [o for o in rec.orgs if o not in keep]
         best: dict[tuple[str, str], tuple[float, str]] = {}
         for a in inside:
-            for sug in rec.recommend(a, "both", per_org, {"exclude": others}, **by_lang):
+            for sug in rec.recommend(a, "both", per_org, {"exclude": others}, lang=lang):
                 b = sug.partner_id
                 key = (a, b) if a < b else (b, a)
                 if sug.score > best.get(key, (-1.0, ""))[0]:

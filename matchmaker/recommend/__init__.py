@@ -14,7 +14,7 @@ The flow of one query, module by module:
 * :mod:`~matchmaker.recommend.features` and :mod:`~matchmaker.recommend.score` -- pair
   features, scorers of one shape ``(u, v, score)``;
 * :mod:`~matchmaker.recommend.rank` -- the learned fusion of the features (an sklearn estimator);
-* :mod:`~matchmaker.recommend.candidates` -- retrieval that scales, MMR, the exposure cap;
+* :mod:`~matchmaker.recommend.candidates` -- retrieval, spreading over segments, the exposure cap;
 * :mod:`~matchmaker.recommend.calibrate` -- text-evidence thresholds from the active model's
   own need -> offer similarities;
 * :mod:`~matchmaker.recommend.explain` -- :class:`Suggestion` and its reason;

@@ -1,4 +1,4 @@
-"""Candidate generation that scales, and the two list re-rankings (MMR, exposure cap).
+"""Candidate generation that scales, and the two list re-rankings (spread, exposure cap).
 
 :class:`VectorIndex` holds the offers (or the needs) of every organisation as one matrix of
 L2-normalised vectors plus, optionally, a sparse matrix of character n-gram TF-IDF rows. A
@@ -7,7 +7,8 @@ are picked with ``argpartition`` and grouped by organisation, so finding candida
 100,000 organisations costs milliseconds. A per-row bonus (the chain fit) lets chain
 neighbours surface even when their texts differ.
 
-:func:`mmr` re-ranks one list for variety of chain segments; :func:`cap_exposure` limits
+:func:`spread` re-ranks one list for variety of chain segments (the shown score is the one
+it sorts by); :func:`cap_exposure` limits
 how many lists one organisation may appear in when lists are made for many at once.
 
 >>> import numpy as np
@@ -37,10 +38,10 @@ __all__ = [
     "allowed_mask",
     "cap_exposure",
     "check_filters",
-    "mmr",
     "pair_features",
     "retrieval_lexical",
     "row_max",
+    "spread",
 ]
 
 IVF_MIN = 20000  # rows from which a VectorIndex clusters its vectors (inverted file)
@@ -223,48 +224,47 @@ class VectorIndex:
         return list(found.values())
 
 
-def mmr(
+def spread(
     ranked: Sequence[tuple[Hashable, float, Hashable]], k: int, diversity: float
-) -> list[Hashable]:
-    """Maximal marginal relevance over chain segments.
+) -> list[tuple[Hashable, float]]:
+    """Spread entries over chain segments; the order is the order of the shown scores.
 
-    Picks, one at a time, the entry maximising ``(1 - diversity) * score / best_score -
-    diversity * redundancy``, where redundancy is 1 when an entry already picked has the
-    same segment (None never repeats) and 0 otherwise.
+    Picks, one at a time, the entry with the highest shown score, where an entry's shown
+    score is its score, times ``(1 - diversity)`` once an entry of the same segment has
+    been picked (None never repeats; the redundancy of maximal marginal relevance, made
+    a factor). Shown scores only fall as entries are picked, so the result is sorted by
+    them: the list never shows a lower number above a higher one.
 
     Parameters
     ----------
     ranked : sequence of (key, score, segment)
         Entries, scores in 0..1.
     k : int
-        How many keys to return.
+        How many to return.
     diversity : float
-        0..1; 0 keeps the score order.
+        0..1; 0 keeps the score order (and the scores).
 
     Returns
     -------
-    list
-        Keys in their new order. Ties break by the input order.
+    list of (key, shown score)
+        Best first. Ties break by the input order.
 
-    >>> mmr([("a", 0.9, "s1"), ("b", 0.8, "s1"), ("c", 0.5, "s2")], 2, 0.5)
-    ['a', 'c']
+    >>> spread([("a", 0.9, "s1"), ("b", 0.8, "s1"), ("c", 0.5, "s2")], 3, 0.5)
+    [('a', 0.9), ('c', 0.5), ('b', 0.4)]
     """
     left = list(ranked)
-    top = max((score for _, score, _ in left), default=0.0)
-    scale = 1.0 / top if top > 0 else 1.0
     seen: set = set()
     chosen: list = []
+    keep = 1.0 - diversity
     while left and len(chosen) < k:
-        best, best_value = 0, -math.inf
-        for i, (_, score, segment) in enumerate(left):
-            redundant = 1.0 if segment is not None and segment in seen else 0.0
-            value = (1 - diversity) * score * scale - diversity * redundant
-            if value > best_value:
-                best, best_value = i, value
+        shown = [
+            score * keep if segment is not None and segment in seen else score
+            for _, score, segment in left
+        ]
+        best = int(np.argmax(shown))
         key, _, segment = left.pop(best)
-        chosen.append(key)
-        if segment is not None:
-            seen.add(segment)
+        chosen.append((key, float(shown[best])))
+        seen.add(segment)
     return chosen
 
 

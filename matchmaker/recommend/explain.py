@@ -11,6 +11,9 @@ shared partners) and as one readable sentence built from those same fields by
 ...     semantic_similarity=0.71, lexical_similarity=0.42)
 >>> reason_sentence(s).split("; ")[1]
 'chain path: Cathode materials -> Battery cells.'
+
+The sentence is in English or Chinese (``lang``) and says how strong the match is
+(:mod:`matchmaker.recommend.reasons`).
 """
 
 from __future__ import annotations
@@ -22,13 +25,17 @@ import numpy as np
 from sklearn.preprocessing import normalize
 
 from matchmaker.ingest.files import escape_row
+from matchmaker.recommend.evidence import DIRECTION_GROUPS, TYPE_GROUP
+from matchmaker.recommend.reasons import LANGS, reason_sentence, strength
 
 __all__ = [
     "DIRECTIONS",
+    "LANGS",
     "SUGGESTION_COLUMNS",
     "Explainer",
     "PairValue",
     "Suggestion",
+    "SuggestionList",
     "reason_sentence",
     "visible_to",
     "with_reason",
@@ -37,8 +44,10 @@ __all__ = [
 
 # suppliers: the partner's offers meet the organisation's needs; customers: the
 # organisation's offers meet the partner's needs; technology: university/institute
-# technology offers for the organisation's needs; both: suppliers and customers.
-DIRECTIONS = ("suppliers", "customers", "technology", "both")
+# technology offers for the organisation's technology needs; finance: finance
+# organisations' capital offers for its capital needs; both: every direction, each
+# partner in its best one.
+DIRECTIONS = ("suppliers", "customers", "technology", "finance", "both")
 
 
 @dataclass(frozen=True)
@@ -50,10 +59,12 @@ class Suggestion:
     org_id, partner_id : str
         The organisation the list is for, and the suggested partner.
     direction : str
-        ``suppliers`` (partner supplies org), ``customers`` (org supplies partner) or
-        ``technology`` (partner is a university/institute with a technology for org).
+        ``suppliers`` (partner supplies org), ``customers`` (org supplies partner),
+        ``technology`` (partner has a technology for org's technology need) or ``finance``
+        (partner is a finance organisation with capital for org's capital need).
     score : float
-        Ranking score in 0..1 after novelty down-weighting (higher is better).
+        The score the list is sorted by, 0..1: the pair's score after novelty
+        down-weighting and after spreading similar partners (setting ``diversity``).
     reciprocal_score : float
         0..1, high only when both sides benefit: the harmonic mean of the pair's score in
         each direction (partner for org's needs, org for partner's needs).
@@ -80,7 +91,17 @@ class Suggestion:
     features : dict
         The scorer features of the (buyer, supplier) pair, by feature name.
     reason : str
-        One readable sentence built from the fields above.
+        One readable sentence built from the fields above, in the language asked for.
+    value : float
+        The pair's score before spreading similar partners (equal to ``score`` unless
+        spreading lowered it).
+    strength : str
+        How strong the match is: ``close``, ``partial``, ``chain`` (only the chain links
+        them) or ``weak`` (see :func:`matchmaker.recommend.reasons.strength`).
+    org_name_zh, partner_name_zh, segment_name_zh : str
+        Chinese names where the workspace has them ("" otherwise).
+    chain_path_zh : tuple of str
+        ``chain_path`` with Chinese segment names where known.
     """
 
     org_id: str
@@ -107,6 +128,12 @@ class Suggestion:
     already_partners: bool = False
     features: dict = field(default_factory=dict, compare=False)
     reason: str = ""
+    value: float = 0.0
+    strength: str = ""
+    org_name_zh: str = ""
+    partner_name_zh: str = ""
+    segment_name_zh: str = ""
+    chain_path_zh: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """Plain JSON-ready dict (tuples become lists); the keys of ``--format json``."""
@@ -153,6 +180,8 @@ SUGGESTION_COLUMNS = (
     "already_met",
     "already_partners",
     "reason",
+    "value",
+    "strength",
 )
 
 
@@ -169,54 +198,32 @@ class PairValue:
     reason: str
 
 
-def _quote(text: str | None) -> str:
-    return f'"{text}"' if text else "(no item)"
+class SuggestionList(list):
+    """A list of :class:`Suggestion` that also says what was left out.
+
+    Attributes
+    ----------
+    hidden : int
+        Weaker matches not shown (below the evidence floor).
+    asked : int
+        How many suggestions were asked for.
+    """
+
+    def __init__(self, items=(), hidden: int = 0, asked: int = 0):
+        super().__init__(items)
+        self.hidden = hidden
+        self.asked = asked
+
+    @property
+    def short(self) -> bool:
+        """True when fewer than asked are shown because weaker ones were hidden."""
+        return len(self) < self.asked and self.hidden > 0
 
 
-def reason_sentence(s: Suggestion) -> str:
-    """One readable sentence from a suggestion's structured fields."""
-    org = s.org_name or s.org_id
-    partner = s.partner_name or s.partner_id
-    sims = f"semantic similarity {s.semantic_similarity:.2f}, lexical {s.lexical_similarity:.2f}"
-    if s.direction == "customers" and s.need_title is None and s.segment:
-        # The partner's need text withheld (a company user reads it): name its segment only.
-        where = s.segment_name or s.segment
-        head = (
-            f"{partner} could buy from {org}: the offer {_quote(s.offer_title)} "
-            f"matches something {partner} needs in segment {where} ({sims})"
-        )
-    elif s.direction == "customers":
-        head = (
-            f"{partner} could buy from {org}: the offer {_quote(s.offer_title)} "
-            f"matches {partner}'s need {_quote(s.need_title)} ({sims})"
-        )
-    elif s.direction == "technology":
-        kind = f" ({s.partner_kind})" if s.partner_kind else ""
-        head = (
-            f"{partner}{kind} offers the technology {_quote(s.offer_title)} "
-            f"for {org}'s need {_quote(s.need_title)} ({sims})"
-        )
-    else:
-        head = (
-            f"{partner} can supply {org}: its offer {_quote(s.offer_title)} "
-            f"matches the need {_quote(s.need_title)} ({sims})"
-        )
-    parts = [head]
-    if s.chain_path:
-        parts.append(f"chain path: {' -> '.join(s.chain_path)}")
-    names = s.shared_partner_names or s.shared_partners
-    if names:
-        parts.append(f"{len(names)} shared partner(s): {', '.join(names)}")
-    if s.already_partners:
-        parts.append("they already work together (down-weighted for novelty)")
-    elif s.already_met:
-        parts.append("they have met before (down-weighted for novelty)")
-    return "; ".join(parts) + "."
-
-
-def with_reason(s: Suggestion) -> Suggestion:
-    """``s`` with its ``reason`` filled in from its fields."""
-    return replace(s, reason=reason_sentence(s))
+def with_reason(s: Suggestion, lang: str = "en") -> Suggestion:
+    """``s`` with its ``strength`` and ``reason`` (in ``lang``) filled in from its fields."""
+    s = replace(s, strength=strength(s))
+    return replace(s, reason=reason_sentence(s, lang))
 
 
 class Explainer:
@@ -232,13 +239,23 @@ class Explainer:
         The ``type`` of each ``ctx.items`` entry (product, technology, ...).
     met : set of frozenset
         Pairs of organisation ids that already met.
+    names_zh : sequence of str, optional
+        Chinese name of each organisation in ``ctx.org_ids`` order ("" where none).
+    segment_names_zh : dict, optional
+        ``{segment_id: Chinese name}`` where known.
     """
 
-    def __init__(self, ctx, item_vectors, item_types, met=frozenset()):
+    def __init__(
+        self, ctx, item_vectors, item_types, met=frozenset(), names_zh=None, segment_names_zh=None
+    ):
         self.ctx = ctx
+        self.names_zh = list(names_zh) if names_zh is not None else [""] * len(ctx.org_ids)
+        self.segment_names_zh = dict(segment_names_zh or {})
         # float16 halves the memory (100,000 organisations: ~150 MB); products are in float32
         self.item_vectors = np.asarray(item_vectors, dtype=np.float16)
         self.item_types = list(item_types)
+        self.item_groups = np.array([TYPE_GROUP.get(t, 0) for t in self.item_types])
+        self.unread = None  # bool per item, set by the recommender (see reads_chinese)
         self.met = met
         texts = [item.text for item in ctx.items] or [""]
         self.item_lex = normalize(ctx.vectorizer.transform(texts)).tocsr()[: len(ctx.items)]
@@ -247,6 +264,8 @@ class Explainer:
         """Semantic and lexical cosine of items ``left`` x items ``right``."""
         vectors = self.item_vectors
         sem = np.clip(vectors[left].astype(np.float32) @ vectors[right].astype(np.float32).T, -1, 1)
+        if self.unread is not None:  # texts the model cannot read: no semantic similarity
+            sem = np.where(self.unread[left][:, None] | self.unread[right][None, :], 0.0, sem)
         lex = (self.item_lex[left] @ self.item_lex[right].T).toarray()
         return sem, lex
 
@@ -258,24 +277,31 @@ class Explainer:
         items of the other side (larger of semantic and lexical cosine; ties by item order),
         and the organisation's item it matches best. One batched product for all partners.
         """
-        types = ("technology",) if direction == "technology" else None
+        groups = DIRECTION_GROUPS[direction]
         customers = direction == "customers"
         if customers:
-            mine, theirs = self._side(org_id, "offer"), [self._side(p, "need") for p in partners]
+            mine = self._side(org_id, "offer", groups)
+            theirs = [self._side(p, "need", groups) for p in partners]
         else:
-            mine = self._side(org_id, "need")
-            theirs = [self._side(p, "offer", types) for p in partners]
+            mine = self._side(org_id, "need", groups)
+            theirs = [self._side(p, "offer", groups) for p in partners]
         flat = [pos for group in theirs for pos in group]
         if not mine or not flat:
             return [None] * len(partners)
         sem, lex = self._similar(mine, flat)
-        best = np.maximum(sem, lex)
+        kinds = self.item_groups
+        same = kinds[mine][:, None] == kinds[flat][None, :]
+        best = np.where(same, np.maximum(sem, lex), -np.inf)
         out, start = [], 0
         for group in theirs:
             if not group:
                 out.append(None)
                 continue
             block = best[:, start : start + len(group)]
+            if not np.isfinite(block.max()):  # no item of a fitting kind
+                out.append(None)
+                start += len(group)
+                continue
             j = int(np.argmax(block.max(axis=0)))
             i = int(np.argmax(block[:, j]))
             col = start + j
@@ -294,11 +320,14 @@ class Explainer:
             for m in self.matches(org_id, partners, direction)
         ]
 
-    def _side(self, org: str, side: str, types=None) -> list[int]:
+    def _side(self, org: str, side: str, groups=None) -> list[int]:
+        """Positions of ``org``'s items on ``side`` whose type is in ``groups``
+        (:data:`matchmaker.recommend.evidence.GROUPS` indices; None: all)."""
         return [
             p
             for p in self.ctx.org_items.get(org, [])
-            if self.ctx.items[p].side == side and (types is None or self.item_types[p] in types)
+            if self.ctx.items[p].side == side
+            and (groups is None or TYPE_GROUP.get(self.item_types[p], 0) in groups)
         ]
 
     def chain_path(self, buyer: str, supplier: str, need_pos=None, offer_pos=None):
@@ -343,11 +372,21 @@ class Explainer:
         return frozenset(key) in self.met, self.ctx.rel.pairs.get(key, 0.0) > 0
 
     def suggestion(
-        self, org_id, partner_id, direction, score, reciprocal, features=None, found=False
+        self,
+        org_id,
+        partner_id,
+        direction,
+        score,
+        reciprocal,
+        features=None,
+        found=False,
+        value=None,
+        lang="en",
     ):
-        """The full :class:`Suggestion`, reason sentence included.
+        """The full :class:`Suggestion`, reason sentence (in ``lang``) included.
 
-        ``found`` is the pair's entry of :meth:`matches` when already computed.
+        ``found`` is the pair's entry of :meth:`matches` when already computed; ``value``
+        the pair's score before spreading (default ``score``).
         """
         ctx = self.ctx
         buyer, supplier = (partner_id, org_id) if direction == "customers" else (org_id, partner_id)
@@ -385,8 +424,13 @@ class Explainer:
             already_met=met,
             already_partners=partners,
             features=dict(features or {}),
+            value=float(score if value is None else value),
+            org_name_zh=self.names_zh[ctx.index[org_id]],
+            partner_name_zh=self.names_zh[ctx.index[partner_id]],
+            segment_name_zh=self.segment_names_zh.get(seg, ""),
+            chain_path_zh=tuple(self.segment_names_zh.get(s) or ctx.chain.name(s) for s in path),
         )
-        return with_reason(s)
+        return with_reason(s, lang)
 
 
 def write_csv(lists: dict, path) -> int:
@@ -406,12 +450,13 @@ def write_csv(lists: dict, path) -> int:
     return rows
 
 
-def visible_to(policy, found: list[Suggestion]) -> list[Suggestion]:
+def visible_to(policy, found: list[Suggestion], lang: str = "en") -> list[Suggestion]:
     """Suggestions as the user of ``policy`` may see them.
 
     A company never reads another organisation's need text (a customer's need), nor whom
     else its partner works with; asking for another organisation's suggestions is refused.
-    ``policy=None`` (the operator) and full roles see everything.
+    ``policy=None`` (the operator) and full roles see everything. Reasons are rebuilt in
+    ``lang``.
 
     Raises
     ------
@@ -431,5 +476,5 @@ def visible_to(policy, found: list[Suggestion]) -> list[Suggestion]:
             shared_partners=(),
             shared_partner_names=(),
         )
-        out.append(with_reason(s))
+        out.append(with_reason(s, lang))
     return out

@@ -1,4 +1,4 @@
-"""Partner suggestions: candidates -> scores -> novelty -> diversity -> explanations.
+"""Partner suggestions: candidates -> scores -> novelty, floor -> diversity -> explanations.
 
 :class:`Recommender` loads the workspace once (organisations, items, chain, relations,
 deals, meetings), embeds every text through the store's vector cache, builds the scoring
@@ -12,32 +12,36 @@ and then answers queries in milliseconds:
    texts (:class:`matchmaker.recommend.candidates.VectorIndex`), with a bonus for chain fit, plus
    the
    partners of partners;
-2. **scores**: the ranker over :func:`matchmaker.recommend.score.feature_matrix` of each
-   pair gives the pair's value ``p`` (0..1), learned from undirected outcomes ("these two do
-   business"), so it does not say who supplies whom. Each direction needs its own evidence
-   ``e`` (0..1); the score of a direction is ``p * e``. Evidence that the partner supplies
-   me, ``e_in``, is the larger of the chain fit ``chain_in`` (its offer segment is ``d``
-   links upstream of my need's: ``1/(1+d)``) and the text evidence: the larger of the
-   need->offer semantic and lexical similarity, 0 up to the floor ``text_floor`` and rising
-   linearly to 1 at ``text_strong``, both read off the active model's own need->offer
-   similarities over the workspace (:mod:`matchmaker.recommend.calibrate`). When the chain
-   puts the partner on the other side (no ``chain_in``, but ``chain_out`` or one of its
-   offer segments downstream of mine), its text evidence counts only :data:`WRONG_SIDE` of
-   itself: a vehicle maker whose offer reads a little like a pack maker's BMS need is that
-   pack maker's customer, not its supplier. ``e_out`` (my offers for the partner's needs)
-   mirrors it. So a pair with neither a chain link nor a text match above the floor in a
-   direction scores 0 there. The reciprocal score is the harmonic mean of the two
-   directions' scores (high only when both sides benefit);
-3. **novelty**: pairs that already met or already work together are multiplied by
-   ``1 - novelty`` (setting ``novelty``; 1 removes them);
-4. **diversity**: MMR across chain segments (setting ``diversity``); over many lists at once
-   an exposure cap (setting ``exposure_cap``);
+2. **scores** (:meth:`Recommender._score`, over any array of candidate rows): the ranker
+   over :func:`matchmaker.recommend.score.feature_matrix` of each pair gives the pair's
+   value ``p`` (0..1), learned from undirected outcomes ("these two do business"), so it
+   does not say who supplies whom nor with what. Each direction needs its own evidence
+   ``e`` (0..1, :mod:`matchmaker.recommend.evidence`), item pair by item pair: only an
+   offer of the need's kind counts (products and services, technology, capital; the
+   direction ``suppliers`` reads goods, ``technology`` technology from universities and
+   institutes, ``finance`` capital from finance organisations); its words (similarity
+   from the text floor to the strong threshold, both read off the active model's own
+   need->offer similarities, :mod:`matchmaker.recommend.calibrate`) confirmed by the chain
+   (the offer in the need's segment). When the chain puts the partner on the other side, its words
+   count only :data:`WRONG_SIDE` of themselves (a vehicle maker is a pack maker's
+   customer, not its supplier). A **peer** (a partner of the organisation's kind whose
+   offers share a segment with its own) has no evidence unless they already work
+   together or a need names the peer's offer in so many words. The score of a direction
+   is ``p * e``; the reciprocal score is the harmonic mean of the two directions' scores;
+3. **novelty and the floor**: pairs that already met or already work together are
+   multiplied by ``1 - novelty`` (setting ``novelty``; 1 removes them); a match with
+   evidence below :data:`EVIDENCE_FLOOR` or a score below :data:`SCORE_FLOOR` is hidden
+   (counted in the list's ``hidden``; ``weak=True`` shows it);
+4. **diversity**: a partner whose segment is already listed above shows its score times
+   ``1 - diversity`` (:func:`matchmaker.recommend.candidates.spread`; setting
+   ``diversity``): the list is sorted by the score it shows, the pair's own score kept in
+   ``value``; over many lists at once an exposure cap (setting ``exposure_cap``);
 5. **explanations**: :class:`matchmaker.recommend.explain.Explainer`.
 
 >>> # doctest: +SKIP
 >>> rec = Recommender(store, **config.read(*TUNING))  # settings read once, at the edge
 >>> rec.recommend("ORG1", direction="suppliers", k=5)[0].reason
-'Cathode Co can supply Battery Co: its offer "NMC cathode powder" matches ...'
+'Cathode Co can supply Battery Co: its offer "NMC cathode powder" closely matches ...'
 """
 
 from __future__ import annotations
@@ -47,7 +51,6 @@ import hashlib
 from collections.abc import Iterable, Mapping
 
 import numpy as np
-import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 from tqdm import tqdm
 
@@ -59,14 +62,33 @@ from matchmaker.recommend.candidates import (
     allowed_mask,
     cap_exposure,
     check_filters,
-    mmr,
     pair_features,
     retrieval_lexical,
     row_max,
+    spread,
 )
-from matchmaker.recommend.context import CHAIN_DEPTH
 from matchmaker.recommend.embed import CachedEmbedder, org_vectors
-from matchmaker.recommend.explain import DIRECTIONS, Explainer, PairValue, Suggestion, visible_to
+from matchmaker.recommend.evidence import (
+    DIRECTION_GROUPS,
+    GROUP_DIRECTION,
+    TEXT_FLOOR,
+    TEXT_STRONG,
+    WRONG_SIDE,
+    ItemTable,
+    combine,
+    downstream_matrix,
+    item_evidence,
+    unread_texts,
+)
+from matchmaker.recommend.explain import (
+    DIRECTIONS,
+    LANGS,
+    Explainer,
+    PairValue,
+    Suggestion,
+    SuggestionList,
+    visible_to,
+)
 from matchmaker.recommend.score import FEATURES, build_context
 from matchmaker.recommend.workspace_model import select_embedder
 from matchmaker.schema import item_text
@@ -75,54 +97,34 @@ from matchmaker.store.access import policy_of, unscoped
 TUNING = ("novelty", "diversity", "exposure_cap")
 """The settings a :class:`Recommender` takes as parameters."""
 
-__all__ = ["TUNING", "Recommender"]
+__all__ = [
+    "EVIDENCE_FLOOR",
+    "SCORE_FLOOR",
+    "TEXT_FLOOR",
+    "TEXT_STRONG",
+    "TUNING",
+    "WRONG_SIDE",
+    "Recommender",
+]
 
 TECH_KINDS = ("university", "institute")
 EXACT_LIMIT = 3000  # up to this many organisations every one is scored (no retrieval step)
 POOL = 5  # candidates retrieved per suggestion asked for (at least 50)
 CHAIN_BONUS = 0.25  # added to a candidate's text similarity in retrieval when chain-linked
 MET_STATUSES = ("accepted", "held")  # a meeting in these states means "already met"
-WRONG_SIDE = 0.25  # share of text evidence kept when the chain puts the partner opposite
-_TEXT_IN = ("need_offer_semantic", "need_offer_lexical")
-_TEXT_OUT = ("offer_need_semantic", "offer_need_lexical")
+FINANCE_KINDS = ("finance",)
+EVIDENCE_FLOOR = 0.4  # a direction's evidence below this is not shown (text >= 0.5, chain d <= 1)
+SCORE_FLOOR = 0.05  # ... nor a score below this: no 0.00 suggestion
 _TABLES = ("organizations", "items", "segments", "chain_links", "relations", "deals", "meetings")
 
 
-def _check(direction: str, k) -> None:
+def _check(direction: str, k, lang: str = "en") -> None:
     if direction not in DIRECTIONS:
         raise DataError(f"direction {direction!r} is not allowed; use one of {DIRECTIONS}")
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise DataError(f"k must be a positive whole number, got {k!r}")
-
-
-def _evidence(X: np.ndarray, text, chain, against, other_side, floor, strong) -> np.ndarray:
-    """Per pair, 0..1: evidence for one direction (see the module docstring).
-
-    ``text`` names the direction's similarity features, ``chain`` its chain fit,
-    ``against`` the opposite direction's chain fit; ``other_side`` is True where the
-    partner's offer segments lie on the opposite side of the chain from the organisation's;
-    ``floor`` and ``strong`` are the text thresholds (:func:`calibrate.text_thresholds`).
-    """
-    sim = X[:, [FEATURES.index(n) for n in text]].max(axis=1)
-    words = np.clip((sim - floor) / (strong - floor), 0.0, 1.0)
-    linked = X[:, FEATURES.index(chain)]
-    wrong = (linked <= 0) & ((X[:, FEATURES.index(against)] > 0) | other_side)
-    return np.maximum(np.clip(linked, 0.0, 1.0), np.where(wrong, WRONG_SIDE * words, words))
-
-
-def _downstream(chain, segment_ids: list[str]):
-    """Sparse ``(segments, segments)``: 1 at ``[s, t]`` when ``t`` is 1 to
-    :data:`matchmaker.recommend.context.CHAIN_DEPTH` supply links downstream of ``s``."""
-
-    pos = {s: i for i, s in enumerate(segment_ids)}
-    rows, cols = [], []
-    for t in segment_ids:
-        for s, d in chain.upstream_of(t, CHAIN_DEPTH).items():
-            if d > 0 and s in pos:
-                rows.append(pos[s])
-                cols.append(pos[t])
-    n = len(segment_ids)
-    return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    if lang not in LANGS:
+        raise DataError(f"lang {lang!r} is not allowed; use one of {LANGS}")
 
 
 class Recommender:
@@ -215,7 +217,10 @@ class Recommender:
         item_types = [i["type"] for i in items]
         met = {frozenset((m["org_a"], m["org_b"])) for m in rows["meetings"]
                if m["status"] in MET_STATUSES}  # fmt: skip
-        self.explainer = Explainer(ctx, vectors, item_types, met)
+        names_zh = [self.orgs[o].get("name_zh") or "" for o in ctx.org_ids]
+        segments_zh = {r["segment_id"]: r["name_zh"] for r in rows["segments"] if r.get("name_zh")}
+        self.explainer = Explainer(ctx, vectors, item_types, met, names_zh, segments_zh)
+        self.explainer.unread = unread_texts([i.text for i in ctx.items], self.embedder)
         orgs = rows["organizations"]
         del rows, items, vectors  # 100,000 organisations: ~0.5 GB less before training
         self._org_rows = [self.orgs[o] for o in ctx.org_ids]
@@ -223,17 +228,22 @@ class Recommender:
         self.has_offer = np.asarray(ctx.offer_lex.getnnz(axis=1) > 0)
         self.has_need = np.asarray(ctx.need_lex.getnnz(axis=1) > 0)
         self.has_tech = np.zeros(n, dtype=bool)
+        self.has_capital = np.zeros(n, dtype=bool)
         for item, kind in zip(ctx.items, item_types, strict=True):
             org = self.orgs[item.org_id]
             if item.side == "offer" and kind == "technology" and org["kind"] in TECH_KINDS:
                 self.has_tech[ctx.index[item.org_id]] = True
+            if item.side == "offer" and kind == "capital" and org["kind"] in FINANCE_KINDS:
+                self.has_capital[ctx.index[item.org_id]] = True
+        self.items = ItemTable(ctx, item_types)
+        self._kinds = np.array(ctx.kinds)
         self.offers = VectorIndex(
             ctx.org_ids, ctx.org_ids, ctx.offer_vec, retrieval_lexical(ctx.offer_lex)
         )
         self.needs = VectorIndex(
             ctx.org_ids, ctx.org_ids, ctx.need_vec, retrieval_lexical(ctx.need_lex)
         )
-        self.downstream = _downstream(ctx.chain, ctx.segment_ids)
+        self.downstream = downstream_matrix(ctx.chain, ctx.segment_ids)
         sims = calibrate.need_offer_similarities(ctx, self.has_need, self.has_offer)
         self.text_floor, self.text_strong = calibrate.text_thresholds(sims)
         self.ranker, self.ranker_path = self._ranker(orgs)
@@ -264,11 +274,13 @@ class Recommender:
     def _candidates(self, a: int, direction: str, allowed: np.ndarray, pool: int) -> np.ndarray:
         """Row indices of the organisations worth scoring for ``a``."""
         ctx = self.ctx
-        want_in = direction in ("suppliers", "technology", "both")
+        want_in = direction != "customers"
         want_out = direction in ("customers", "both")
         side = np.zeros(len(ctx.org_ids), dtype=bool)
         if want_in:
-            side |= self.has_tech if direction == "technology" else self.has_offer
+            side |= {"technology": self.has_tech, "finance": self.has_capital}.get(
+                direction, self.has_offer
+            )
         if want_out:
             side |= self.has_need
         mask = allowed & side
@@ -296,9 +308,16 @@ class Recommender:
         return np.array(sorted(found), dtype=np.int64)
 
     def _score(self, a: int, cols: np.ndarray, direction: str):
-        """Per candidate: (direction, score, reciprocal, feature row), before novelty."""
+        """Per candidate: ``(direction, score, reciprocal, passes)`` before novelty, and the
+        feature rows.
+
+        ``passes`` is False when the evidence of the candidate's direction is below
+        :data:`EVIDENCE_FLOOR` (a weak match: not shown unless asked for). Works on any
+        array of candidate rows ``cols``.
+        """
         if len(cols) == 0:
             return [], np.zeros((0, 0))
+        cols = np.asarray(cols, dtype=np.int64)
         X = pair_features(self.ctx, a, cols)
         raw = self.ranker.predict(X)
         value = raw if not self.ranker.fallback_ else raw / (1.0 + np.abs(raw))
@@ -307,24 +326,46 @@ class Recommender:
         mine, theirs = segs[a], segs[cols]
         below = np.asarray((theirs @ (mine @ self.downstream).T).todense()).ravel() > 0
         above = np.asarray((theirs @ (self.downstream @ mine.T)).todense()).ravel() > 0
+        kinds = self._kinds
+        peer = (np.asarray((theirs @ mine.T).todense()).ravel() > 0) & (kinds[cols] == kinds[a])
+        known = np.asarray(self.ctx.rel.binary[a, cols].todense()).ravel() > 0
+        groups = DIRECTION_GROUPS[direction]
+        similar = self.explainer._similar
+        zero = np.zeros(len(cols))
         t = (self.text_floor, self.text_strong)
-        e_in = _evidence(X, _TEXT_IN, "chain_in", "chain_out", below, *t)
-        e_out = _evidence(X, _TEXT_OUT, "chain_out", "chain_in", above, *t)
+        e_in = e_out = zero
+        g_in = np.zeros(len(cols), dtype=np.int64)
+        if direction != "customers":
+            text, chain, joint, g_in = item_evidence(self.items, similar, a, cols, True, groups, *t)
+            wrong = (chain <= 0) & ((X[:, FEATURES.index("chain_out")] > 0) | below)
+            e_in = combine(text, joint, wrong, peer, known)
+        if direction in ("customers", "both"):
+            text, chain, joint, _ = item_evidence(self.items, similar, a, cols, False, groups, *t)
+            wrong = (chain <= 0) & ((X[:, FEATURES.index("chain_in")] > 0) | above)
+            e_out = combine(text, joint, wrong, peer, known)
         s_in, s_out = value * e_in, value * e_out
         recip = np.where(s_in + s_out > 0, 2 * s_in * s_out / np.maximum(s_in + s_out, 1e-12), 0)
-        if direction in ("suppliers", "technology"):
-            dirs, score = [direction] * len(cols), s_in
-        elif direction == "customers":
-            dirs, score = ["customers"] * len(cols), s_out
-        else:
+        if direction == "customers":
+            dirs, score, evidence = ["customers"] * len(cols), s_out, e_out
+        elif direction == "both":
             out = (s_out > s_in) | ((s_out == s_in) & ~self.has_offer[cols])
-            dirs = ["customers" if o else "suppliers" for o in out]
-            score = np.where(out, s_out, s_in)
-        return list(zip(dirs, score, recip, strict=True)), X
+            dirs = [
+                "customers" if o else GROUP_DIRECTION[max(g, 0)]
+                for o, g in zip(out, g_in, strict=True)
+            ]
+            score, evidence = np.where(out, s_out, s_in), np.where(out, e_out, e_in)
+        else:
+            dirs, score, evidence = [direction] * len(cols), s_in, e_in
+        passes = (evidence >= EVIDENCE_FLOOR) & (score >= SCORE_FLOOR)
+        return list(zip(dirs, score, recip, passes, strict=True)), X
 
-    def _ranked(self, org_id: str, direction: str, k: int, filters) -> list[tuple]:
-        """``(partner row, direction, score, reciprocal, features, segment)`` after novelty,
-        best first, at most ``max(50, POOL * k)``; filters applied."""
+    def _ranked(
+        self, org_id: str, direction: str, k: int, filters, weak: bool = False
+    ) -> tuple[list[tuple], int]:
+        """``(partner row, direction, score, reciprocal, features)`` after novelty, best
+        first, at most ``max(50, POOL * k)``, filters applied; and how many weaker matches
+        (below :data:`EVIDENCE_FLOOR` or :data:`SCORE_FLOOR`) were left out (``weak``:
+        kept, unless their score rounds to 0.00)."""
         _check(direction, k)
         filters = check_filters(filters)
         a = self._org(org_id)
@@ -337,8 +378,8 @@ class Recommender:
         scored, X = self._score(a, cols, direction)
         novelty = self.novelty
         min_score = float(filters.get("min_score", 0.0))
-        out = []
-        for pos, (b, (d, score, recip)) in enumerate(zip(cols, scored, strict=True)):
+        out, hidden = [], 0
+        for pos, (b, (d, score, recip, passes)) in enumerate(zip(cols, scored, strict=True)):
             partner = self.ctx.org_ids[b]
             met, partners = self.explainer.known(org_id, partner)
             if met or partners:
@@ -347,16 +388,21 @@ class Recommender:
                 score *= 1.0 - novelty
             if score <= 0 or score < min_score:
                 continue
+            if (not passes or score < SCORE_FLOOR) and not (weak and round(score, 2) > 0):
+                hidden += 1
+                continue
             out.append((int(b), d, float(score), float(recip), X[pos]))
         out.sort(key=lambda r: (-r[2], self.ctx.org_ids[r[0]]))
-        return out[: max(50, POOL * k)]
+        return out[: max(50, POOL * k)], hidden
 
     def _diverse(self, org_id: str, entries: list[tuple], k: int) -> list[tuple]:
-        """``entries`` re-ordered by MMR over their partners' chain segments, cut to ``k``."""
+        """``entries`` spread over their partners' chain segments, cut to ``k``: each is
+        ``(row, direction, shown score, reciprocal, features, pair score)``, sorted by the
+        shown score (:func:`matchmaker.recommend.candidates.spread`)."""
         diversity = self.diversity
         if diversity == 0 or len(entries) <= 1:
-            return entries[:k]
-        entries = entries[: 3 * k]  # MMR looks this far down the list
+            return [(*e, e[2]) for e in entries[:k]]
+        entries = entries[: 3 * k]  # spreading looks this far down the list
         segments = [None] * len(entries)
         for d in {e[1] for e in entries}:
             pos = [i for i, e in enumerate(entries) if e[1] == d]
@@ -366,9 +412,14 @@ class Recommender:
             ):
                 segments[i] = seg
         keyed = [(i, e[2], segments[i]) for i, e in enumerate(entries)]
-        return [entries[i] for i in mmr(keyed, k, diversity)]
+        out = []
+        for i, shown in spread(keyed, k, diversity):
+            b, d, score, recip, x = entries[i]
+            if round(shown, 2) > 0:
+                out.append((b, d, shown, recip, x, score))
+        return out
 
-    def _suggestions(self, org_id: str, entries: list[tuple]) -> list[Suggestion]:
+    def _suggestions(self, org_id: str, entries: list[tuple], lang: str) -> list[Suggestion]:
         """Suggestions (with reasons) for ranked entries, item matches batched per direction."""
         found: list = [None] * len(entries)
         for d in {e[1] for e in entries}:
@@ -377,73 +428,114 @@ class Recommender:
             for i, m in zip(pos, self.explainer.matches(org_id, partners, d), strict=True):
                 found[i] = m
         out = []
-        for (b, d, score, recip, x), m in zip(entries, found, strict=True):
+        for (b, d, score, recip, x, *value), m in zip(entries, found, strict=True):
             features = dict(zip(FEATURES, (float(v) for v in x), strict=True))
             partner = self.ctx.org_ids[b]
             out.append(
-                self.explainer.suggestion(org_id, partner, d, score, recip, features, found=m)
+                self.explainer.suggestion(
+                    org_id,
+                    partner,
+                    d,
+                    score,
+                    recip,
+                    features,
+                    found=m,
+                    value=value[0] if value else score,
+                    lang=lang,
+                )
             )
         return out
 
     # --- public -------------------------------------------------------------------
 
     def recommend(
-        self, org_id: str, direction: str = "both", k: int = 20, filters: Mapping | None = None
-    ) -> list[Suggestion]:
-        """The ``k`` best partners for ``org_id``, with reasons, best first.
+        self,
+        org_id: str,
+        direction: str = "both",
+        k: int = 20,
+        filters: Mapping | None = None,
+        *,
+        lang: str = "en",
+        weak: bool = False,
+    ) -> SuggestionList:
+        """The ``k`` best partners for ``org_id``, with reasons, in the order of their scores.
+
+        Only matches with enough evidence are shown (:data:`EVIDENCE_FLOOR`,
+        :data:`SCORE_FLOOR`), so a list may be shorter than ``k``; its ``hidden`` attribute
+        counts the weaker matches left out (``weak=True`` shows them too). The shown
+        ``score`` is the one the list is sorted by; when spreading similar partners
+        (setting ``diversity``) lowered it, ``value`` keeps the pair's own score.
 
         Parameters
         ----------
         org_id : str
-        direction : {"suppliers", "customers", "technology", "both"}
+        direction : {"suppliers", "customers", "technology", "finance", "both"}
         k : int
         filters : dict, optional
             See :func:`check_filters`.
+        lang : {"en", "zh"}
+            Language of the reason sentences.
+        weak : bool
+            Also show matches below the evidence floor (never a score that rounds to 0.00).
 
         Raises
         ------
         NotFoundError
             When ``org_id`` is not in the workspace.
         DataError
-            On a bad direction, ``k`` or filter.
+            On a bad direction, ``k``, language or filter.
         """
         self._require(org_id)
+        _check(direction, k, lang)
         with _one_thread():
-            ranked = self._ranked(org_id, direction, k, filters)
-            found = self._suggestions(org_id, self._diverse(org_id, ranked, k))
-        return visible_to(self.policy, found)
+            ranked, hidden = self._ranked(org_id, direction, k, filters, weak)
+            found = self._suggestions(org_id, self._diverse(org_id, ranked, k), lang)
+        return SuggestionList(visible_to(self.policy, found, lang), hidden=hidden, asked=k)
 
     def recommend_all(
-        self, k: int = 20, direction: str = "both", progress: bool = True, org_ids=None
+        self,
+        k: int = 20,
+        direction: str = "both",
+        progress: bool = True,
+        org_ids=None,
+        *,
+        lang: str = "en",
     ) -> dict[str, list[Suggestion]]:
         """Suggestions for every organisation (or ``org_ids``), with the exposure cap.
 
         No partner appears in more than ``max(1, floor(exposure_cap * lists))`` lists
         (setting ``exposure_cap``); strongest pairs keep their place (see
-        :func:`matchmaker.recommend.candidates.cap_exposure`). Lists are then MMR-ordered.
+        :func:`matchmaker.recommend.candidates.cap_exposure`). Lists are then spread over
+        chain segments and sorted by the shown score, as in :meth:`recommend`; weak matches
+        are never shown.
         """
         self._require(None)
-        _check(direction, k)
+        _check(direction, k, lang)
         ids = sorted(self.ctx.org_ids if org_ids is None else org_ids)
-        ranked = {}
+        ranked, hidden = {}, {}
         for org_id in tqdm(ids, desc="recommending", unit="org", disable=not progress):
             with _one_thread():
-                ranked[org_id] = self._ranked(org_id, direction, k, None)
+                ranked[org_id], hidden[org_id] = self._ranked(org_id, direction, k, None)
         lists = {o: [(self.ctx.org_ids[r[0]], r[2]) for r in rs] for o, rs in ranked.items()}
         kept = cap_exposure(lists, k, self.exposure_cap)
         out = {}
         for org_id, partners in kept.items():
             by_id = {self.ctx.org_ids[r[0]]: r for r in ranked[org_id]}
             entries = self._diverse(org_id, [by_id[p] for p in partners], k)
-            out[org_id] = self._suggestions(org_id, entries)
+            out[org_id] = SuggestionList(
+                self._suggestions(org_id, entries, lang), hidden=hidden[org_id], asked=k
+            )
         return out
 
-    def pair_values(self, org_ids: Iterable[str], min_value: float = 0.0) -> list[PairValue]:
+    def pair_values(
+        self, org_ids: Iterable[str], min_value: float = 0.0, *, lang: str = "en"
+    ) -> list[PairValue]:
         """Every valuable supply/demand pair among ``org_ids``, best first.
 
-        A pair is valuable when one side's offers meet the other's needs (positive
-        direction fit) and its value (the better direction's score, novelty applied) is
-        above ``min_value``. Ties break by ids.
+        A pair is valuable when one side's offers meet the other's needs with enough
+        evidence (the floors of :meth:`recommend`) and its value (the better direction's
+        score, novelty applied) is above ``min_value``. ``lang``: language of the reasons.
+        Ties break by ids.
 
         Raises
         ------
@@ -451,10 +543,11 @@ class Recommender:
             When an id is not in the workspace.
         """
         self._require(None)
+        _check("both", 1, lang)
         with _one_thread():
-            return self._pair_values(sorted(set(org_ids)), min_value)
+            return self._pair_values(sorted(set(org_ids)), min_value, lang)
 
-    def _pair_values(self, ids: list[str], min_value: float) -> list[PairValue]:
+    def _pair_values(self, ids: list[str], min_value: float, lang: str) -> list[PairValue]:
         rows = {o: self._org(o) for o in ids}
         novelty = self.novelty
         out = []
@@ -462,14 +555,14 @@ class Recommender:
             rest = np.array([rows[b] for b in ids[i + 1 :]], dtype=np.int64)
             scored, X = self._score(rows[a], rest, "both")
             entries = []
-            for pos, (d, score, recip) in enumerate(scored):
+            for pos, (d, score, recip, passes) in enumerate(scored):
                 met, partners = self.explainer.known(a, ids[i + 1 + pos])
-                if (met or partners) and novelty >= 1.0:
+                if not passes or ((met or partners) and novelty >= 1.0):
                     continue
                 value = score * (1.0 - novelty) if met or partners else score
-                if value > min_value:
+                if value > min_value and value >= SCORE_FLOOR:
                     entries.append((int(rest[pos]), d, float(value), recip, X[pos]))
-            for s in self._suggestions(a, entries):
+            for s in self._suggestions(a, entries, lang):
                 out.append(PairValue(a, s.partner_id, s.score, s.reason))
         return sorted(out, key=lambda p: (-p.value, p.a, p.b))
 

@@ -528,6 +528,28 @@ LABELS: dict[str, tuple[str, str]] = {
     "agenda.file.none": ("No meetings scheduled.", "未安排洽谈。"),
     "agenda.file.not_placed": ("Not placed", "未能安排"),
     "chain.unnamed": ("{id} (no name)", "{id}（未命名）"),
+    # --- issue 10: precision (finance direction, floor, spread scores) ---
+    "suggest.dir.finance": ("Finance (banks, leasing) for capital needs", "融资（银行、租赁）"),
+    "suggest.short": (
+        "{shown} partners pass; {hidden} weaker ones hidden.",
+        "{shown} 个伙伴达到匹配门槛；另有 {hidden} 个较弱的匹配未显示。",
+    ),
+    "suggest.show_weak": ("Show weaker matches", "显示较弱的匹配"),
+    "suggest.weak_hidden": (
+        "No partner passes the evidence floor; {hidden} weaker ones hidden.",
+        "没有伙伴达到匹配门槛；另有 {hidden} 个较弱的匹配未显示。",
+    ),
+    "suggest.spread": (
+        "pair value {value:.2f}; listed lower to spread similar partners",
+        "配对分值 {value:.2f}；为分散同类伙伴排序靠后",
+    ),
+    "suggest.strength.close": ("closely matches", "高度吻合"),
+    "suggest.strength.partial": ("partly matches", "部分吻合"),
+    "suggest.strength.chain": (
+        "same chain step, no textual match",
+        "同属产业链上下游环节，文本未直接对应",
+    ),
+    "suggest.strength.weak": ("loosely related", "仅弱相关"),
 }
 
 # Enumerated values of the data model, shown translated in widgets and tables.
