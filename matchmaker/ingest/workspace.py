@@ -29,6 +29,7 @@ from matchmaker.ingest.files import (
     write_csv,
     write_xlsx,
 )
+from matchmaker.ingest.rules import row_rules, store_rules
 from matchmaker.schema import LIST_SEP, TABLE_ORDER, TABLES, Column, TableSpec
 
 __all__ = [
@@ -231,6 +232,7 @@ def _check_table(
     ids: set[str] = set()
     refs: list[_Ref] = []
     key_label = ",".join(spec.key)
+    rules = row_rules(spec.name)
     for number, cells in raw.rows:
         ragged = None
         if len(cells) < width:
@@ -269,6 +271,8 @@ def _check_table(
                 problems.append(Problem(raw.file, number, key_label, message))
             else:
                 first_row[key] = number
+        for column, message in rules(row, number):
+            problems.append(Problem(raw.file, number, column, message))
         if spec.pair:
             a, b = spec.pair
             if row.get(a) is not None and row.get(a) == row.get(b):
@@ -347,6 +351,8 @@ def read_workspace(path: str | Path, store=None) -> dict[str, list[dict]]:
         nowhere = f"not in {where[ref.table]}" + (" nor in the database" if store else "")
         message = f"unknown {TABLES[ref.table].key[0]} '{show(ref.value)}': {nowhere}"
         problems.append(Problem(ref.file, ref.row, ref.column, message))
+    if store is not None:
+        problems += store_rules(store, tables, where)
     if problems:
         raise ValidationError(problems)
     return tables

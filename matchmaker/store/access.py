@@ -20,12 +20,13 @@ relations                 all        those O is party to               refused
 participants, meetings    all        those of O                        all
 meeting_requests          all        those O made                      refused
 deals, deal_events        all        deals O is party to               all
+contacts                  all        those of O                        refused
 users, audit_log          admin      refused                           refused
 ========================  =========  ===============================  ===========
 
 Writes: organisers everything but accounts; ``admin`` everything (an admin can make an
 organiser account anyway, so nothing would be protected by less); a company only its own
-organisation row, its own items, its own meeting requests and deals it is party to; a
+organisation row, its own items and contacts, its own meeting requests and deals it is party to; a
 reviewer nothing. Everyone may append to the audit log.
 
 >>> from matchmaker.store.accounts import User
@@ -66,7 +67,7 @@ CONTACT_COLUMNS = frozenset(
     {"website", "people", "phone", "email", "contact", "contact_name", "contact_email"}
 )
 ACCOUNT_TABLES = frozenset({"users", "audit_log"})
-_REVIEWER_REFUSED = frozenset({"items", "relations", "meeting_requests"})
+_REVIEWER_REFUSED = frozenset({"items", "relations", "meeting_requests", "contacts"})
 # The organisation columns of each private table; a company sees a row when one holds O.
 _PARTY = {
     "items": ("org_id",),
@@ -75,9 +76,12 @@ _PARTY = {
     "meetings": ("org_a", "org_b"),
     "meeting_requests": ("org_id",),
     "deals": ("org_a", "org_b"),
+    "contacts": ("org_id",),
 }
 _ORG_FILTERS = ("org_id", "org_a", "org_b", "other_id")
-_COMPANY_WRITES = frozenset({"organizations", "items", "meeting_requests", "deals", "deal_events"})
+_COMPANY_WRITES = frozenset(
+    {"organizations", "items", "meeting_requests", "deals", "deal_events", "contacts"}
+)
 # Store attributes that hold no organisation data: open to every role.
 _OPEN = frozenset({"url", "table", "check_ready", "revision", "cached_vectors", "save_vectors"})
 
