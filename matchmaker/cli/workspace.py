@@ -10,7 +10,7 @@ import typer
 from matchmaker.cli.accounts import ensure_first_admin
 from matchmaker.cli.state import cli_actor, handle_errors, open_store
 from matchmaker.demo.generate import DEMO_DIR
-from matchmaker.ingest.uploads import import_audited
+from matchmaker.ingest.uploads import import_audited, load_demo
 from matchmaker.ingest.workspace import export_workspace
 from matchmaker.store.accounts import audit
 
@@ -65,11 +65,11 @@ def demo(
         bool, typer.Option("--if-empty", help="Only load when the database has no organisations.")
     ] = False,
 ) -> None:
-    """Load the demo workspace (data/demo) into the database; loading twice changes nothing."""
+    """Load the demo workspace (data/demo), dated so its last event was two weeks ago."""
     store = open_store()
     if if_empty and store.count("organizations"):
         typer.echo("the database already holds organisations; demo not loaded")
         return
-    result = import_audited(store, DEMO_DIR, cli_actor(), label="demo workspace")
+    result = load_demo(store, DEMO_DIR, cli_actor())
     added = sum(a for a, _ in result.values())
     typer.echo(f"demo workspace loaded: {added} rows added")

@@ -30,6 +30,7 @@ from matchmaker.ingest.files import (
     write_xlsx,
 )
 from matchmaker.ingest.rules import row_rules, store_rules
+from matchmaker.roles import now_utc
 from matchmaker.schema import LIST_SEP, TABLE_ORDER, TABLES, Column, TableSpec
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "import_workspace",
     "read_workspace",
     "unescape_formula",
+    "upsert_tables",
 ]
 
 ID_MAX_CHARS = 64
@@ -358,13 +360,37 @@ def read_workspace(path: str | Path, store=None) -> dict[str, list[dict]]:
     return tables
 
 
-def import_workspace(store, path: str | Path) -> dict[str, tuple[int, int]]:
+def import_workspace(store, path: str | Path, actor: str = "import") -> dict[str, tuple[int, int]]:
     """Check a workspace, then upsert it by key in one transaction.
 
     Returns ``{table: (added, updated)}``; importing the same files twice changes nothing
-    (all zeros). On any problem, raises :class:`ValidationError` and writes nothing.
+    (all zeros). On any problem, raises :class:`ValidationError` and writes nothing. Each deal
+    new to the database gets its first history entry (see :func:`upsert_tables`).
     """
-    return store.upsert(read_workspace(path, store))
+    return upsert_tables(store, read_workspace(path, store), actor)
+
+
+def upsert_tables(store, tables: dict[str, list[dict]], actor: str = "import"):
+    """Upsert checked rows; a deal new to the database gets a first ``deal_events`` entry
+    (from no stage to its stage, at its ``updated_at`` or now, by ``actor``, note
+    "imported"), so its history is never empty. Returns ``{table: (added, updated)}``."""
+    known = store.ids("deals") if tables.get("deals") else set()
+    result = store.upsert(tables)
+    new = [d for d in tables.get("deals", ()) if d["deal_id"] not in known]
+    if new:
+        at = now_utc()
+        with store.transaction() as conn:
+            for d in new:
+                row = {
+                    "deal_id": d["deal_id"],
+                    "at": d.get("updated_at") or at,
+                    "actor": actor,
+                    "from_stage": None,
+                    "to_stage": d["stage"],
+                    "note": "imported",
+                }
+                store.insert("deal_events", row, conn=conn)
+    return result
 
 
 # --- writing --------------------------------------------------------------------------
