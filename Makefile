@@ -29,7 +29,7 @@ demo: $(STAMP)
 
 run: demo
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true \
-		--browser.gatherUsageStats false
+		--browser.gatherUsageStats false --server.fileWatcherType none
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -25,6 +25,7 @@ PAGES = {
     "nav.section.workspace": [
         ("overview", "nav.overview", ":material/dashboard:"),
         ("organisations", "nav.organisations", ":material/apartment:"),
+        ("my_org", "nav.my_org", ":material/badge:"),
         ("chain", "nav.chain", ":material/account_tree:"),
         ("import_export", "nav.import", ":material/upload_file:"),
     ],
@@ -44,7 +45,7 @@ ROLE_PAGES = {
     "organiser": {p[0] for pages in PAGES.values() for p in pages} - {"accounts"},
     "admin": {p[0] for pages in PAGES.values() for p in pages},
     "reviewer": {"overview", "reports", "deals"},
-    "company": {"organisations", "suggestions", "agenda", "deals"},
+    "company": {"organisations", "my_org", "suggestions", "agenda", "deals"},
 }
 allowed = ROLE_PAGES[user.role]
 

@@ -8,7 +8,9 @@ import streamlit as st
 
 from app_pages import ui
 from matchmaker.events import invite
+from matchmaker.events import participants as people
 from matchmaker.events import service as events
+from matchmaker.schema import PARTICIPANT_STATUSES
 from matchmaker.views import browse as views
 from matchmaker.views import matching
 
@@ -197,5 +199,58 @@ if stored and stored["event"] == event_id:
         icon=":material/download:",
     )
 
+    # Letters to the invitees of the suggested list, in each contact's language or one.
+    st.markdown(f"**{ui.tr('ev.letters')}**")
+    l1, l2 = st.columns([1, 2])
+    letter_lang = l1.selectbox(
+        ui.tr("ev.letters_lang"),
+        [None, "zh", "en"],
+        key="ev_letters_lang",
+        format_func=lambda v: {None: ui.tr("ev.letters_contact_lang"), "zh": "中文"}.get(
+            v, "English"
+        ),
+    )
+    invitees = [i for i in plan.invitation.invitees if i.org_id in set(final)]
+    with ui.core_errors():
+        l2.download_button(
+            ui.tr("ev.letters_download", n=len(invitees)),
+            matching.letters_zip(ui.store(), event_id, invitees, letter_lang),
+            file_name=f"letters-{event_id}.zip",
+            key="ev_letters_download",
+            icon=":material/mail:",
+        )
+
 st.subheader(ui.tr("ev.participants", n=len(participants)))
-ui.table(participants, key="ev_participants", values=("status",), height=240)
+if participants.empty:
+    st.caption(ui.tr("common.none"))
+else:
+    # RSVP and check-in: select rows, then set their status in one go.
+    picked = st.dataframe(
+        ui.localise(participants, ("status",)),
+        hide_index=True,
+        key=f"ev_participants_{event_id}_{ui.stamp()}",
+        width="stretch",
+        height=280,
+        on_select="rerun",
+        selection_mode="multi-row",
+    )
+    rows = picked.selection.rows if picked is not None else []
+    chosen_ids = [participants.iloc[i]["org_id"] for i in rows]
+    p1, p2 = st.columns([1, 2])
+    new_status = p1.selectbox(
+        ui.tr("col.status"),
+        PARTICIPANT_STATUSES,
+        index=1,
+        key=ui.key("ev_status"),
+        format_func=ui.val,
+    )
+    p2.caption(ui.tr("ev.selected", n=len(chosen_ids)))
+    if p2.button(
+        ui.tr("ev.set_status", n=len(chosen_ids), status=ui.val(new_status)),
+        key="ev_set_status",
+        disabled=not chosen_ids,
+    ):
+        with ui.core_errors():
+            added, changed = ui.write(people.set_status, event_id, chosen_ids, new_status)
+            ui.flash(ui.tr("ev.status_set", n=changed + added, status=ui.val(new_status)))
+            st.rerun()

@@ -6,7 +6,7 @@ from app_pages import charts, ui
 from matchmaker import config
 from matchmaker.demo import DEMO_DIR
 from matchmaker.followup import report
-from matchmaker.ingest.uploads import import_audited
+from matchmaker.ingest.uploads import load_demo
 from matchmaker.views import browse as views
 from matchmaker.views import followup
 
@@ -19,7 +19,7 @@ if not counts["organizations"]:
         ui.tr("common.load_demo"), key="overview_demo", type="primary"
     ):
         with ui.core_errors():
-            result = ui.write(import_audited, DEMO_DIR, label="demo workspace")
+            result = ui.write(load_demo, DEMO_DIR)
             added = sum(a for a, _ in result.values())
             ui.flash(ui.tr("common.demo_loaded", n=added))
             st.rerun()

@@ -30,14 +30,22 @@ from matchmaker.schema import Deal
 from matchmaker.store.access import require_org
 from matchmaker.store.accounts import audit
 
-__all__ = ["Answer", "answers", "due_this_week", "owners", "report_progress", "set_owner"]
+__all__ = [
+    "Answer",
+    "answers",
+    "due_this_week",
+    "owners",
+    "report_progress",
+    "set_owner",
+    "withdraw_deal",
+]
 
 
 def owners(store) -> list[str]:
-    """User names of the active organiser and admin accounts: who may own a deal."""
-    return sorted(
-        u["username"] for u in store.rows("users") if u["active"] and u["role"] in FULL_ROLES
-    )
+    """User names of the active organiser and admin accounts: who may own a deal. (Read
+    from the accounts behind a user's view: names and roles only, for any role.)"""
+    accounts = getattr(store, "unscoped", store).rows("users")
+    return sorted(u["username"] for u in accounts if u["active"] and u["role"] in FULL_ROLES)
 
 
 def set_owner(store, deal_id: str, owner: str | None, *, actor: str) -> Deal:
@@ -168,7 +176,7 @@ def answers(store, event_id: str) -> list[Answer]:
     event = store.get("events", event_id)
     since = datetime.combine(event["date"], datetime.min.time())
     accounts: dict[str, set[str]] = {}
-    for u in store.unscoped.rows("users") if hasattr(store, "unscoped") else store.rows("users"):
+    for u in getattr(store, "unscoped", store).rows("users"):
         if u["role"] == "company" and u["org_id"]:
             accounts.setdefault(u["org_id"], set()).add(u["username"])
     names = {o["org_id"]: o["name"] for o in store.rows("organizations")}
@@ -189,3 +197,25 @@ def answers(store, event_id: str) -> list[Answer]:
             Answer(org, names.get(org, org), tuple(deal_ids), bool(times), max(times, default=None))
         )
     return out
+
+
+def withdraw_deal(store, deal_id: str, *, actor: str) -> None:
+    """Undo a deal just recorded by mistake ("mark interest" clicked by accident): the deal
+    and its only history entry are removed, and the audit log keeps the trace.
+
+    Raises
+    ------
+    TransitionError
+        When the deal has changed since it was recorded (more than its creation in its
+        history, or another actor created it): then it is dropped, not withdrawn.
+    """
+    deal = get_deal(store, deal_id)
+    steps = store.rows("deal_events", deal_id=deal_id)
+    if deal.stage != "intent" or len(steps) != 1 or steps[0]["actor"] != actor:
+        raise TransitionError(
+            f"deal {deal_id} has a history beyond its creation by {actor}; drop it instead"
+        )
+    with store.transaction() as conn:
+        store.delete("deal_events", (steps[0]["id"],), conn=conn)
+        store.delete("deals", (deal_id,), conn=conn)
+        audit(store, actor, "deal.withdraw", f"{deal_id}: {deal.org_a} & {deal.org_b}", conn=conn)

@@ -117,9 +117,8 @@ def _name(actor) -> str:
 
 
 def _organisers(store) -> list[str]:
-    return sorted(
-        u["username"] for u in store.rows("users") if u["active"] and u["role"] in FULL_ROLES
-    )
+    accounts = getattr(store, "unscoped", store).rows("users")  # names and roles only
+    return sorted(u["username"] for u in accounts if u["active"] and u["role"] in FULL_ROLES)
 
 
 def _owned(tables: dict[str, list[dict]], owners: list[str], kept: dict[str, str]):

@@ -18,7 +18,7 @@ events
 items                     all        every offer; needs of O only      refused
 relations                 all        those O is party to               refused
 participants, meetings    all        those of O                        all
-meeting_requests          all        those O made                      refused
+meeting_requests          all        those O made; "meet" asked of O  refused
 deals, deal_events        all        deals O is party to               all
 contacts                  all        those of O                        refused
 users, audit_log          admin      refused                           refused
@@ -151,6 +151,8 @@ class Policy:
             return True
         if name == "items":
             return row["side"] == "offer" or row["org_id"] == self.org
+        if name == "meeting_requests" and row.get("kind") == "meet":
+            return self.org in (row["org_id"], row["other_id"])
         if name in _PARTY:
             return any(row[c] == self.org for c in _PARTY[name])
         if name == "deal_events":
@@ -180,7 +182,8 @@ class Policy:
         if name == "deal_events":
             ok = row.get("deal_id") in own_deals
         else:
-            ok = self.visible(name, row) and (name != "items" or row["org_id"] == self.org)
+            own = name not in ("items", "meeting_requests") or row.get("org_id") == self.org
+            ok = self.visible(name, row) and own
         if not ok:
             raise self._deny(f"change {name} of another organisation")
 
@@ -326,6 +329,15 @@ class ScopedStore:
         if old is not None:
             self._check(name, [old, {**old, **values}], conn)
         self.unscoped.update(name, key, values, expected_version, conn)
+
+    def delete(self, name: str, key: tuple, conn=None) -> bool:
+        """:meth:`Store.delete` when the stored row passes the policy."""
+        old = self._stored(name, tuple(key), conn)
+        if old is not None:
+            self._check(name, [old], conn)
+        elif self.policy.role == "reviewer":
+            raise self.policy._deny(f"change {name}")
+        return self.unscoped.delete(name, key, conn=conn)
 
     def delete_meeting_request(self, event_id: str, org_id: str, other_id: str) -> bool:
         self.policy.check_write("meeting_requests", {"org_id": org_id, "other_id": other_id})

@@ -5,11 +5,15 @@ make are core calls (:mod:`matchmaker.events.service`, :mod:`matchmaker.followup
 
 from __future__ import annotations
 
+import io
 import tempfile
+import zipfile
+from pathlib import Path
 
 import pandas as pd
 
 from matchmaker.events.agenda_files import write_agenda
+from matchmaker.events.letters import invitation_letters, write_letters
 from matchmaker.recommend.explain import SUGGESTION_COLUMNS
 from matchmaker.store.database import Store
 from matchmaker.views.browse import org_label, org_names
@@ -18,6 +22,7 @@ __all__ = [
     "agenda_files",
     "agenda_grid",
     "invitation_frame",
+    "letters_zip",
     "live_deal_pairs",
     "meetings_frame",
     "org_list_frame",
@@ -162,3 +167,18 @@ def request_frame(store: Store, event_id: str) -> pd.DataFrame:
         for r in store.rows("meeting_requests", event_id=event_id)
     ]
     return pd.DataFrame(rows, columns=["org_id", "name", "other_id", "other_name", "kind", "note"])
+
+
+def letters_zip(store: Store, event_id: str, invitees, lang: str | None = None) -> bytes:
+    """The invitation letters of :func:`matchmaker.events.letters.write_letters` as one zip
+    (``mailmerge.xlsx``, ``mailmerge.csv``, ``letters/<org_id>.html``) to download."""
+    letters = invitation_letters(store, event_id, invitees, lang)
+    with tempfile.TemporaryDirectory(prefix="matchmaker-letters-") as tmp:
+        folder = Path(tmp) / f"letters-{event_id}"
+        write_letters(letters, folder)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for file in sorted(folder.rglob("*")):
+                if file.is_file():
+                    zf.write(file, file.relative_to(folder).as_posix())
+        return buffer.getvalue()
