@@ -224,18 +224,15 @@ st.subheader(ui.tr("ev.participants", n=len(participants)))
 if participants.empty:
     st.caption(ui.tr("common.none"))
 else:
-    # RSVP and check-in: select rows, then set their status in one go.
-    picked = st.dataframe(
-        ui.localise(participants, ("status",)),
-        hide_index=True,
-        key=f"ev_participants_{event_id}_{ui.stamp()}",
-        width="stretch",
-        height=280,
-        on_select="rerun",
-        selection_mode="multi-row",
+    # RSVP and check-in: pick many, then set their status in one go.
+    ui.table(participants, key="ev_participants", values=("status",), height=240)
+    labels = dict(zip(participants["org_id"], participants["name"], strict=True))
+    chosen_ids = st.multiselect(
+        ui.tr("ev.pick_participants"),
+        list(labels),
+        key=f"ev_pick_{event_id}",
+        format_func=lambda o: f"{labels[o]} ({o})",
     )
-    rows = picked.selection.rows if picked is not None else []
-    chosen_ids = [participants.iloc[i]["org_id"] for i in rows]
     p1, p2 = st.columns([1, 2])
     new_status = p1.selectbox(
         ui.tr("col.status"),
@@ -252,5 +249,6 @@ else:
     ):
         with ui.core_errors():
             added, changed = ui.write(people.set_status, event_id, chosen_ids, new_status)
+            del st.session_state[f"ev_pick_{event_id}"]  # start the next change afresh
             ui.flash(ui.tr("ev.status_set", n=changed + added, status=ui.val(new_status)))
             st.rerun()

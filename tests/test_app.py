@@ -246,6 +246,7 @@ def test_labels_built_from_values_exist():
 ALL_PAGES = [
     ("overview", "Overview", "总览"),
     ("organisations", "Organisations", "机构"),
+    ("my_org", "My organisation", "本机构信息"),
     ("chain", "Industry chain", "产业链图谱"),
     ("suggestions", "Partner suggestions", "伙伴推荐"),
     ("events", "Events and invitations", "活动与邀请"),

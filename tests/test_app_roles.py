@@ -19,9 +19,9 @@ from tests.test_app import APP, TIMEOUT, full_rows, texts, tiny_db  # noqa: F401
 
 PW = "correct horse battery staple"
 SECRETS = ("secret separator film", "inland.test", "Secret lithium supply", "D2")
-COMPANY_PAGES = ("organisations", "suggestions", "agenda", "deals")
+COMPANY_PAGES = ("organisations", "my_org", "suggestions", "agenda", "deals")
 EVERY_PAGE = (
-    "overview", "organisations", "chain", "suggestions", "events", "agenda", "deals",
+    "overview", "organisations", "my_org", "chain", "suggestions", "events", "agenda", "deals",
     "reports", "import_export", "accounts",
 )  # fmt: skip
 
