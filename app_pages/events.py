@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import ui
-from matchmaker.events import invite
+from matchmaker.events import clock, invite
 from matchmaker.events import participants as people
 from matchmaker.events import service as events
 from matchmaker.schema import PARTICIPANT_STATUSES
@@ -64,6 +64,35 @@ st.caption(
         n=len(participants),
     )
 )
+
+if ui.can_write():
+    with (
+        st.expander(ui.tr("ev.clock")),
+        st.form(f"ev_clock_{event_id}_{ui.stamp()[0]}"),
+    ):
+        t1, t2 = st.columns(2)
+        start_time = t1.text_input(
+            ui.tr("ev.start_time"), value=event["start_time"] or "09:00", key="ev_start_time"
+        )
+        slot_minutes = t2.number_input(
+            ui.tr("ev.slot_minutes"), 5, 240, int(event["slot_minutes"] or 20), key="ev_slot_min"
+        )
+        breaks = st.text_input(ui.tr("ev.breaks"), value=";".join(event["breaks"]), key="ev_breaks")
+        tables_text = st.text_input(
+            ui.tr("ev.tables"), value=";".join(event["tables"]), key="ev_tables"
+        )
+        if st.form_submit_button(ui.tr("ev.save_clock"), key="ev_save_clock"):
+            with ui.core_errors():
+                ui.write(
+                    clock.set_clock,
+                    event_id,
+                    start_time,
+                    int(slot_minutes),
+                    breaks.split(";"),
+                    tables_text.split(";"),
+                )
+                ui.flash(ui.tr("ev.clock_saved", event=event_id))
+                st.rerun()
 
 st.subheader(ui.tr("ev.build"))
 names = ui.cached(views.org_names)

@@ -41,19 +41,22 @@ def agenda_html(agenda: Agenda, names: dict[str, str] | None = None, title: str 
         if not rows[org]:
             out.append("<p>No meetings scheduled.</p></section>")
             continue
-        out.append("<table><tr><th>slot</th><th>table</th><th>with</th><th>why</th></tr>")
+        out.append(
+            "<table><tr><th>slot</th><th>time</th><th>table</th><th>with</th><th>why</th></tr>"
+        )
         for r in rows[org]:
             out.append(
-                f"<tr><td>{r['slot']}</td><td>{e(r['table'])}</td>"
+                f"<tr><td>{r['slot']}</td><td>{e(r['time'])}</td><td>{e(r['table'])}</td>"
                 f"<td>{e(r['partner_name'])} ({e(r['partner'])})</td><td>{e(r['reason'])}</td></tr>"
             )
         out.append("</table></section>")
     out.append(
-        "<section><h2>Tables</h2><table><tr><th>slot</th><th>table</th><th>meeting</th></tr>"
+        "<section><h2>Tables</h2><table><tr><th>slot</th><th>time</th><th>table</th>"
+        "<th>meeting</th></tr>"
     )
     for r in agenda.by_table(names):
         out.append(
-            f"<tr><td>{r['slot']}</td><td>{e(r['table'])}</td>"
+            f"<tr><td>{r['slot']}</td><td>{e(r['time'])}</td><td>{e(r['table'])}</td>"
             f"<td>{e(r['name_a'])} &amp; {e(r['name_b'])}</td></tr>"
         )
     out.append("</table></section>")
@@ -77,11 +80,21 @@ def write_agenda(
     out.mkdir(parents=True, exist_ok=True)
     by_org = pd.DataFrame(
         agenda.by_org(names),
-        columns=["org_id", "name", "slot", "table", "partner", "partner_name", "kind", "reason"],
+        columns=[
+            "org_id",
+            "name",
+            "slot",
+            "time",
+            "table",
+            "partner",
+            "partner_name",
+            "kind",
+            "reason",
+        ],
     )
     by_table = pd.DataFrame(
         agenda.by_table(names),
-        columns=["slot", "table", "org_a", "name_a", "org_b", "name_b", "kind"],
+        columns=["slot", "time", "table", "org_a", "name_a", "org_b", "name_b", "kind"],
     )
     missing = pd.DataFrame(
         [(u.org_a, u.org_b, u.kind, u.reason) for u in agenda.unplaced]

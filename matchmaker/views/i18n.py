@@ -588,6 +588,24 @@ LABELS: dict[str, tuple[str, str]] = {
     "suggest.interest_no": ("Cancel", "取消"),
     "suggest.undo": ("Undo", "撤销"),
     "suggest.undone": ("Intent {deal} withdrawn", "已撤销合作意向 {deal}"),
+    "ev.clock": ("Times and tables of the agenda", "日程时间与桌位"),
+    "ev.start_time": ("First meeting starts at (HH:MM)", "首轮洽谈开始时间（时:分）"),
+    "ev.slot_minutes": ("Minutes per meeting", "每轮洽谈分钟数"),
+    "ev.breaks": (
+        "Breaks, HH:MM-HH:MM separated by ; (10:30-10:45;12:00-13:30)",
+        "休息时段，时:分-时:分，用 ; 分隔（10:30-10:45;12:00-13:30）",
+    ),
+    "ev.tables": ("Table or room names, separated by ;", "桌位或会议室名称，用 ; 分隔"),
+    "ev.save_clock": ("Save times and tables", "保存时间与桌位"),
+    "ev.clock_saved": ("Times and tables of {event} saved", "{event} 的时间与桌位已保存"),
+    "ag.floor_help": (
+        "Fairness floor: every attendee gets at least this many meetings when the room allows, "
+        "even with partners the system rates lower, so nobody travels for nothing. Those it "
+        "cannot reach are listed under Not placed, with the reason.",
+        "保底安排：在时间和桌位允许时，每家参会机构至少安排这么多场洽谈，即使对方推荐分较低，"
+        "避免有人白跑一趟。无法满足的机构会列在“未安排”中并说明原因。",
+    ),
+    "col.time": ("Time", "时间"),
 }
 
 # Enumerated values of the data model, shown translated in widgets and tables.

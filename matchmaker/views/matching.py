@@ -119,7 +119,10 @@ def agenda_grid(agenda, names: dict[str, str]) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     frame["meeting"] = frame["name_a"] + " & " + frame["name_b"]
     grid = frame.pivot_table(index="slot", columns="table", values="meeting", aggfunc="first")
-    return grid.reindex(sorted(grid.columns), axis=1).fillna("").reset_index()
+    grid = grid.reindex(sorted(grid.columns), axis=1).fillna("").reset_index()
+    if agenda.times:  # clock times beside the slot numbers
+        grid.insert(1, "time", grid["slot"].map(agenda.times))
+    return grid
 
 
 def agenda_files(agenda, names: dict[str, str], title: str = "") -> dict[str, bytes]:
