@@ -138,3 +138,27 @@ def test_company_reports_progress_and_organisers_see_who_answered(app_db):  # no
     org.button(key="deals_set_owner").click().run()
     assert not org.error and deals.get_deal(app_db, "D1").owner == "olga"
     assert "Due this week, by owner" in texts(org)
+
+
+def test_a_reload_keeps_the_session_through_a_signed_expiring_cookie(app_db, monkeypatch):  # noqa: F811
+    from datetime import datetime
+
+    from app_pages import ui
+    from matchmaker.store import accounts as auth
+
+    key = b"k" * 32
+    monkeypatch.setattr(ui, "_signing_key", lambda: key)
+    monkeypatch.setattr(ui, "base_store", lambda: app_db)
+    session = auth.sign_in(app_db, "harbour", "correct horse battery staple")
+    token = ui.session_token(session, key)
+    back = ui.session_from_token(token, key)
+    assert back.user.username == "harbour" and back.expires_at <= session.expires_at
+    # forged, expired, other key, garbage: no session
+    _user, expiry, stamp, mac = token.split("|")
+    assert ui.session_from_token(f"olga|{expiry}|{stamp}|{mac}", key) is None
+    assert ui.session_from_token(token, b"x" * 32) is None
+    assert ui.session_from_token(token, key, now=datetime(2999, 1, 1)) is None
+    assert ui.session_from_token("nonsense", key) is None and ui.session_from_token(None) is None
+    # a password reset or disabling the account ends it
+    auth.reset_password(app_db, "harbour", "another long password 77", actor="setup")
+    assert ui.session_from_token(token, key) is None
