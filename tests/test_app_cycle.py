@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from matchmaker.events.service import add_request
 from matchmaker.followup import deals
+from matchmaker.store.accounts import get_user
 from tests.test_app import open_page, texts, tiny_db  # noqa: F401 - fixture
 from tests.test_app_roles import app_db, signed_in  # noqa: F401 - fixture
 
@@ -162,3 +163,20 @@ def test_a_reload_keeps_the_session_through_a_signed_expiring_cookie(app_db, mon
     # a password reset or disabling the account ends it
     auth.reset_password(app_db, "harbour", "another long password 77", actor="setup")
     assert ui.session_from_token(token, key) is None
+
+
+def test_accounts_form_starts_empty_after_a_company_account(app_db):  # noqa: F811
+    at = signed_in(app_db, "adam", "accounts")
+    at.text_input(key="acc_new_name").input("yellow")
+    at.text_input(key="acc_new_password").input("correct horse battery staple")
+    at.selectbox(key="acc_new_role").select("company")
+    at.button(key="acc_create").click().run()
+    assert "a company account needs the organisation it belongs to" in at.error[0].value
+    assert "--org" not in at.error[0].value
+    at.selectbox(key="acc_new_org").select("C2")
+    at.button(key="acc_create").click().run()
+    assert not at.exception and not at.error
+    made = get_user(app_db, "yellow")
+    assert (made.org_id, made.role) == ("C2", "company")
+    assert at.selectbox(key="acc_new_org").value is None
+    assert at.text_input(key="acc_new_name").value == ""
