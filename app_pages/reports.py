@@ -77,7 +77,7 @@ with ui.core_errors():
     if st.button(ui.tr("report.prepare"), key="report_prepare"):
         st.session_state["report_xlsx"] = (
             (event_id, chain),
-            ui.cached(followup.report_xlsx, event_id, chain),
+            ui.cached(followup.report_xlsx, event_id, chain, ui.lang()),
         )
     prepared = st.session_state["report_xlsx"]
     if prepared and prepared[0] == (event_id, chain):

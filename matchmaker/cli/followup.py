@@ -217,9 +217,10 @@ def report_export(
     path: Annotated[Path, typer.Argument(help="Workbook to write (.xlsx).")],
     event: Annotated[str | None, typer.Option(help="Only this event (funnel sheets).")] = None,
     chain: Annotated[str | None, typer.Option(help="Only this chain (funnel sheets).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the headers: en or zh.")] = "en",
 ) -> None:
-    """Write the funnel, conversion and breakdowns to one XLSX workbook."""
-    typer.echo(f"report written to {export_xlsx(open_store(), path, event, chain)}")
+    """Write the funnel, conversion and breakdowns to one formatted XLSX workbook."""
+    typer.echo(f"report written to {export_xlsx(open_store(), path, event, chain, lang)}")
 
 
 def _iso(text: str | None, what: str) -> date | None:

@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from matchmaker.errors import DataError, NotFoundError
+from matchmaker.followup.workbook import write_report
 from matchmaker.schema import DEAL_STAGES
 from matchmaker.store.database import Store
 
@@ -217,9 +218,15 @@ def format_table(result: dict) -> str:
 
 
 def export_xlsx(
-    store: Store, path: str | Path, event_id: str | None = None, chain: str | None = None
+    store: Store,
+    path: str | Path,
+    event_id: str | None = None,
+    chain: str | None = None,
+    lang: str = "en",
 ) -> Path:
-    """Write the report workbook: sheets funnel, conversion, by_event, by_chain.
+    """Write the report workbook: sheets funnel, conversion, by event, by chain, formatted for
+    people (:func:`matchmaker.followup.workbook.write_report`: headers in ``lang`` with their
+    units, percentages, widths, a frozen header row).
 
     ``path`` must end in ``.xlsx``; the funnel and conversion sheets follow the filters, the
     breakdowns always cover every event and chain.
@@ -231,13 +238,10 @@ def export_xlsx(
     flat = [(k, result[k]) for k in FUNNEL_KEYS if k != "deals"]
     flat[5:5] = [(f"deals_{s}", n) for s, n in result["deals"].items()]
     path.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        pd.DataFrame(flat, columns=["measure", "value"]).to_excel(
-            xl, sheet_name="funnel", index=False
-        )
-        pd.DataFrame(conversion(store, event_id, chain)).to_excel(
-            xl, sheet_name="conversion", index=False
-        )
-        pd.DataFrame(breakdown(store, "event")).to_excel(xl, sheet_name="by_event", index=False)
-        pd.DataFrame(breakdown(store, "chain")).to_excel(xl, sheet_name="by_chain", index=False)
-    return path
+    frames = {
+        "funnel": pd.DataFrame(flat, columns=["measure", "value"]),
+        "conversion": pd.DataFrame(conversion(store, event_id, chain)),
+        "by_event": pd.DataFrame(breakdown(store, "event")),
+        "by_chain": pd.DataFrame(breakdown(store, "chain")),
+    }
+    return write_report(path, frames, lang)

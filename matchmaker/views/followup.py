@@ -100,11 +100,13 @@ def deal_history(store: Store, deal_id: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def report_xlsx(store: Store, event_id: str | None = None, chain: str | None = None) -> bytes:
-    """The report workbook of :func:`matchmaker.followup.report.export_xlsx`, as bytes to
-    download."""
+def report_xlsx(
+    store: Store, event_id: str | None = None, chain: str | None = None, lang: str = "en"
+) -> bytes:
+    """The report workbook of :func:`matchmaker.followup.report.export_xlsx` (headers in
+    ``lang``), as bytes to download."""
     with tempfile.TemporaryDirectory(prefix="matchmaker-report-") as tmp:
-        return export_xlsx(store, Path(tmp) / "report.xlsx", event_id, chain).read_bytes()
+        return export_xlsx(store, Path(tmp) / "report.xlsx", event_id, chain, lang).read_bytes()
 
 
 # --- issue 14: the event cycle -------------------------------------------------------------
