@@ -54,13 +54,13 @@ else:
     value = f"{deal['value_cny']:,.0f}" if pd.notna(deal["value_cny"]) else "-"
     facts = [
         f"{ui.tr('col.stage')}: {ui.val(deal['stage'])}",
-        f"{ui.tr('col.due_date')}: {deal['due_date'] or '-'}",
-        f"{ui.tr('col.event_id')}: {deal['event_id'] or '-'}",
+        f"{ui.tr('col.due_date')}: {ui.shown(deal['due_date'], '-')}",
+        f"{ui.tr('col.event_id')}: {ui.shown(deal['event_id'], '-')}",
         f"{ui.tr('col.value_cny')}: {value}",
     ]
-    facts.append(f"{ui.tr('col.owner')}: {deal['owner'] or ui.tr('deals.no_owner')}")
+    facts.append(f"{ui.tr('col.owner')}: {ui.shown(deal['owner']) or ui.tr('deals.no_owner')}")
     st.caption(" | ".join(facts))
-    if deal["note"]:
+    if ui.shown(deal["note"]):
         st.info(f"{ui.tr('col.note')}: {ui.plain(deal['note'])}")
     if deal["stale"]:
         st.warning(ui.tr("deals.is_stale", days=config.get("stale_days")))
@@ -140,7 +140,8 @@ else:
                 st.rerun()
         owners = ui.cached(progress.owners)
         o1, o2 = st.columns([2, 1])
-        current = deal["owner"] if deal["owner"] in owners else None
+        current = ui.shown(deal["owner"]) or None
+        current = current if current in owners else None
         owner = o1.selectbox(
             ui.tr("col.owner"),
             [None, *owners],

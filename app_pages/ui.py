@@ -339,12 +339,19 @@ def core_errors():
         st.error(tr("app.unexpected", error=f"{type(exc).__name__}: {exc}"))
 
 
+def shown(value, empty: str = "") -> str:
+    """A cell or fact as text; None, NaN and NaT as ``empty`` (never "None" or "nan")."""
+    if value is None or (not isinstance(value, str | tuple | list) and pd.isna(value)):
+        return empty
+    return str(value)
+
+
 def localise(frame: pd.DataFrame, values: tuple[str, ...] = ()) -> pd.DataFrame:
     """A copy of ``frame`` with enumerated ``values`` columns and headers translated."""
     out = frame.copy()
     for col in values:
-        if col in out:
-            out[col] = out[col].map(val)
+        if col in out:  # an empty cell stays empty (never "None" or "nan")
+            out[col] = out[col].map(lambda v: "" if shown(v) == "" else val(v))
     headers = column_labels(out.columns, lang())
     seen: dict[str, int] = {}
     for col in out.columns:  # two columns must never end up with one header

@@ -180,3 +180,16 @@ def test_accounts_form_starts_empty_after_a_company_account(app_db):  # noqa: F8
     assert (made.org_id, made.role) == ("C2", "company")
     assert at.selectbox(key="acc_new_org").value is None
     assert at.text_input(key="acc_new_name").value == ""
+
+
+def test_empty_cells_and_facts_never_read_none_or_nan(tiny_db):  # noqa: F811
+    from tests.test_app import frame
+
+    deals.add_deal(tiny_db, "C3", "C2", actor="seed", title="Lithium for cells")
+    at = open_page("deals")
+    at.selectbox(key="deals_pick@en").set_value("D2").run()
+    history = frame(at, "From", "To")
+    assert history["From"].tolist() == [""] and history["To"].tolist() == ["intent"]
+    page = texts(at)
+    assert "Event: -" in page and "Owner: nobody" in page
+    assert "nan" not in page and "None" not in page and "NaT" not in page
