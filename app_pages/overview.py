@@ -32,9 +32,9 @@ kpis = [
     (ui.tr("report.kpi.events"), result["events"]),
     (ui.tr("report.kpi.attended"), attended),
     (ui.tr("overview.outside_share"), f"{share:.0%}"),
-    (ui.val("intent"), result["deals"]["intent"]),
-    (ui.val("in_progress"), result["deals"]["in_progress"]),
-    (ui.val("signed"), result["deals"]["signed"]),
+    (ui.tr("overview.deals_at", stage=ui.val("intent")), result["deals"]["intent"]),
+    (ui.tr("overview.deals_at", stage=ui.val("in_progress")), result["deals"]["in_progress"]),
+    (ui.tr("overview.deals_at", stage=ui.val("signed")), result["deals"]["signed"]),
 ]
 for col, (label, value) in zip(st.columns(len(kpis)), kpis, strict=True):
     col.metric(label, value)

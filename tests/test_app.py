@@ -434,7 +434,7 @@ def test_reports_page_funnel_breakdown_and_workbook(tiny_db):
     assert conversion["Organisations"].tolist() == [2, 0, 2, 0, 0]
     assert len(at.get("plotly_chart")) == 3
     at.radio(key="report_by@en").set_value("chain").run()
-    assert frame(at, "Chain", "Attended")["Chain"].tolist() == ["nev"]
+    assert frame(at, "Chain", "Attended (organisations)")["Chain"].tolist() == ["nev"]
     at.radio(key="report_scope@en").set_value("event").run()
     assert at.selectbox(key="report_event").value == "E1"
     at.button(key="report_prepare").click().run()

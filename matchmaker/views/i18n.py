@@ -352,7 +352,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "report.kpi.attended": ("Attended", "参会机构"),
     "report.kpi.attended_external": ("From outside", "市外参会机构"),
     "report.kpi.meetings_held": ("Meetings held", "已举行洽谈"),
-    "report.kpi.orgs_with_deal": ("With a deal", "达成合作的机构"),
+    "report.kpi.orgs_with_deal": ("Organisations with a deal", "达成合作的机构（家）"),
     "report.step.attended": ("attended", "参会"),
     "report.step.met": ("met a partner", "完成洽谈"),
     "report.step.intent": ("intent", "合作意向"),
@@ -606,6 +606,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "避免有人白跑一趟。无法满足的机构会列在“未安排”中并说明原因。",
     ),
     "col.time": ("Time", "时间"),
+    "overview.deals_at": ("Deals: {stage}", "项目：{stage}"),
 }
 
 # Enumerated values of the data model, shown translated in widgets and tables.
