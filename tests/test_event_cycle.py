@@ -271,3 +271,53 @@ def test_cli_invite_letters(cycle, monkeypatch, tmp_path):
         app, ["--db", cycle.url, "invite", "E1", "--letters", str(out), "--lang", "fr"]
     )
     assert res.exit_code == 2 and "--lang must be zh or en" in res.output
+
+
+# --- a company's own data ------------------------------------------------------------------
+
+
+def test_save_contact_keeps_one_primary_and_checks_the_email(cycle):
+    from matchmaker.followup.orgs import save_contact
+
+    made = save_contact(cycle, {"org_id": "A2", "name": "Zhou", "primary": True}, "li")
+    assert made["contact_id"] == "C4" and made["primary"] is True
+    primaries = [c["contact_id"] for c in cycle.rows("contacts", org_id="A2") if c["primary"]]
+    assert primaries == ["C4"]  # C2 is no longer primary
+    with pytest.raises(DataError, match=r"contacts\.email: 'zhou@' is not an e-mail address"):
+        save_contact(cycle, {"org_id": "A2", "name": "Zhou", "email": "zhou@"}, "li")
+    with pytest.raises(DataError, match=r"contacts\.name is required"):
+        save_contact(cycle, {"org_id": "A2", "name": " "}, "li")
+    company = scoped(cycle, User(2, "bt", "company", "A2", True))
+    with pytest.raises(PermissionDenied):
+        save_contact(company, {"org_id": "A1", "name": "Not mine"}, "bt")
+
+
+def test_items_added_edited_and_retired_by_their_company(cycle):
+    from matchmaker.followup.orgs import retire_item, save_item
+
+    company = scoped(cycle, User(2, "yso", "company", "A1", True))
+    made = save_item(company, {"org_id": "A1", "side": "need", "type": "service",
+                               "title": "Coating", "keywords": "ar; ir"}, "yso")  # fmt: skip
+    assert (made["item_id"], made["keywords"]) == ("I0001", ("ar", "ir"))
+    save_item(company, {**made, "keywords": "", "title": "AR coating"}, "yso")
+    assert cycle.get("items", "I0001")["title"] == "AR coating"
+    with pytest.raises(PermissionDenied):
+        retire_item(company, "t1", "yso")  # A2's offer
+    retire_item(company, "I0001", "yso")
+    assert "I0001" not in cycle.ids("items")
+    assert [r["action"] for r in cycle.audit_rows(actor="yso")] == [
+        "item.retire", "item.save", "item.save",
+    ]  # fmt: skip
+
+
+def test_a_company_sees_requests_it_received_but_not_avoid_marks_and_cannot_forge(cycle):
+    from matchmaker.events.service import add_request
+
+    add_request(cycle, "E1", "A2", "A1", "meet")
+    add_request(cycle, "E1", "A3", "A1", "avoid")
+    company = scoped(cycle, User(2, "yso", "company", "A1", True))
+    seen = [(r["org_id"], r["kind"]) for r in company.rows("meeting_requests")]
+    assert seen == [("A2", "meet")]
+    with pytest.raises(PermissionDenied):
+        add_request(company, "E1", "A2", "A1", "meet")  # a request in A2's name
+    add_request(company, "E1", "A1", "A2", "meet")  # its own answer: a mutual request
