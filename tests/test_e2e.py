@@ -363,11 +363,11 @@ def test_organiser_cycle_contacts_letters_rsvp_times_agenda_follow_up(page, serv
             has_text="Participants to change"
         )
         for org_id in two:
-            box.click()
+            box.locator("input").click()
             page.keyboard.type(org_id)
             page.locator("[role='option']", has_text=org_id).first.click()
+            page.keyboard.press("Escape")  # close the list before the next pick
             settle(page)
-        page.keyboard.press("Escape")
         page.get_by_role("button", name="Set 2 to registered").click()
         settle(page)
         page.get_by_text("2 participants are now registered").wait_for()

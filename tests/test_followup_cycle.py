@@ -178,3 +178,31 @@ def test_cli_followup(ws, tmp_path, monkeypatch):
     assert res.exit_code == 2 and "--out must end in .xlsx" in res.output
     res = run.invoke(app, [*db, "followup", "answers", "P1"])
     assert res.exit_code == 0 and "0 of 3 organisation(s) answered" in res.output
+
+
+def test_upgrading_gives_deals_without_history_their_first_entry(tmp_path):
+    from alembic import command
+
+    from matchmaker.store.database import Store, _alembic_config
+
+    store = Store(f"sqlite:///{tmp_path / 'old.db'}")
+    with store.engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), "0003")
+        conn.exec_driver_sql(
+            "INSERT INTO organizations (org_id, name, kind, version) VALUES "
+            "('A', 'Acme', 'company', 1), ('B', 'Beta', 'company', 1)"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO deals (deal_id, org_a, org_b, stage, updated_at, version) "
+            "VALUES ('D1', 'A', 'B', 'in_progress', '2025-06-01 10:00:00', 1)"
+        )
+    store.init()
+    (h,) = deals.history(store, "D1")
+    assert (h.actor, h.from_stage, h.to_stage, h.note) == (
+        "import",
+        None,
+        "in_progress",
+        "imported",
+    )
+    assert h.at == datetime(2025, 6, 1, 10, 0)
+    store.engine.dispose()

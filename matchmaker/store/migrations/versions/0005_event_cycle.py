@@ -35,6 +35,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("tables", sa.Text(), nullable=True))
     with op.batch_alter_table("deals") as batch:
         batch.add_column(sa.Column("owner", sa.Text(), nullable=True))
+    # Deals imported before this revision have no history: give each its first entry.
+    op.execute(
+        "INSERT INTO deal_events (deal_id, at, actor, from_stage, to_stage, note) "
+        "SELECT deal_id, COALESCE(updated_at, CURRENT_TIMESTAMP), 'import', NULL, stage, "
+        "'imported' FROM deals WHERE deal_id NOT IN (SELECT deal_id FROM deal_events)"
+    )
 
 
 def downgrade() -> None:
