@@ -341,9 +341,9 @@ def test_overview_is_the_first_page_with_kpis_and_stale_follow_ups(tiny_db):
         "Events": "1",
         "Attended": "2",
         "Outside share": "50%",
-        "intent": "1",
-        "in progress": "0",
-        "signed": "0",
+        "Deals: intent": "1",
+        "Deals: in progress": "0",
+        "Deals: signed": "0",
     }
     assert "Stale follow-ups (1)" in texts(at)
     assert frame(at, "Deal", "Parties")["Deal"].tolist() == ["D1"]
