@@ -32,7 +32,7 @@ demo: $(STAMP)
 
 run: demo
 	MATCHMAKER_LANG=$(MATCHMAKER_LANG) $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true \
-		--browser.gatherUsageStats false
+		--browser.gatherUsageStats false --server.fileWatcherType none
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

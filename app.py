@@ -15,7 +15,9 @@ with st.sidebar:
     ui.language_switch()
 
 ui.require_ready()
+ui.restore_session()  # a browser reload keeps the session (a signed, expiring cookie)
 user = ui.check_signed_in()
+ui.remember_session()
 if user is None:  # signed out: the sign-in page is the only page
     page = registry.SIGN_IN
     st.navigation([st.Page(page.path, title=ui.tr(page.title), icon=page.icon)]).run()

@@ -36,6 +36,8 @@ with st.expander(ui.tr("acc.add"), expanded=not users), st.form("acc_add_form"):
             made = auth.create_user(ui.store(), username, password, role, org, actor=admin)
             who_ = ui.plain(made.username)
             ui.flash(ui.tr("acc.created", user=who_, role=ui.val(made.role)))
+            for key in ("acc_new_name", "acc_new_password", "acc_new_role", "acc_new_org"):
+                st.session_state.pop(key, None)  # the next account starts from an empty form
             st.rerun()
 
 if users:

@@ -29,9 +29,12 @@ fmt = lambda o: f"{names.get(o, o)} ({o})"  # noqa: E731
 with st.expander(ui.tr("ag.requests")):
     with st.form("ag_request_form"):
         r1, r2, r3 = st.columns([2, 2, 1])
-        mine = [ui.own_org()] if ui.own_org() else list(names)  # a company asks for itself
+        # the event's participants only (a company asks for itself)
+        present = list(ui.cached(matching.participants_frame, event_id)["org_id"])
+        mine = [ui.own_org()] if ui.own_org() else present
         who = r1.selectbox(ui.tr("ag.requester"), mine, key="ag_req_org", format_func=fmt)
-        other = r2.selectbox(ui.tr("ag.other"), list(names), key="ag_req_other", format_func=fmt)
+        others = [o for o in present if o != ui.own_org()]
+        other = r2.selectbox(ui.tr("ag.other"), others, key="ag_req_other", format_func=fmt)
         kind = r3.radio(
             ui.tr("col.kind"),
             events.REQUEST_KINDS,
@@ -68,7 +71,9 @@ with st.form("ag_form"):
     slots = p1.number_input(ui.tr("ag.slots"), 1, 48, 12, key="ag_slots")
     tables = p2.number_input(ui.tr("ag.tables"), 1, 500, 30, key="ag_tables")
     per_table = p3.number_input(ui.tr("ag.per_table"), 1, 10, 1, key="ag_per_table")
-    floor = p4.number_input(ui.tr("ag.floor"), 0, 48, 2, key="ag_floor")
+    floor = p4.number_input(
+        ui.tr("ag.floor"), 0, 48, 2, key="ag_floor", help=ui.tr("ag.floor_help")
+    )
     most = p5.number_input(ui.tr("ag.most"), 0, 48, 0, key="ag_most")
     run = st.form_submit_button(ui.tr("ag.run"), key="ag_run", type="primary")
 
@@ -116,7 +121,8 @@ if stored and stored["event"] == event_id:
         st.caption(ui.tr("ag.org_count", n=len(rows)))
         ui.table(
             pd.DataFrame(
-                rows, columns=["slot", "table", "partner", "partner_name", "kind", "reason"]
+                rows,
+                columns=["slot", "time", "table", "partner", "partner_name", "kind", "reason"],
             ),
             key="ag_org_table",
             values=("kind",),

@@ -7,7 +7,7 @@ import streamlit as st
 
 from app_pages import ui
 from matchmaker import config
-from matchmaker.followup import deals
+from matchmaker.followup import deals, progress
 from matchmaker.schema import DEAL_STAGES
 from matchmaker.views import browse as views
 from matchmaker.views import followup
@@ -54,11 +54,14 @@ else:
     value = f"{deal['value_cny']:,.0f}" if pd.notna(deal["value_cny"]) else "-"
     facts = [
         f"{ui.tr('col.stage')}: {ui.val(deal['stage'])}",
-        f"{ui.tr('col.due_date')}: {deal['due_date'] or '-'}",
-        f"{ui.tr('col.event_id')}: {deal['event_id'] or '-'}",
+        f"{ui.tr('col.due_date')}: {ui.shown(deal['due_date'], '-')}",
+        f"{ui.tr('col.event_id')}: {ui.shown(deal['event_id'], '-')}",
         f"{ui.tr('col.value_cny')}: {value}",
     ]
+    facts.append(f"{ui.tr('col.owner')}: {ui.shown(deal['owner']) or ui.tr('deals.no_owner')}")
     st.caption(" | ".join(facts))
+    if ui.shown(deal["note"]):
+        st.info(f"{ui.tr('col.note')}: {ui.plain(deal['note'])}")
     if deal["stale"]:
         st.warning(ui.tr("deals.is_stale", days=config.get("stale_days")))
     if deal["overdue"]:
@@ -72,8 +75,38 @@ else:
     forward = [s for s in deals.TRANSITIONS[deal["stage"]] if s != "dropped"]
     if not ui.can_write():
         st.caption(ui.tr("app.read_only"))
+    elif ui.own_org() and deal["stage"] in deals.OPEN_STAGES:
+        # A company reports progress on its own deal: stage, note, next step.
+        with st.form(f"deals_report_{deal_id}_{version}"):
+            st.markdown(f"**{ui.tr('deals.report')}**")
+            stages = [deal["stage"], *deals.TRANSITIONS[deal["stage"]]]
+            r1, r2 = st.columns(2)
+            new_stage = r1.selectbox(
+                ui.tr("col.stage"), stages, key=f"deals_report_stage_{deal_id}", format_func=ui.val
+            )
+            next_step = r2.date_input(
+                ui.tr("deals.next_step"),
+                value=date.today() + timedelta(days=14),
+                min_value=date.today(),
+                key=f"deals_report_next_{deal_id}",
+            )
+            report_note = st.text_area(ui.tr("deals.note"), key=f"deals_report_note_{deal_id}")
+            if st.form_submit_button(ui.tr("deals.send_report"), key="deals_send_report"):
+                with ui.core_errors():
+                    ui.write(
+                        progress.report_progress,
+                        deal_id,
+                        actor=actor,
+                        stage=new_stage,
+                        note=report_note or None,
+                        next_step=next_step,
+                        expected_version=seen,
+                    )
+                    ui.flash(ui.tr("deals.reported", deal=deal_id))
+                    st.rerun()
     elif deal["stage"] in deals.OPEN_STAGES:
-        note = st.text_input(ui.tr("deals.note"), key="deals_note")
+        # one note field per deal and version: it starts empty after every change
+        note = st.text_input(ui.tr("deals.note"), key=f"deals_note_{deal_id}_{version}")
         b1, b2, b3, b4 = st.columns([1, 1, 1, 1])
         if forward and b1.button(
             ui.tr("deals.advance", stage=ui.val(forward[0])), key="deals_advance", type="primary"
@@ -105,6 +138,22 @@ else:
                 ui.write(deals.set_due_date, deal_id, due, expected_version=seen)
                 ui.flash(ui.tr("deals.due_set", deal=deal_id, due=due))
                 st.rerun()
+        owners = ui.cached(progress.owners)
+        o1, o2 = st.columns([2, 1])
+        current = ui.shown(deal["owner"]) or None
+        current = current if current in owners else None
+        owner = o1.selectbox(
+            ui.tr("col.owner"),
+            [None, *owners],
+            index=([None, *owners]).index(current),
+            key=f"deals_owner_{deal_id}_{version}",
+            format_func=lambda o: o or ui.tr("deals.no_owner"),
+        )
+        if o2.button(ui.tr("deals.set_owner"), key="deals_set_owner") and owner:
+            with ui.core_errors():
+                ui.write(progress.set_owner, deal_id, owner, actor=actor)
+                ui.flash(ui.tr("deals.owner_set", deal=deal_id, owner=owner))
+                st.rerun()
     else:
         st.info(ui.tr("deals.closed"))
     st.markdown(f"**{ui.tr('deals.history')}**")
@@ -114,6 +163,27 @@ else:
             key="deals_history",
             values=("from_stage", "to_stage"),
         )
+
+if not ui.own_org():  # organisers and reviewers: what falls due, who answered
+    st.divider()
+    st.subheader(ui.tr("deals.due_title"))
+    owners = ui.cached(progress.owners)
+    me = ui.actor() if ui.actor() in owners else None
+    who = st.selectbox(
+        ui.tr("col.owner"),
+        [None, *owners, ""],
+        index=([None, *owners, ""]).index(me),
+        key="deals_due_owner",
+        format_func=lambda o: ui.tr("common.all") if o is None else (o or ui.tr("deals.no_owner")),
+    )
+    ui.table(ui.cached(followup.due_frame, who), key="deals_due", values=("stage",))
+    if event_id:
+        st.subheader(ui.tr("deals.answers_title", event=events[event_id]))
+        answered = ui.cached(followup.answers_frame, event_id)
+        st.caption(
+            ui.tr("deals.answers_count", n=int(answered["answered"].sum()), of=len(answered))
+        )
+        ui.table(answered, key="deals_answers")
 
 if not ui.can_write():  # a reviewer: the board and histories, no changes
     st.stop()

@@ -7,9 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import ui
-from matchmaker.events import invite
+from matchmaker.events import clock, invite
+from matchmaker.events import participants as people
 from matchmaker.events import service as events
 from matchmaker.events.quotas import quota_checks
+from matchmaker.schema import PARTICIPANT_STATUSES
 from matchmaker.views import browse as views
 from matchmaker.views import matching
 
@@ -65,6 +67,35 @@ st.caption(
         n=len(participants),
     )
 )
+
+if ui.can_write():
+    with (
+        st.expander(ui.tr("ev.clock")),
+        st.form(f"ev_clock_{event_id}_{ui.stamp()[0]}"),
+    ):
+        t1, t2 = st.columns(2)
+        start_time = t1.text_input(
+            ui.tr("ev.start_time"), value=event["start_time"] or "09:00", key="ev_start_time"
+        )
+        slot_minutes = t2.number_input(
+            ui.tr("ev.slot_minutes"), 5, 240, int(event["slot_minutes"] or 20), key="ev_slot_min"
+        )
+        breaks = st.text_input(ui.tr("ev.breaks"), value=";".join(event["breaks"]), key="ev_breaks")
+        tables_text = st.text_input(
+            ui.tr("ev.tables"), value=";".join(event["tables"]), key="ev_tables"
+        )
+        if st.form_submit_button(ui.tr("ev.save_clock"), key="ev_save_clock"):
+            with ui.core_errors():
+                ui.write(
+                    clock.set_clock,
+                    event_id,
+                    start_time,
+                    int(slot_minutes),
+                    breaks.split(";"),
+                    tables_text.split(";"),
+                )
+                ui.flash(ui.tr("ev.clock_saved", event=event_id))
+                st.rerun()
 
 st.subheader(ui.tr("ev.build"))
 names = ui.cached(views.org_names, ui.lang())
@@ -200,5 +231,56 @@ if stored and stored["event"] == event_id:
         icon=":material/download:",
     )
 
+    # Letters to the invitees of the suggested list, in each contact's language or one.
+    st.markdown(f"**{ui.tr('ev.letters')}**")
+    l1, l2 = st.columns([1, 2])
+    letter_lang = l1.selectbox(
+        ui.tr("ev.letters_lang"),
+        [None, "zh", "en"],
+        key="ev_letters_lang",
+        format_func=lambda v: {None: ui.tr("ev.letters_contact_lang"), "zh": "中文"}.get(
+            v, "English"
+        ),
+    )
+    invitees = [i for i in plan.invitation.invitees if i.org_id in set(final)]
+    with ui.core_errors():
+        l2.download_button(
+            ui.tr("ev.letters_download", n=len(invitees)),
+            matching.letters_zip(ui.store(), event_id, invitees, letter_lang),
+            file_name=f"letters-{event_id}.zip",
+            key="ev_letters_download",
+            icon=":material/mail:",
+        )
+
 st.subheader(ui.tr("ev.participants", n=len(participants)))
-ui.table(participants, key="ev_participants", values=("status",), height=240)
+if participants.empty:
+    st.caption(ui.tr("common.none"))
+else:
+    # RSVP and check-in: pick many, then set their status in one go.
+    ui.table(participants, key="ev_participants", values=("status",), height=240)
+    labels = dict(zip(participants["org_id"], participants["name"], strict=True))
+    chosen_ids = st.multiselect(
+        ui.tr("ev.pick_participants"),
+        list(labels),
+        key=f"ev_pick_{event_id}",
+        format_func=lambda o: f"{labels[o]} ({o})",
+    )
+    p1, p2 = st.columns([1, 2])
+    new_status = p1.selectbox(
+        ui.tr("col.status"),
+        PARTICIPANT_STATUSES,
+        index=1,
+        key=ui.key("ev_status"),
+        format_func=ui.val,
+    )
+    p2.caption(ui.tr("ev.selected", n=len(chosen_ids)))
+    if p2.button(
+        ui.tr("ev.set_status", n=len(chosen_ids), status=ui.val(new_status)),
+        key="ev_set_status",
+        disabled=not chosen_ids,
+    ):
+        with ui.core_errors():
+            added, changed = ui.write(people.set_status, event_id, chosen_ids, new_status)
+            del st.session_state[f"ev_pick_{event_id}"]  # start the next change afresh
+            ui.flash(ui.tr("ev.status_set", n=changed + added, status=ui.val(new_status)))
+            st.rerun()

@@ -3,8 +3,10 @@
 import streamlit as st
 
 from app_pages import ui
+from matchmaker.events import service as events
 from matchmaker.schema import ORG_KINDS, TIERS
 from matchmaker.views import browse as views
+from matchmaker.views import followup
 
 st.title(ui.tr("org.title"))
 
@@ -67,6 +69,23 @@ with tab_orgs:
     st.caption(ui.tr("org.found", n=len(found)))
     ui.table(found, key="org_table", values=("kind", "tier"), height=300)
 
+    event_names = ui.cached(views.event_names) if ui.role() in ("organiser", "admin") else {}
+    if event_names and not found.empty:
+        # "add these organisations": the filtered list joins an event as invited.
+        a1, a2 = st.columns([2, 1])
+        target = a1.selectbox(
+            ui.tr("org.add_event"),
+            list(event_names),
+            index=len(event_names) - 1,
+            key="org_add_event",
+            format_func=lambda e: f"{e} · {event_names[e]}",
+        )
+        if a2.button(ui.tr("org.add_these", n=len(found)), key="org_add_these"):
+            with ui.core_errors():
+                added = ui.write(events.save_invitations, target, list(found["org_id"]))
+                ui.flash(ui.tr("org.added", n=added, event=target))
+                st.rerun()
+
     st.subheader(ui.tr("org.profile"))
     names = dict(zip(found["org_id"], found["name"], strict=True))
     org_id = st.selectbox(
@@ -118,6 +137,13 @@ with tab_orgs:
                     ui.table(
                         frame, key=f"org_profile_{i}", values=("type", "role", "status", "stage")
                     )
+            if ui.role() in ("organiser", "admin") or ui.own_org() == org_id:
+                st.markdown(f"**{ui.tr('org.contacts')}**")
+                ui.table(
+                    ui.cached(followup.contacts_frame, org_id),
+                    key="org_contacts",
+                    values=("language",),
+                )
 
 with tab_segments:
     ui.table(ui.cached(views.segments, None, ui.lang()), key="org_segments", values=("stage",))

@@ -6,7 +6,7 @@ from app_pages import charts, ui
 from matchmaker import config
 from matchmaker.demo import demo_dir
 from matchmaker.followup import report
-from matchmaker.ingest.uploads import import_audited
+from matchmaker.ingest.uploads import load_demo
 from matchmaker.views import browse as views
 from matchmaker.views import followup
 
@@ -19,8 +19,9 @@ if not counts["organizations"]:
         ui.tr("common.load_demo"), key="overview_demo", type="primary"
     ):
         with ui.core_errors():
-            # the demo workspace in the session's language (data/demo_zh in 中文)
-            result = ui.write(import_audited, demo_dir(ui.lang()), label="demo workspace")
+            # the demo workspace in the session's language (data/demo_zh in 中文), dated
+            # relative to today
+            result = ui.write(load_demo, demo_dir(ui.lang()))
             added = sum(a for a, _ in result.values())
             ui.flash(ui.tr("common.demo_loaded", n=added))
             st.rerun()
@@ -33,9 +34,9 @@ kpis = [
     (ui.tr("report.kpi.events"), result["events"]),
     (ui.tr("report.kpi.attended"), attended),
     (ui.tr("overview.outside_share"), f"{share:.0%}"),
-    (ui.val("intent"), result["deals"]["intent"]),
-    (ui.val("in_progress"), result["deals"]["in_progress"]),
-    (ui.val("signed"), result["deals"]["signed"]),
+    (ui.tr("overview.deals_at", stage=ui.val("intent")), result["deals"]["intent"]),
+    (ui.tr("overview.deals_at", stage=ui.val("in_progress")), result["deals"]["in_progress"]),
+    (ui.tr("overview.deals_at", stage=ui.val("signed")), result["deals"]["signed"]),
 ]
 for col, (label, value) in zip(st.columns(len(kpis)), kpis, strict=True):
     col.metric(label, value)

@@ -32,6 +32,8 @@ PAGES: tuple[Page, ...] = (
          STAFF | {"reviewer"}),
     Page("organisations", "nav.organisations", ":material/apartment:", "nav.section.workspace",
          STAFF | {"company"}),
+    Page("my_org", "nav.my_org", ":material/badge:", "nav.section.workspace",
+         STAFF | {"company"}),
     Page("chain", "nav.chain", ":material/account_tree:", "nav.section.workspace"),
     Page("import_export", "nav.import", ":material/upload_file:", "nav.section.workspace"),
     Page("suggestions", "nav.suggestions", ":material/join_inner:", "nav.section.matching",

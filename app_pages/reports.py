@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import charts, ui
-from matchmaker.followup import report
+from matchmaker.followup import report, workbook
 from matchmaker.views import browse as views
 from matchmaker.views import followup
 
@@ -73,14 +73,27 @@ with ui.core_errors():
         st.plotly_chart(
             charts.breakdown_figure(rows, by, ui.lang()), key="report_breakdown", width="stretch"
         )
-        ui.table(pd.DataFrame(rows), key="report_breakdown_table")
+        # the same headers (with units) and percentages as the workbook and the table above
+        table = pd.DataFrame(rows)
+        labels = {c: workbook.HEADERS.get(c, (c, c))[ui.lang() == "zh"] for c in table.columns}
+        st.dataframe(
+            table.rename(columns=labels),
+            hide_index=True,
+            width="stretch",
+            key="report_breakdown_table",
+            column_config={
+                labels[c]: st.column_config.NumberColumn(format="percent")
+                for c in table.columns
+                if c.startswith("rate_")
+            },
+        )
     else:
         st.caption(ui.tr("common.none"))
 
     if st.button(ui.tr("report.prepare"), key="report_prepare"):
         st.session_state["report_xlsx"] = (
             (event_id, chain),
-            ui.cached(followup.report_xlsx, event_id, chain),
+            ui.cached(followup.report_xlsx, event_id, chain, ui.lang()),
         )
     prepared = st.session_state["report_xlsx"]
     if prepared and prepared[0] == (event_id, chain):

@@ -5,7 +5,7 @@ import streamlit as st
 
 from app_pages import ui
 from matchmaker.events import service as events
-from matchmaker.followup import deals
+from matchmaker.followup import deals, progress
 from matchmaker.recommend.explain import DIRECTIONS
 from matchmaker.schema import ORG_KINDS, TIERS
 from matchmaker.views import browse as views
@@ -107,6 +107,17 @@ d2.download_button(
 live = ui.cached(matching.live_deal_pairs)
 # names in the reader's language: the suggestion carries the names as entered
 seg_shown = ui.cached(views.segment_names_by_name, ui.lang())
+undo = st.session_state.get("sug_undo")
+if undo:  # the intent just recorded: shown, with a way back
+    deal_id, partner_name = undo
+    u1, u2 = st.columns([3, 1])
+    u1.success(ui.tr("suggest.interest_done", deal=deal_id, partner=ui.plain(partner_name)))
+    if u2.button(ui.tr("suggest.undo"), key="sug_undo_button", icon=":material/undo:"):
+        with ui.core_errors():
+            ui.write(progress.withdraw_deal, deal_id, actor=ui.actor())
+            st.session_state["sug_undo"] = None
+            ui.flash(ui.tr("suggest.undone", deal=deal_id))
+            st.rerun()
 for rank, s in enumerate(suggestions, start=1):
     with st.container(border=True, key=f"sug_card_{s.partner_id}"):
         head, score = st.columns([4, 1])
@@ -155,20 +166,25 @@ for rank, s in enumerate(suggestions, start=1):
             disabled=has_deal,
             icon=":material/thumb_up:",
         ):
-            with ui.core_errors():
-                made = ui.write(
-                    deals.add_deal,
-                    s.org_id,
-                    s.partner_id,
-                    actor=ui.actor(),
-                    suggestion=s.reason,
-                    title=s.offer_title or s.need_title,
-                )
-                ui.flash(
-                    ui.tr(
-                        "suggest.interest_done", deal=made.deal_id, partner=ui.plain(partner_name)
+            st.session_state["sug_confirm"] = s.partner_id  # ask before recording anything
+        if st.session_state.get("sug_confirm") == s.partner_id and not has_deal:
+            st.warning(ui.tr("suggest.interest_ask", partner=ui.plain(s.partner_name)))
+            y, n, _ = st.columns([1, 1, 2])
+            if y.button(ui.tr("suggest.interest_yes"), key=f"sug_yes_{s.partner_id}"):
+                with ui.core_errors():
+                    made = ui.write(
+                        deals.add_deal,
+                        s.org_id,
+                        s.partner_id,
+                        actor=ui.actor(),
+                        suggestion=s.reason,
+                        title=s.offer_title or s.need_title,
                     )
-                )
+                    st.session_state["sug_confirm"] = None
+                    st.session_state["sug_undo"] = (made.deal_id, s.partner_name)
+                    st.rerun()
+            if n.button(ui.tr("suggest.interest_no"), key=f"sug_no_{s.partner_id}"):
+                st.session_state["sug_confirm"] = None
                 st.rerun()
         if b2.button(
             ui.tr("suggest.request"),

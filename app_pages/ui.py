@@ -15,9 +15,14 @@ data.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import io
 import logging
+import secrets
 import threading
+from dataclasses import replace
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -25,6 +30,7 @@ import streamlit as st
 from matchmaker import config
 from matchmaker.errors import AuthError, MatchmakerError, ValidationError
 from matchmaker.ingest.files import escape_frame
+from matchmaker.roles import now_utc
 from matchmaker.store import accounts as auth
 from matchmaker.store.access import scoped
 from matchmaker.store.database import Store, resolve_url
@@ -112,9 +118,104 @@ def sign_in(username: str, password: str) -> bool:
 
 
 def sign_out() -> None:
-    """End this session."""
+    """End this session (and forget it in this browser: the cookie is deleted)."""
     for key in (SESSION_KEY, USER_KEY):
         st.session_state.pop(key, None)
+    st.session_state[FORGET_KEY] = True
+
+
+# --- a session that survives a browser reload --------------------------------------------
+# A reload opens a new Streamlit session, so the signed-in session is kept in a cookie: a
+# token "user|expiry|account stamp|HMAC-SHA256", signed with a key drawn at random when the
+# server starts (a restart signs everyone out). It is read once per browser session from the
+# request (st.context.cookies) and only honoured while it has not expired, its signature is
+# right and the account is active and unchanged since (a password reset, disabling or role
+# change signs out); signing out deletes it. The cookie is written with
+# extra-streamlit-components' CookieManager, SameSite=Strict.
+
+COOKIE = "matchmaker_session"
+FORGET_KEY = "auth_forget"
+RESTORED_KEY = "auth_restore_tried"
+
+
+@st.cache_resource(show_spinner=False)
+def _signing_key() -> bytes:
+    return secrets.token_bytes(32)
+
+
+def _stamp_of(username: str) -> str | None:
+    rows = base_store().rows("users", username=username)
+    if not rows or not rows[0]["active"]:
+        return None
+    account = f"{rows[0]['changed_at']}|{rows[0]['role']}|{rows[0]['password_hash']}"
+    return hashlib.sha256(account.encode()).hexdigest()[:24]
+
+
+def session_token(session, key: bytes | None = None) -> str:
+    """The signed cookie value of ``session``."""
+    stamp = _stamp_of(session.user.username) or ""
+    body = f"{session.user.username}|{session.expires_at:%Y%m%d%H%M%S}|{stamp}"
+    mac = hmac.new(key or _signing_key(), body.encode(), hashlib.sha256).hexdigest()
+    return f"{body}|{mac}"
+
+
+def session_from_token(token: str | None, key: bytes | None = None, now=None):
+    """The session a cookie value stands for, or None when it is missing, forged, expired,
+    or its account was disabled or changed since it was signed."""
+    if not token or token.count("|") != 3:
+        return None
+    body, mac = token.rsplit("|", 1)
+    good = hmac.new(key or _signing_key(), body.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(mac, good):
+        return None
+    username, expiry, stamp = body.split("|")
+    try:
+        expires_at = datetime.strptime(expiry, "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+    if expires_at <= (now or now_utc()) or stamp != _stamp_of(username):
+        return None
+    try:
+        session = auth.start_session(auth.get_user(base_store(), username))
+    except MatchmakerError:
+        return None
+    return replace(session, expires_at=min(session.expires_at, expires_at))
+
+
+def _cookies():
+    import extra_streamlit_components as stx  # a component: imported where it is drawn
+
+    return stx.CookieManager(key="auth_cookies")
+
+
+def restore_session() -> None:
+    """At the start of a browser session: sign in again from a valid cookie (once)."""
+    if st.session_state.get(RESTORED_KEY) or st.session_state.get(SESSION_KEY):
+        return
+    st.session_state[RESTORED_KEY] = True
+    if st.session_state.get(FORGET_KEY):
+        return
+    session = session_from_token(st.context.cookies.get(COOKIE))
+    if session is not None:
+        st.session_state[SESSION_KEY] = session
+        st.session_state[USER_KEY] = session.user
+
+
+def remember_session() -> None:
+    """Write the signed cookie of the signed-in session, or delete it after signing out."""
+    session = st.session_state.get(SESSION_KEY)
+    if session is not None:
+        token = session_token(session)
+        if st.context.cookies.get(COOKIE) != token and not st.session_state.get("auth_written"):
+            _cookies().set(
+                COOKIE, token, expires_at=session.expires_at, key="auth_cookie_set",
+                same_site="strict",
+            )  # fmt: skip
+            st.session_state["auth_written"] = True
+    elif st.session_state.pop(FORGET_KEY, False):
+        with contextlib.suppress(KeyError):
+            _cookies().delete(COOKIE, key="auth_cookie_delete")
+        st.session_state.pop("auth_written", None)
 
 
 def check_signed_in():
@@ -241,12 +342,19 @@ def core_errors():
         st.error(tr("app.unexpected", error=plain(f"{type(exc).__name__}: {exc}")))
 
 
+def shown(value, empty: str = "") -> str:
+    """A cell or fact as text; None, NaN and NaT as ``empty`` (never "None" or "nan")."""
+    if value is None or (not isinstance(value, str | tuple | list) and pd.isna(value)):
+        return empty
+    return str(value)
+
+
 def localise(frame: pd.DataFrame, values: tuple[str, ...] = ()) -> pd.DataFrame:
     """A copy of ``frame`` with enumerated ``values`` columns and headers translated."""
     out = frame.copy()
     for col in values:
-        if col in out:
-            out[col] = out[col].map(val)
+        if col in out:  # an empty cell stays empty (never "None" or "nan")
+            out[col] = out[col].map(lambda v: "" if shown(v) == "" else val(v))
     headers = column_labels(out.columns, lang())
     seen: dict[str, int] = {}
     for col in out.columns:  # two columns must never end up with one header

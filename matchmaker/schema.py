@@ -18,6 +18,7 @@ __all__ = [
     "DEAL_STAGE_GRADE",
     "ITEM_SIDES",
     "ITEM_TYPES",
+    "LANGUAGES",
     "LIST_SEP",
     "MEETING_STATUSES",
     "ORG_KINDS",
@@ -56,6 +57,8 @@ RELATION_KINDS = ("supplier_of", "partner")
 PARTICIPANT_STATUSES = ("invited", "registered", "attended", "declined", "no_show")
 MEETING_STATUSES = ("proposed", "accepted", "held", "cancelled")
 DEAL_STAGES = ("intent", "in_progress", "signed", "dropped")
+# Languages a contact reads letters in.
+LANGUAGES = ("zh", "en")
 # How strongly a deal's stage says "these two should meet": used as a graded label.
 DEAL_STAGE_GRADE = {"intent": 1.0, "in_progress": 2.0, "signed": 3.0, "dropped": 0.0}
 
@@ -197,6 +200,10 @@ EVENTS = TableSpec(
         _c("chains", "list", help="Ids of the chains the event is about."),
         _c("venue", help="Where it takes place."),
         _c("capacity", "int", help="How many organisations it can host."),
+        _c("start_time", help="When the first meeting slot starts, HH:MM (e.g. 09:30)."),
+        _c("slot_minutes", "int", help="Length of one meeting slot in minutes."),
+        _c("breaks", "list", help="Breaks between slots, HH:MM-HH:MM each (e.g. 10:30-10:45)."),
+        _c("tables", "list", help="Names of the meeting tables or rooms, in order."),
     ),
     key=("event_id",),
     help="Matchmaking events.",
@@ -225,6 +232,21 @@ MEETINGS = TableSpec(
     pair=("org_a", "org_b"),
     help="One-to-one meetings at events.",
 )
+CONTACTS = TableSpec(
+    "contacts",
+    (
+        _c("contact_id", required=True, help="Unique id of the contact person."),
+        _c("org_id", required=True, ref="organizations", help="Organisation they work for."),
+        _c("name", required=True, help="Full name."),
+        _c("title", help="Job title."),
+        _c("email", help="E-mail address (a contact field)."),
+        _c("phone", help="Telephone (a contact field)."),
+        _c("primary", "bool", help="true for the one person letters go to."),
+        _c("language", "enum", choices=LANGUAGES, help="Language letters are written in."),
+    ),
+    key=("contact_id",),
+    help="People to write to at each organisation (at most one primary per organisation).",
+)
 DEALS = TableSpec(
     "deals",
     (
@@ -238,6 +260,7 @@ DEALS = TableSpec(
         _c("updated_at", "datetime", help="When the stage last changed (ISO)."),
         _c("note", help="Free note."),
         _c("due_date", "date", help="When the next follow-up is due (ISO date)."),
+        _c("owner", help="Organiser account that follows the deal up."),
     ),
     key=("deal_id",),
     pair=("org_a", "org_b"),
@@ -257,6 +280,7 @@ TABLES: dict[str, TableSpec] = {
         PARTICIPANTS,
         MEETINGS,
         DEALS,
+        CONTACTS,
     )
 }
 # Parents before children: the order rows are written in.
@@ -278,6 +302,7 @@ class Deal:
     updated_at: str | None = None
     note: str | None = None
     due_date: date | None = None
+    owner: str | None = None
     version: int = field(default=1, compare=False)
 
 

@@ -240,7 +240,7 @@ def test_every_page_renders_in_both_languages(tiny_db, lang):
         assert not at.exception and not at.error, (page, [e.value for e in at.error])
         heading = re.search(r'st\.title\(ui\.tr\("([\w.]+)"\)\)', (ROOT / page.path).read_text())
         assert at.title[0].value == t(heading.group(1), lang), page
-    assert [p.name for p in STAFF_PAGES][:3] == ["overview", "organisations", "chain"]
+    assert [p.name for p in STAFF_PAGES][:3] == ["overview", "organisations", "my_org"]
     assert t("overview.title", "zh") == "总览"  # a hand-checked title
 
 
@@ -331,9 +331,9 @@ def test_overview_is_the_first_page_with_kpis_and_stale_follow_ups(tiny_db):
         "Events": "1",
         "Attended": "2",
         "Outside share": "50%",
-        "intent": "1",
-        "in progress": "0",
-        "signed": "0",
+        "Deals: intent": "1",
+        "Deals: in progress": "0",
+        "Deals: signed": "0",
     }
     assert "Stale follow-ups (1)" in texts(at)
     assert frame(at, "Deal", "Parties")["Deal"].tolist() == ["D1"]
@@ -393,12 +393,27 @@ def test_suggestions_with_reasons_and_mark_interest(tiny_db):
     assert any("Bay Lithium can supply Harbour Motors" in c.value for c in at.caption)
     assert at.download_button(key="sug_csv") and at.download_button(key="sug_xlsx")
     assert at.button(key="sug_interest_C2").disabled  # D1 already links C1 and C2
+    # "Mark interest" asks first: nothing is recorded until confirmed
     at.button(key="sug_interest_C3").click().run()
+    assert [w.value for w in at.warning] == [
+        "Record an intent (a new deal in the pipeline) with Bay Lithium?"
+    ]
+    assert tiny_db.count("deals") == 1
+    at.button(key="sug_no_C3").click().run()
+    assert tiny_db.count("deals") == 1 and not at.warning
+    at.button(key="sug_interest_C3").click().run()
+    at.button(key="sug_yes_C3").click().run()
     assert not at.exception and not at.error
     assert at.button(key="sug_interest_C3").disabled
+    assert [x.value for x in at.success] == ["Interest recorded as intent D2 with Bay Lithium"]
     deal = tiny_db.get("deals", "D2")
     assert (deal["org_a"], deal["org_b"], deal["stage"]) == ("C1", "C3", "intent")
     assert tiny_db.rows("deal_events", deal_id="D2")[0]["suggestion"]
+    # ... and can be undone
+    at.button(key="sug_undo_button").click().run()
+    assert not at.exception and not at.error
+    assert tiny_db.count("deals") == 1 and not at.button(key="sug_interest_C3").disabled
+    assert [x.value for x in at.success] == ["Intent D2 withdrawn"]
 
 
 def test_suggestions_hide_weak_matches_and_speak_the_readers_language(tiny_db):
@@ -438,7 +453,7 @@ def test_reports_page_funnel_breakdown_and_workbook(tiny_db):
     assert conversion["Organisations"].tolist() == [2, 0, 2, 0, 0]
     assert len(at.get("plotly_chart")) == 3
     at.radio(key="report_by@en").set_value("chain").run()
-    assert frame(at, "Chain", "Attended")["Chain"].tolist() == ["nev"]
+    assert frame(at, "Chain", "Attended (organisations)")["Chain"].tolist() == ["nev"]
     at.radio(key="report_scope@en").set_value("event").run()
     assert at.selectbox(key="report_event").value == "E1"
     at.button(key="report_prepare").click().run()
@@ -518,17 +533,20 @@ def test_deal_board_and_advance_grows_the_history(tiny_db):
     assert [m.value for m in at.metric] == ["2", "0", "0", "0"]
     at.selectbox(key="deals_pick@en").set_value("D2").run()
     assert len(frame(at, "By", "To")) == 1
-    at.text_input(key="deals_note").set_value("samples approved").run()
+    at.text_input(key="deals_note_D2_1").set_value("samples approved").run()
     at.button(key="deals_advance").click().run()
     assert not at.exception and not at.error
     assert "Deal D2 is now in progress." in [s.value for s in at.success]
+    # the note is shown, and the note field starts empty for the next change
+    assert "Note: samples approved" in [i.value for i in at.info]
+    assert at.text_input(key="deals_note_D2_2").value == ""
     history = frame(at, "By", "To")
     assert history["By"].tolist() == ["seed", ORGANISER]  # the signed-in user
     assert history["To"].tolist() == ["intent", "in progress"]
     assert [m.value for m in at.metric] == ["1", "1", "0", "0"]
     at.button(key="deals_advance").click().run()
     assert tiny_db.get("deals", "D2")["stage"] == "signed"
-    assert "This deal is closed" in at.info[0].value
+    assert any("This deal is closed" in i.value for i in at.info)
     assert len(frame(at, "By", "To")) == 3
 
 

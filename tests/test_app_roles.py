@@ -20,7 +20,7 @@ from tests.test_app import APP, TIMEOUT, full_rows, texts, tiny_db  # noqa: F401
 
 PW = "correct horse battery staple"
 SECRETS = ("secret separator film", "inland.test", "Secret lithium supply", "D2")
-COMPANY_PAGES = ("organisations", "suggestions", "agenda", "deals")  # checked by hand
+COMPANY_PAGES = ("organisations", "my_org", "suggestions", "agenda", "deals")  # checked by hand
 EVERY_PAGE = tuple(p.name for p in registry.PAGES)
 
 

@@ -52,7 +52,7 @@ def test_standard_hash_cost_is_the_default(monkeypatch, sqlite_store):
         ("ana", "short", "organiser", None, "at least 12 characters"),
         ("a b", PW, "organiser", None, "is not allowed"),
         ("", PW, "organiser", None, "is not allowed"),
-        ("ana", PW, "company", None, "needs --org"),
+        ("ana", PW, "company", None, "needs the organisation it belongs to"),
         ("ana", PW, "reviewer", "A1", "only company users"),
     ],
 )

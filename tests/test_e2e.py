@@ -289,6 +289,9 @@ def test_suggestion_flow_with_reasons_and_interest(page, server):
         shot(page, "suggestions")
         page.get_by_role("button", name="Mark interest").first.click()
         settle(page)
+        page.get_by_text("Record an intent (a new deal in the pipeline)").wait_for()
+        page.get_by_role("button", name="Yes, record it").click()
+        settle(page)
         page.get_by_text("Interest recorded as intent").wait_for()
         assert page.locator("[data-testid='stException']").count() == 0
 
@@ -346,3 +349,99 @@ def test_chinese_demo_in_chinese_end_to_end(page, server_zh):
                 assert english not in body, (path, english)
             assert not re.search(r"(?<![\w-])(nev|home|ai|equip|marine|health)(?![\w-])", body)
         assert "瑞能电力电子" in body  # the showcase supplier, by its Chinese name
+
+
+def _contacts_file(folder: Path, store) -> Path:
+    """A contacts.csv with one primary contact per demo organisation (zh and en in turn)."""
+    rows = ["contact_id,org_id,name,title,email,phone,primary,language"]
+    for n, org in enumerate(store.rows("organizations"), start=1):
+        lang = "zh" if n % 2 else "en"
+        rows.append(f"K{n:04d},{org['org_id']},Contact {n},Manager,c{n}@example.cn,,true,{lang}")
+    path = folder / "contacts.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_organiser_cycle_contacts_letters_rsvp_times_agenda_follow_up(page, server, tmp_path):
+    """Contacts in, the list built, letters out, RSVPs, times and tables, the agenda with
+    clock times, the due list: the organiser's cycle on the demo, in the browser."""
+    import io
+    import zipfile
+
+    from matchmaker.demo.generate import DEMO_DIR
+    from matchmaker.store.database import Store
+
+    store = Store(server.db)
+    event = max(store.rows("events"), key=lambda e: e["date"])
+    with evidence(page, "cycle"):
+        # contacts in, through the import page
+        open_page(page, server, "import_export", "Import / export")
+        uploads = [str(DEMO_DIR / "organizations.csv"), str(_contacts_file(tmp_path, store))]
+        page.locator("input[type='file']").set_input_files(uploads)
+        settle(page)
+        page.get_by_role("button", name="Import", exact=True).click()
+        settle(page)
+        page.get_by_text("Imported.").wait_for()
+        assert store.count("contacts") == store.count("organizations")
+
+        # the list built and the letters out
+        open_page(page, server, "events", "Events and invitations")
+        choose(page, "Event", event["event_id"])
+        page.get_by_role("button", name="Build the list").click()
+        page.get_by_text("Suggested list").first.wait_for(timeout=PAGE_WAIT_MS)
+        settle(page)
+        with page.expect_download() as download:
+            page.get_by_role("button", name=re.compile(r"Download \d+ letters")).click()
+        data = Path(download.value.path()).read_bytes()
+        files = zipfile.ZipFile(io.BytesIO(data))
+        header = files.read("mailmerge.csv").decode().splitlines()[0]
+        assert header == "org_id,org_name,contact_name,email,language,subject,body"
+        assert any(name.startswith("letters/") for name in files.namelist())
+        shot(page, "cycle-letters")
+
+        # RSVPs: two participants registered in one go
+        two = [p["org_id"] for p in store.rows("participants", event_id=event["event_id"])][:2]
+        box = page.locator("[data-testid='stMultiSelect']").filter(
+            has_text="Participants to change"
+        )
+        box.locator("input").click()
+        for org_id in two:  # both picked while the list is open, then it is closed once
+            page.keyboard.type(org_id)
+            page.locator("[role='option']", has_text=org_id).first.wait_for()
+            page.keyboard.press("Enter")
+        page.locator("h1", has_text="Events and invitations").click()
+        settle(page)
+        page.get_by_role("button", name="Set 2 to registered").click()
+        settle(page)
+        page.get_by_text("2 participants are now registered").wait_for()
+        statuses = {p["org_id"]: p["status"] for p in store.rows("participants")
+                    if p["event_id"] == event["event_id"]}  # fmt: skip
+        assert [statuses[o] for o in two] == ["registered", "registered"]
+
+        # times and tables
+        page.get_by_text("Times and tables of the agenda").click()
+        page.get_by_role("textbox", name="First meeting starts at (HH:MM)").fill("09:30")
+        page.get_by_role("textbox", name=re.compile("^Breaks")).fill("10:30-10:45")
+        page.get_by_role("button", name="Save times and tables").click()
+        settle(page)
+        page.get_by_text(f"Times and tables of {event['event_id']} saved").wait_for()
+        assert store.get("events", event["event_id"])["start_time"] == "09:30"
+
+        # the agenda with clock times
+        open_page(page, server, "agenda", "Agenda")
+        choose(page, "Event", event["event_id"])
+        page.get_by_role("button", name="Run the scheduler").click()
+        page.get_by_text("By organisation").first.wait_for(timeout=PAGE_WAIT_MS)
+        settle(page)
+        shot(page, "cycle-agenda")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Printable agenda (HTML)").click()
+        printable = Path(download.value.path()).read_text(encoding="utf-8")
+        assert "<td>09:30-09:50</td>" in printable and "<td>10:45-11:05</td>" in printable
+
+        # follow-up: the due list per owner
+        open_page(page, server, "deals", "Deals & follow-up")
+        page.get_by_text("Due this week, by owner").wait_for()
+        assert page.locator("[data-testid='stException']").count() == 0
+        shot(page, "cycle-deals")
+    store.engine.dispose()

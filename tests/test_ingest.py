@@ -646,19 +646,20 @@ def test_export_is_canonical_and_sorted(store, tmp_path):
         "participants": 6,
         "meetings": 2,
         "deals": 4,
+        "contacts": 0,
     }
     assert (tmp_path / "out" / "deals.csv").read_bytes() == (
-        b"deal_id,org_a,org_b,stage,event_id,title,value_cny,updated_at,note,due_date\n"
-        b"X1,A2,A1,signed,P1,Germanium blank supply,1250000.5,2025-05-09T14:30:00,,2025-06-01\n"
-        b"X2,A1,A3,intent,P2,Lens modules for ship cameras,3e+20,2025-05-10T08:00:00,,\n"
-        b'X3,A4,A1,dropped,,Moulding licence,-0.1,2025-05-11T00:00:00,"a, b",\n'
-        b"X4,A5,A6,in_progress,,,7,,,\n"
+        b"deal_id,org_a,org_b,stage,event_id,title,value_cny,updated_at,note,due_date,owner\n"
+        b"X1,A2,A1,signed,P1,Germanium blank supply,1250000.5,2025-05-09T14:30:00,,2025-06-01,\n"
+        b"X2,A1,A3,intent,P2,Lens modules for ship cameras,3e+20,2025-05-10T08:00:00,,,\n"
+        b'X3,A4,A1,dropped,,Moulding licence,-0.1,2025-05-11T00:00:00,"a, b",,\n'
+        b"X4,A5,A6,in_progress,,,7,,,,\n"
     )
     assert (tmp_path / "out" / "events.csv").read_bytes() == (
-        b"event_id,name,date,chains,venue,capacity\n"
-        b"P1,Photonics chain day,2025-05-09,photonics;marine,Hall 3,120\n"
-        b"P2,Marine electronics day,2025-06-12,,,\n"
-        b"P3,Old fair,1899-12-31,,,-1\n"
+        b"event_id,name,date,chains,venue,capacity,start_time,slot_minutes,breaks,tables\n"
+        b"P1,Photonics chain day,2025-05-09,photonics;marine,Hall 3,120,,,,\n"
+        b"P2,Marine electronics day,2025-06-12,,,,,,,\n"
+        b"P3,Old fair,1899-12-31,,,-1,,,,\n"
     )
 
 

@@ -134,9 +134,23 @@ def test_table_format_and_xlsx_export(ws, tmp_path):
     assert "attended_external" in text and "deals in_progress" in text
     path = report.export_xlsx(ws, tmp_path / "out" / "report.xlsx")
     book = load_workbook(path)
-    assert book.sheetnames == ["funnel", "conversion", "by_event", "by_chain"]
-    values = {r[0]: r[1] for r in book["funnel"].iter_rows(min_row=2, values_only=True)}
-    assert values["deals_signed"] == 1 and values["orgs_with_deal"] == 3
+    assert book.sheetnames == ["Funnel", "Conversion", "By event", "By chain"]
+    values = {r[0]: r[1] for r in book["Funnel"].iter_rows(min_row=2, values_only=True)}
+    assert values["Deals signed (deals)"] == 1
+    assert values["Organisations with a deal (organisations)"] == 3
+    conversion = book["Conversion"]
+    assert [c.value for c in conversion[1]] == [
+        "Step", "Organisations", "Share of the step before", "Share of those who attended",
+    ]  # fmt: skip
+    assert conversion.freeze_panes == "A2" and conversion["D2"].number_format == "0.0%"
+    assert conversion.column_dimensions["D"].width >= len("Share of those who attended")
+    by_event = book["By event"]
+    assert by_event["A1"].value == "Event"
+    zh = load_workbook(report.export_xlsx(ws, tmp_path / "zh.xlsx", lang="zh"))
+    assert zh.sheetnames == ["漏斗", "转化", "按活动", "按产业链"]
+    assert zh["转化"]["C1"].value == "占上一环节比例"
+    with pytest.raises(DataError, match="use en or zh"):
+        report.export_xlsx(ws, tmp_path / "fr.xlsx", lang="fr")
     with pytest.raises(DataError, match="xlsx"):
         report.export_xlsx(ws, tmp_path / "report.csv")
 

@@ -90,8 +90,8 @@ def test_counts_follow_the_policy_of_rows(db):
         with pytest.raises(PermissionDenied):
             reviewer.count(name)
     assert set(reviewer.counts()) == {
-        "organizations", "segments", "chain_links", "events", "participants", "meetings",
-        "deals",
+        "organizations", "chains", "segments", "chain_links", "events", "participants",
+        "meetings", "deals",
     }  # fmt: skip
     assert scoped(db, COMPANY).count("items") == 3  # its own need and every offer
     with pytest.raises(PermissionDenied):

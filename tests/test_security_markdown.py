@@ -114,6 +114,7 @@ def test_suggestion_cards_and_their_success_messages(hostile_db):
     assert not at.exception and live_markup(at) == []
     assert any("organizations2" in t for t in markdown_texts(at))  # C3's card is shown
     at.button(key="sug_interest_C3").click().run()
+    at.button(key="sug_yes_C3").click().run()  # "mark interest" asks first
     assert not at.exception and [s.value for s in at.success]
     assert "organizations2" in at.success[0].value and live_markup(at) == []
 

@@ -1,5 +1,6 @@
-"""Event commands: ``invite`` (the invitation list) and ``schedule`` (1:1 meeting agendas,
-requests and do-not-meet marks), thin over :mod:`matchmaker.events`."""
+"""Event commands: ``invite`` (the invitation list and its letters), ``participant`` (RSVP and
+check-in) and ``schedule`` (1:1 meeting agendas, requests and do-not-meet marks), thin over
+:mod:`matchmaker.events`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from matchmaker.cli.state import handle_errors, open_store, state
 from matchmaker.errors import DataError, NotFoundError
 from matchmaker.events.agenda_files import write_agenda
 from matchmaker.events.invite import Quotas
+from matchmaker.events.letters import invitation_letters, write_letters
+from matchmaker.events.participants import participants, set_status
 from matchmaker.events.service import (
     add_request,
     get_event,
@@ -31,11 +34,13 @@ from matchmaker.views.browse import org_names
 from matchmaker.views.i18n import column_labels, t
 from matchmaker.views.matching import agenda_words
 
-__all__ = ["app", "schedule_app"]
+__all__ = ["app", "participant_app", "schedule_app"]
 
 app = typer.Typer()
 schedule_app = typer.Typer(help="1:1 meeting agendas: requests, do-not-meet marks, schedules.")
 app.add_typer(schedule_app, name="schedule")
+participant_app = typer.Typer(help="Who takes part in an event: RSVP and check-in.")
+app.add_typer(participant_app, name="participant")
 
 
 def _pair_source(store):
@@ -68,11 +73,26 @@ def invite(
     out: Annotated[
         Path | None, typer.Option(help="Write the list to FILE.csv or FILE.xlsx.")
     ] = None,
+    letters: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write invitation letters to DIR: mailmerge.xlsx, mailmerge.csv, "
+            "letters/<org_id>.html."
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang", help="Language of every letter, zh or en (default: each contact's)."
+        ),
+    ] = None,
 ) -> None:
     """Choose whom to invite: the most valuable pairs in the room, under the quotas."""
 
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
         raise DataError(f"--out must end in .csv or .xlsx; got {out.name!r}")
+    if lang is not None and lang not in ("zh", "en"):
+        raise DataError(f"--lang must be zh or en; got {lang!r}")
     store = open_store()
     quotas = Quotas(min_outside, min_new, max_per_segment, _ids_option(must), _ids_option(exclude))
     plan = plan_invitations(store, event_id, capacity, quotas, partners, _pair_source(store))
@@ -114,9 +134,44 @@ def invite(
                 comparison = escape_frame(pd.DataFrame(plan.comparison))
                 comparison.to_excel(xl, sheet_name="comparison", index=False)
         typer.echo(f"list written to {out}")
+    if letters is not None:
+        written = invitation_letters(store, event_id, plan.invitation.invitees, lang)
+        write_letters(written, letters)
+        missing = sum(1 for x in written if not x.email)
+        typer.echo(
+            f"{len(written)} letters written to {letters} (mailmerge.xlsx, mailmerge.csv, "
+            f"letters/); {missing} invitee(s) have no contact e-mail"
+        )
     if save:
         added = save_invitations(store, event_id, plan.invitation.ids)
         typer.echo(f"{added} participant rows added with status invited")
+
+
+@participant_app.command("set")
+@handle_errors
+def participant_set(
+    event_id: Annotated[str, typer.Argument(help="The event.")],
+    org_ids: Annotated[list[str], typer.Argument(help="One or more organisation ids.")],
+    status: Annotated[
+        str,
+        typer.Option(help="invited, registered, attended, declined or no_show."),
+    ],
+) -> None:
+    """Set where organisations stand at an event (RSVP, check-in, no-show)."""
+    added, changed = set_status(open_store(), event_id, org_ids, status)
+    same = len(set(org_ids)) - added - changed
+    typer.echo(
+        f"{event_id}: {status} for {len(set(org_ids))} organisation(s) "
+        f"({added} added, {changed} changed, {same} already {status})"
+    )
+
+
+@participant_app.command("list")
+@handle_errors
+def participant_list(event_id: Annotated[str, typer.Argument(help="The event.")]) -> None:
+    """List an event's participants and their status."""
+    for p in participants(open_store(), event_id):
+        typer.echo(f"{p['org_id']}\t{p['name']}\t{p['status']}")
 
 
 @schedule_app.command("make")

@@ -1,5 +1,6 @@
-"""Follow-up commands: ``deal`` (the pipeline of intents, projects and signed deals) and
-``report`` (the funnel and its breakdowns), thin over :mod:`matchmaker.followup`."""
+"""Follow-up commands: ``deal`` (the pipeline of intents, projects and signed deals),
+``followup`` (owners' due lists, companies' progress reports and who answered) and ``report``
+(the funnel and its breakdowns), thin over :mod:`matchmaker.followup`."""
 
 from __future__ import annotations
 
@@ -22,25 +23,18 @@ from matchmaker.followup.deals import (
     list_deals,
     set_due_date,
 )
-from matchmaker.followup.report import (
-    FUNNEL_KEYS,
-    RATE_STEPS,
-    breakdown,
-    conversion,
-    export_xlsx,
-    format_table,
-    funnel,
-)
-from matchmaker.schema import DEAL_STAGES
-from matchmaker.views.i18n import column_labels
+from matchmaker.followup.progress import answers, due_this_week, report_progress, set_owner
+from matchmaker.followup.report import breakdown, conversion, export_xlsx, format_table, funnel
 
-__all__ = ["app", "deal_app", "report_app"]
+__all__ = ["app", "deal_app", "followup_app", "report_app"]
 
 app = typer.Typer()
 deal_app = typer.Typer(help="Track intents, projects in progress and signed deals.")
 report_app = typer.Typer(help="Outcome reports: the funnel and its breakdowns.")
 app.add_typer(deal_app, name="deal")
 app.add_typer(report_app, name="report")
+followup_app = typer.Typer(help="After an event: deal owners' due lists, progress reports.")
+app.add_typer(followup_app, name="followup")
 _BY = typer.Option(
     "--by",
     help="On whose behalf (kept as a note in the deal's history; the actor is always who runs "
@@ -237,13 +231,116 @@ def report_export(
     path: Annotated[Path, typer.Argument(help="Workbook to write (.xlsx).")],
     event: Annotated[str | None, typer.Option(help="Only this event (funnel sheets).")] = None,
     chain: Annotated[str | None, typer.Option(help="Only this chain (funnel sheets).")] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang", help="Language of the headers: en or zh (default: the global --lang)."
+        ),
+    ] = None,
 ) -> None:
-    """Write the funnel, conversion and breakdowns to one XLSX workbook (headers in --lang)."""
-    headers = {}
-    if state.lang != "en":
-        columns = [*FUNNEL_KEYS, *(f"deals_{s}" for s in DEAL_STAGES), "measure", "value",
-                   "step", "organisations", "rate", "overall", "event_id", "name", "date",
-                   "chain", *(f"rate_{s}" for s in RATE_STEPS)]  # fmt: skip
-        headers = column_labels(columns, state.lang)
-    written = export_xlsx(open_store(), path, event, chain, headers)
+    """Write the funnel, conversion and breakdowns to one formatted XLSX workbook."""
+    written = export_xlsx(open_store(), path, event, chain, lang or state.lang)
     echo(f"report written to {written}")
+
+
+def _iso(text: str | None, what: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise DataError(f"{what} {text!r} is not an ISO date like 2025-07-01") from None
+
+
+@followup_app.command("due")
+@handle_errors
+def followup_due(
+    owner: Annotated[
+        str | None, typer.Option(help="Only this owner's deals ('' for deals nobody owns).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Also write the list to FILE.xlsx.")] = None,
+) -> None:
+    """Open deals due by the end of this week (overdue ones too), per owner."""
+    if out is not None and out.suffix.lower() != ".xlsx":
+        raise DataError(f"--out must end in .xlsx; got {out.name!r}")
+    store = open_store()
+    rows = [
+        {
+            "owner": s.deal.owner or "",
+            "due": s.due_date,
+            "overdue": "yes" if s.overdue else "",
+            "deal_id": s.deal.deal_id,
+            "stage": s.deal.stage,
+            "org_a": s.deal.org_a,
+            "org_b": s.deal.org_b,
+            "title": s.deal.title or "",
+        }
+        for s in due_this_week(store, owner)
+    ]
+    typer.echo("owner\tdue\toverdue\tdeal_id\tstage\torg_a\torg_b\ttitle")
+    for r in rows:
+        typer.echo("\t".join(str(v) for v in r.values()))
+    typer.echo(f"{len(rows)} deal(s) due by the end of this week")
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        headers = {
+            "owner": "Owner", "due": "Due", "overdue": "Overdue", "deal_id": "Deal",
+            "stage": "Stage", "org_a": "Party A", "org_b": "Party B", "title": "Title",
+        }  # fmt: skip
+        frame = pd.DataFrame(rows, columns=list(headers)).rename(columns=headers)
+        with pd.ExcelWriter(out, engine="openpyxl") as xl:
+            frame.to_excel(xl, sheet_name="due", index=False)
+            sheet = xl.sheets["due"]
+            sheet.freeze_panes = "A2"
+            for letter, width in zip("ABCDEFGH", (14, 12, 9, 10, 12, 10, 10, 50), strict=True):
+                sheet.column_dimensions[letter].width = width
+        typer.echo(f"written {out}")
+
+
+@followup_app.command("owner")
+@handle_errors
+def followup_owner(
+    deal_id: Annotated[str, typer.Argument(help="The deal.")],
+    owner: Annotated[str, typer.Argument(help="Organiser account that follows it up.")],
+    by: Annotated[str | None, _BY] = None,
+) -> None:
+    """Give a deal an owner (an active organiser or admin account)."""
+    actor, _ = _who(by, None)
+    d = set_owner(open_store(), deal_id, owner, actor=actor)
+    typer.echo(f"deal {d.deal_id} is followed up by {d.owner}")
+
+
+@followup_app.command("report")
+@handle_errors
+def followup_report(
+    deal_id: Annotated[str, typer.Argument(help="The deal.")],
+    stage: Annotated[
+        str | None, typer.Option(help="New stage (in_progress, signed, dropped).")
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="What happened.")] = None,
+    next_step: Annotated[
+        str | None, typer.Option("--next", help="Date of the next step, ISO (2025-07-01).")
+    ] = None,
+    by: Annotated[str | None, _BY] = None,
+) -> None:
+    """Report progress on a deal: a stage change, a note, the next step's date."""
+    actor, note = _who(by, note)
+    d = report_progress(
+        open_store(), deal_id, actor=actor, stage=stage, note=note,
+        next_step=_iso(next_step, "--next"),
+    )  # fmt: skip
+    due = d.due_date.isoformat() if d.due_date else "-"
+    typer.echo(f"deal {d.deal_id} is {d.stage}; next follow-up {due}")
+
+
+@followup_app.command("answers")
+@handle_errors
+def followup_answers(event_id: Annotated[str, typer.Argument(help="The event.")]) -> None:
+    """Which organisations with an open deal from the event reported progress since."""
+    rows = answers(open_store(), event_id)
+    for a in rows:
+        when = f"{a.last_report:%Y-%m-%d}" if a.last_report else "-"
+        said = "answered" if a.answered else "no answer"
+        typer.echo(f"{a.org_id}\t{a.name}\t{said}\t{when}\t{','.join(a.deals)}")
+    done = sum(a.answered for a in rows)
+    typer.echo(f"{done} of {len(rows)} organisation(s) answered")

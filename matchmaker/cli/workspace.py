@@ -10,7 +10,7 @@ import typer
 from matchmaker.cli.accounts import ensure_first_admin
 from matchmaker.cli.state import cli_actor, handle_errors, open_store, state
 from matchmaker.demo.generate import demo_dir
-from matchmaker.ingest.uploads import import_audited
+from matchmaker.ingest.uploads import import_audited, load_demo
 from matchmaker.ingest.workspace import export_workspace
 from matchmaker.store.accounts import audit
 
@@ -76,13 +76,13 @@ def demo(
     ] = None,
 ) -> None:
     """Load the demo workspace (data/demo, or data/demo_zh with --lang zh) into the
-    database; loading twice changes nothing."""
+    database, dated so its last event was two weeks ago; loading twice changes nothing."""
     lang = lang or state.lang
     folder = demo_dir(lang)
     store = open_store()
     if if_empty and store.count("organizations"):
         typer.echo("the database already holds organisations; demo not loaded")
         return
-    result = import_audited(store, folder, cli_actor(), label=DEMO_LABEL[lang])
+    result = load_demo(store, folder, cli_actor())
     added = sum(a for a, _ in result.values())
     typer.echo(f"demo workspace loaded: {added} rows added")

@@ -22,12 +22,13 @@ __all__ = ["COLUMNS", "WORDS", "agenda_html", "write_agenda"]
 
 # Every column of the agenda's files (the CSV files' machine-readable header names).
 COLUMNS = ("org_id", "name", "slot", "table", "partner", "partner_name", "kind", "reason",
-           "org_a", "name_a", "org_b", "name_b")  # fmt: skip
+           "org_a", "name_a", "org_b", "name_b", "time")  # fmt: skip
 
 # The words of the printable page; callers pass their own (e.g. Chinese) as ``labels``.
 WORDS = {
     "title": "Agenda",
     "slot": "slot",
+    "time": "time",
     "table": "table",
     "with": "with",
     "why": "why",
@@ -71,22 +72,22 @@ def agenda_html(
             out.append(f"<p>{e(w['none'])}</p></section>")
             continue
         out.append(
-            f"<table><tr><th>{e(w['slot'])}</th><th>{e(w['table'])}</th>"
+            f"<table><tr><th>{e(w['slot'])}</th><th>{e(w['time'])}</th><th>{e(w['table'])}</th>"
             f"<th>{e(w['with'])}</th><th>{e(w['why'])}</th></tr>"
         )
         for r in rows[org]:
             out.append(
-                f"<tr><td>{r['slot']}</td><td>{e(r['table'])}</td>"
+                f"<tr><td>{r['slot']}</td><td>{e(r['time'])}</td><td>{e(r['table'])}</td>"
                 f"<td>{e(r['partner_name'])} ({e(r['partner'])})</td><td>{e(r['reason'])}</td></tr>"
             )
         out.append("</table></section>")
     out.append(
         f"<section><h2>{e(w['tables'])}</h2><table><tr><th>{e(w['slot'])}</th>"
-        f"<th>{e(w['table'])}</th><th>{e(w['meeting'])}</th></tr>"
+        f"<th>{e(w['time'])}</th><th>{e(w['table'])}</th><th>{e(w['meeting'])}</th></tr>"
     )
     for r in agenda.by_table(names):
         out.append(
-            f"<tr><td>{r['slot']}</td><td>{e(r['table'])}</td>"
+            f"<tr><td>{r['slot']}</td><td>{e(r['time'])}</td><td>{e(r['table'])}</td>"
             f"<td>{e(r['name_a'])} &amp; {e(r['name_b'])}</td></tr>"
         )
     out.append("</table></section>")
@@ -121,11 +122,21 @@ def write_agenda(
     out.mkdir(parents=True, exist_ok=True)
     by_org = pd.DataFrame(
         agenda.by_org(names),
-        columns=["org_id", "name", "slot", "table", "partner", "partner_name", "kind", "reason"],
+        columns=[
+            "org_id",
+            "name",
+            "slot",
+            "table",
+            "partner",
+            "partner_name",
+            "kind",
+            "reason",
+            "time",  # added last: readers of the earlier columns are unaffected
+        ],
     )
     by_table = pd.DataFrame(
         agenda.by_table(names),
-        columns=["slot", "table", "org_a", "name_a", "org_b", "name_b", "kind"],
+        columns=["slot", "table", "org_a", "name_a", "org_b", "name_b", "kind", "time"],
     )
     missing = pd.DataFrame(
         [(u.org_a, u.org_b, u.kind, u.reason) for u in agenda.unplaced]

@@ -80,6 +80,8 @@ class Agenda:
     slots: int
     tables: int
     attendees: list[str] = field(default_factory=list)
+    # slot -> "HH:MM-HH:MM" when the event has a clock (matchmaker.events.clock)
+    times: dict[int, str] = field(default_factory=dict)
 
     def by_org(self, names: dict[str, str] | None = None) -> list[dict]:
         """One row per organisation and meeting, ordered by organisation then slot."""
@@ -92,6 +94,7 @@ class Agenda:
                         "org_id": me,
                         "name": names.get(me, me),
                         "slot": m.slot,
+                        "time": self.times.get(m.slot, ""),
                         "table": m.table,
                         "partner": other,
                         "partner_name": names.get(other, other),
@@ -107,6 +110,7 @@ class Agenda:
         rows = [
             {
                 "slot": m.slot,
+                "time": self.times.get(m.slot, ""),
                 "table": m.table,
                 "org_a": m.org_a,
                 "name_a": names.get(m.org_a, m.org_a),

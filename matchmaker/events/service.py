@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from matchmaker.errors import DataError
+from matchmaker.events.clock import Clock, apply_clock
 from matchmaker.events.invite import Candidate, Invitation, Quotas, choose_invitees, compare_lists
 from matchmaker.events.schedule import Agenda, make_schedule
 from matchmaker.recommend.recommender import Recommender
@@ -275,7 +276,12 @@ def plan_agenda(
     statuses: Iterable[str] = ("registered", "attended"),
     pair_source: PairSource | None = None,
 ) -> Agenda:
-    """The agenda of an event's attendees (status in ``statuses``) from the store."""
+    """The agenda of an event's attendees (status in ``statuses``) from the store, with the
+    event's clock times and table names (:mod:`matchmaker.events.clock`); an event that names
+    its tables uses at most that many."""
+    clock = Clock.of(get_event(store, event_id))
+    if clock.tables:
+        tables = min(tables, len(clock.tables))
     people = attendees(store, event_id, statuses)
     if len(people) < 2:
         raise DataError(
@@ -284,9 +290,10 @@ def plan_agenda(
         )
     meet, avoid = requests(store, event_id)
     pairs = list((pair_source or recommender_pairs(store))(people))
-    return make_schedule(
+    agenda = make_schedule(
         people, pairs, meet, avoid, slots, tables, per_table, min_meetings, max_meetings
     )
+    return apply_clock(agenda, clock)
 
 
 def save_agenda(store: Store, event_id: str, agenda: Agenda) -> tuple[int, int]:

@@ -24,12 +24,12 @@ deals are in scope when their ``event_id`` is an event in scope.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from matchmaker.errors import DataError, NotFoundError
+from matchmaker.followup.workbook import write_report
 from matchmaker.ingest.files import escape_frame
 from matchmaker.schema import DEAL_STAGES
 from matchmaker.store.database import Store
@@ -223,14 +223,14 @@ def export_xlsx(
     path: str | Path,
     event_id: str | None = None,
     chain: str | None = None,
-    headers: Mapping[str, str] | None = None,
+    lang: str = "en",
 ) -> Path:
-    """Write the report workbook: sheets funnel, conversion, by_event, by_chain.
+    """Write the report workbook: sheets funnel, conversion, by event, by chain, formatted for
+    people (:func:`matchmaker.followup.workbook.write_report`: headers in ``lang`` with their
+    units, percentages, widths, a frozen header row).
 
     ``path`` must end in ``.xlsx``; the funnel and conversion sheets follow the filters, the
-    breakdowns always cover every event and chain. ``headers`` (``{column: header}``, e.g.
-    Chinese ones) renames the columns of every sheet and the measures of the funnel sheet;
-    sheet names and the step values stay machine-readable.
+    breakdowns always cover every event and chain.
     """
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
@@ -238,16 +238,11 @@ def export_xlsx(
     result = funnel(store, event_id, chain)
     flat = [(k, result[k]) for k in FUNNEL_KEYS if k != "deals"]
     flat[5:5] = [(f"deals_{s}", n) for s, n in result["deals"].items()]
-    shown = dict(headers or {})
-    flat = [(shown.get(k, k), v) for k, v in flat]
     path.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        sheets = {
-            "funnel": pd.DataFrame(flat, columns=["measure", "value"]),
-            "conversion": pd.DataFrame(conversion(store, event_id, chain)),
-            "by_event": pd.DataFrame(breakdown(store, "event")),
-            "by_chain": pd.DataFrame(breakdown(store, "chain")),
-        }
-        for name, frame in sheets.items():
-            escape_frame(frame.rename(columns=shown)).to_excel(xl, sheet_name=name, index=False)
-    return path
+    frames = {
+        "funnel": pd.DataFrame(flat, columns=["measure", "value"]),
+        "conversion": pd.DataFrame(conversion(store, event_id, chain)),
+        "by_event": pd.DataFrame(breakdown(store, "event")),
+        "by_chain": pd.DataFrame(breakdown(store, "chain")),
+    }
+    return write_report(path, {k: escape_frame(f) for k, f in frames.items()}, lang)

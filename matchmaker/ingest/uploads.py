@@ -11,17 +11,25 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from matchmaker import config
 from matchmaker.errors import DataError, ValidationError
+from matchmaker.ingest.dates import relative_to
 from matchmaker.ingest.files import show
-from matchmaker.ingest.workspace import export_workspace, import_workspace
+from matchmaker.ingest.workspace import (
+    export_workspace,
+    import_workspace,
+    read_workspace,
+    upsert_tables,
+)
+from matchmaker.roles import FULL_ROLES
 from matchmaker.schema import TABLE_ORDER
 from matchmaker.store.accounts import actor_of, audit
 from matchmaker.store.database import Store
 
-__all__ = ["export_bytes", "import_audited", "import_files"]
+__all__ = ["export_bytes", "import_audited", "import_files", "load_demo"]
 
 _WORKSPACE_FILES = {f"{name}.csv" for name in TABLE_ORDER}
 
@@ -107,11 +115,50 @@ def import_audited(store: Store, path, actor=None, label: str | None = None):
     actor = actor if actor is not None else actor_of(store)
     label = label or Path(path).name
     try:
-        result = import_workspace(store, path)
+        result = import_workspace(store, path, _name(actor))
     except ValidationError as exc:
         audit(store, actor, "import.refused", f"{label}: {exc.total} problem(s)")
         raise
     audit(store, actor, "import", f"{label}: {result}")
+    return result
+
+
+def _name(actor) -> str:
+    return str(getattr(actor, "username", actor))
+
+
+def _organisers(store) -> list[str]:
+    accounts = getattr(store, "unscoped", store).rows("users")  # names and roles only
+    return sorted(u["username"] for u in accounts if u["active"] and u["role"] in FULL_ROLES)
+
+
+def _owned(tables: dict[str, list[dict]], owners: list[str], kept: dict[str, str]):
+    if not owners or not tables.get("deals"):
+        return tables
+    deals = sorted(tables["deals"], key=lambda d: d["deal_id"])
+    owned = [
+        d if d.get("owner") else {**d, "owner": kept.get(d["deal_id"]) or owners[n % len(owners)]}
+        for n, d in enumerate(deals)
+    ]
+    return {**tables, "deals": owned}
+
+
+def load_demo(store: Store, path, actor=None, today: date | None = None):
+    """Load the demo workspace at ``path`` dated relative to ``today`` (default: the UTC
+    date): its last event two weeks before, every other date moved by as many days
+    (:func:`matchmaker.ingest.dates.relative_to`). Deals without an owner are shared out
+    among the active organiser and admin accounts, in turn by deal id, so every deal has one
+    when there is an account. Audited like any import.
+
+    Returns ``{table: (added, updated)}``; loading it twice on one day changes nothing.
+    """
+    actor = actor if actor is not None else actor_of(store)
+    today = today or datetime.now(UTC).date()
+    tables = relative_to(read_workspace(path, store), today)
+    kept = {d["deal_id"]: d["owner"] for d in store.rows("deals") if d["owner"]}
+    tables = _owned(tables, _organisers(store), kept)
+    result = upsert_tables(store, tables, _name(actor))
+    audit(store, actor, "import", f"demo workspace dated to {today.isoformat()}: {result}")
     return result
 
 

@@ -32,6 +32,8 @@ from matchmaker.ingest.files import (
     write_csv,
     write_xlsx,
 )
+from matchmaker.ingest.rules import row_rules, store_rules
+from matchmaker.roles import now_utc
 from matchmaker.schema import LIST_SEP, TABLE_ORDER, TABLES, Column, TableSpec
 from matchmaker.store.database import CONTROL
 
@@ -43,6 +45,7 @@ __all__ = [
     "import_workspace",
     "read_workspace",
     "unescape_formula",
+    "upsert_tables",
 ]
 
 ID_MAX_CHARS = 64
@@ -212,6 +215,7 @@ def _check_table(
     ids: set[str] = set()
     refs: list[_Ref] = []
     key_label = ",".join(spec.key)
+    rules = row_rules(spec.name)
     for number, cells in raw.rows:
         ragged = None
         if len(cells) < width:
@@ -250,6 +254,8 @@ def _check_table(
                 problems.append(Problem(raw.file, number, key_label, message))
             else:
                 first_row[key] = number
+        for column, message in rules(row, number):
+            problems.append(Problem(raw.file, number, column, message))
         if spec.pair:
             a, b = spec.pair
             if row.get(a) is not None and row.get(a) == row.get(b):
@@ -329,6 +335,8 @@ def read_workspace(path: str | Path, store=None) -> dict[str, list[dict]]:
         nowhere = f"not in {where[ref.table]}" + (" nor in the database" if store else "")
         message = f"unknown {TABLES[ref.table].key[0]} '{show(ref.value)}': {nowhere}"
         problems.append(Problem(ref.file, ref.row, ref.column, message))
+    if store is not None:
+        problems += store_rules(store, tables, where)
     if problems:
         raise problems.error()
     return tables
@@ -342,13 +350,37 @@ def _collector(found: list[Problem]) -> Problems:
     return problems
 
 
-def import_workspace(store, path: str | Path) -> dict[str, tuple[int, int]]:
+def import_workspace(store, path: str | Path, actor: str = "import") -> dict[str, tuple[int, int]]:
     """Check a workspace, then upsert it by key in one transaction.
 
     Returns ``{table: (added, updated)}``; importing the same files twice changes nothing
-    (all zeros). On any problem, raises :class:`ValidationError` and writes nothing.
+    (all zeros). On any problem, raises :class:`ValidationError` and writes nothing. Each deal
+    new to the database gets its first history entry (see :func:`upsert_tables`).
     """
-    return store.upsert(read_workspace(path, store))
+    return upsert_tables(store, read_workspace(path, store), actor)
+
+
+def upsert_tables(store, tables: dict[str, list[dict]], actor: str = "import"):
+    """Upsert checked rows; a deal new to the database gets a first ``deal_events`` entry
+    (from no stage to its stage, at its ``updated_at`` or now, by ``actor``, note
+    "imported"), so its history is never empty. Returns ``{table: (added, updated)}``."""
+    known = store.ids("deals") if tables.get("deals") else set()
+    result = store.upsert(tables)
+    new = [d for d in tables.get("deals", ()) if d["deal_id"] not in known]
+    if new:
+        at = now_utc()
+        with store.transaction() as conn:
+            for d in new:
+                row = {
+                    "deal_id": d["deal_id"],
+                    "at": d.get("updated_at") or at,
+                    "actor": actor,
+                    "from_stage": None,
+                    "to_stage": d["stage"],
+                    "note": "imported",
+                }
+                store.insert("deal_events", row, conn=conn)
+    return result
 
 
 # --- writing --------------------------------------------------------------------------

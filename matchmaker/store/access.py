@@ -18,14 +18,15 @@ events
 items                     all        every offer; needs of O only      refused
 relations                 all        those O is party to               refused
 participants, meetings    all        those of O                        all
-meeting_requests          all        those O made                      refused
+meeting_requests          all        those O made; "meet" asked of O  refused
 deals, deal_events        all        deals O is party to               all
+contacts                  all        those of O                        refused
 users, audit_log          admin      refused                           refused
 ========================  =========  ===============================  ===========
 
 Writes: organisers everything but accounts; ``admin`` everything (an admin can make an
 organiser account anyway, so nothing would be protected by less); a company only its own
-organisation row, its own items, its own meeting requests and deals it is party to; a
+organisation row, its own items and contacts, its own meeting requests and deals it is party to; a
 reviewer nothing (not even the embedding cache). The audit log is append-only for every
 role: a view may add lines in its own user's name only, and never change or replace one.
 Before every write the account is read again: a view of an account that was disabled, or
@@ -73,7 +74,7 @@ CONTACT_COLUMNS = frozenset(
     {"website", "people", "phone", "email", "contact", "contact_name", "contact_email"}
 )
 ACCOUNT_TABLES = frozenset({"users", "audit_log"})
-_REVIEWER_REFUSED = frozenset({"items", "relations", "meeting_requests"})
+_REVIEWER_REFUSED = frozenset({"items", "relations", "meeting_requests", "contacts"})
 # The organisation columns of each private table; a company sees a row when one holds O.
 _PARTY = {
     "items": ("org_id",),
@@ -82,9 +83,12 @@ _PARTY = {
     "meetings": ("org_a", "org_b"),
     "meeting_requests": ("org_id",),
     "deals": ("org_a", "org_b"),
+    "contacts": ("org_id",),
 }
 _ORG_FILTERS = ("org_id", "org_a", "org_b", "other_id")
-_COMPANY_WRITES = frozenset({"organizations", "items", "meeting_requests", "deals", "deal_events"})
+_COMPANY_WRITES = frozenset(
+    {"organizations", "items", "meeting_requests", "deals", "deal_events", "contacts"}
+)
 # Store attributes that hold no organisation data: open to every role.
 _OPEN = frozenset({"url", "table", "check_ready", "revision", "cached_vectors"})
 
@@ -157,6 +161,8 @@ class Policy:
             return True
         if name == "items":
             return row["side"] == "offer" or row["org_id"] == self.org
+        if name == "meeting_requests" and row.get("kind") == "meet":
+            return self.org in (row["org_id"], row["other_id"])
         if name in _PARTY:
             return any(row[c] == self.org for c in _PARTY[name])
         if name == "deal_events":
@@ -189,7 +195,8 @@ class Policy:
         if name == "deal_events":
             ok = row.get("deal_id") in own_deals
         else:
-            ok = self.visible(name, row) and (name != "items" or row["org_id"] == self.org)
+            own = name not in ("items", "meeting_requests") or row.get("org_id") == self.org
+            ok = self.visible(name, row) and own
         if not ok:
             raise self._deny(f"change {name} of another organisation")
 
@@ -378,6 +385,15 @@ class ScopedStore:
         if old is not None:
             self._check(name, [old, {**old, **values}], conn)
         self.unscoped.update(name, key, values, expected_version, conn)
+
+    def delete(self, name: str, key: tuple, conn=None) -> bool:
+        """:meth:`Store.delete` when the stored row passes the policy."""
+        old = self._stored(name, tuple(key), conn)
+        if old is not None:
+            self._check(name, [old], conn)
+        elif self.policy.role == "reviewer":
+            raise self.policy._deny(f"change {name}")
+        return self.unscoped.delete(name, key, conn=conn)
 
     def delete_meeting_request(self, event_id: str, org_id: str, other_id: str) -> bool:
         self.check_account()

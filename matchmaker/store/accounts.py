@@ -227,7 +227,7 @@ def create_user(
         raise DataError(f"role {role!r} is not allowed; roles: {', '.join(ROLES)}")
     if role == "company":
         if not org_id:
-            raise DataError("a company user needs --org (the organisation it belongs to)")
+            raise DataError("a company account needs the organisation it belongs to")
         store.get("organizations", org_id)
     elif org_id:
         raise DataError(f"only company users belong to an organisation; {role} cannot")

@@ -361,6 +361,14 @@ class Store:
                     "read it; reload and try again"
                 )
 
+    def delete(self, name: str, key: tuple, conn: Connection | None = None) -> bool:
+        """Delete one row of a workspace table by key; True when there was one."""
+        table = self.table(name)
+        cols = list(table.primary_key.columns)
+        with _maybe(conn, self) as c:
+            where = [col == k for col, k in zip(cols, key, strict=True)]
+            return c.execute(table.delete().where(*where)).rowcount > 0
+
     # --- embedding cache ----------------------------------------------------------
 
     def cached_vectors(self, model_id: str, hashes: Iterable[str]) -> dict[str, bytes]:

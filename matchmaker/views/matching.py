@@ -5,12 +5,16 @@ make are core calls (:mod:`matchmaker.events.service`, :mod:`matchmaker.followup
 
 from __future__ import annotations
 
+import io
 import tempfile
+import zipfile
+from pathlib import Path
 
 import pandas as pd
 
 from matchmaker.events.agenda_files import COLUMNS as AGENDA_COLUMNS
 from matchmaker.events.agenda_files import write_agenda
+from matchmaker.events.letters import invitation_letters, write_letters
 from matchmaker.recommend.explain import SUGGESTION_COLUMNS
 from matchmaker.store.database import Store
 from matchmaker.views.browse import org_label, org_names, segment_names
@@ -21,6 +25,7 @@ __all__ = [
     "agenda_grid",
     "agenda_words",
     "invitation_frame",
+    "letters_zip",
     "live_deal_pairs",
     "meetings_frame",
     "org_list_frame",
@@ -121,7 +126,10 @@ def agenda_grid(agenda, names: dict[str, str]) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     frame["meeting"] = frame["name_a"] + " & " + frame["name_b"]
     grid = frame.pivot_table(index="slot", columns="table", values="meeting", aggfunc="first")
-    return grid.reindex(sorted(grid.columns), axis=1).fillna("").reset_index()
+    grid = grid.reindex(sorted(grid.columns), axis=1).fillna("").reset_index()
+    if agenda.times:  # clock times beside the slot numbers
+        grid.insert(1, "time", grid["slot"].map(agenda.times))
+    return grid
 
 
 def agenda_words(lang: str = "en") -> tuple[dict[str, str], dict[str, str] | None]:
@@ -181,3 +189,18 @@ def request_frame(store: Store, event_id: str, lang: str = "en") -> pd.DataFrame
         for r in store.rows("meeting_requests", event_id=event_id)
     ]
     return pd.DataFrame(rows, columns=["org_id", "name", "other_id", "other_name", "kind", "note"])
+
+
+def letters_zip(store: Store, event_id: str, invitees, lang: str | None = None) -> bytes:
+    """The invitation letters of :func:`matchmaker.events.letters.write_letters` as one zip
+    (``mailmerge.xlsx``, ``mailmerge.csv``, ``letters/<org_id>.html``) to download."""
+    letters = invitation_letters(store, event_id, invitees, lang)
+    with tempfile.TemporaryDirectory(prefix="matchmaker-letters-") as tmp:
+        folder = Path(tmp) / f"letters-{event_id}"
+        write_letters(letters, folder)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for file in sorted(folder.rglob("*")):
+                if file.is_file():
+                    zf.write(file, file.relative_to(folder).as_posix())
+        return buffer.getvalue()
