@@ -673,3 +673,15 @@ def test_chain_path_runs_on_to_the_buyers_own_segment(directed):
     assert (car.segment, car.segment_name) == ("P", "Battery packs")
     withheld = reason_sentence(replace(car, need_title=None))
     assert "something Car Maker needs in segment Battery packs" in withheld
+
+
+def test_a_ranker_saved_under_an_older_module_path_is_refitted_and_says_so(ws):
+    first = Recommender(ws, Words(), diversity=0)
+    # a pickle naming the module path of the flat layout (matchmaker.rank), now gone
+    first.ranker_path.write_bytes(b"cmatchmaker.rank\nPairRanker\n.")
+    again = Recommender(ws, Words(), diversity=0)
+    assert "refitted: the saved ranker could not be used" in again.ranker.message_
+    assert "ModuleNotFoundError" in again.ranker.message_
+    assert again.recommend("BUY", "suppliers", 3) == first.recommend("BUY", "suppliers", 3)
+    third = Recommender(ws, Words(), diversity=0)  # the refitted one was saved
+    assert "refitted" not in third.ranker.message_

@@ -101,3 +101,20 @@ def test_overlong_text_is_refused_on_every_write_path(store, monkeypatch):
     with pytest.raises(DataError, match=r"organizations\.region"):
         store.insert("organizations", dict(ORGS[1], name="B", region="z" * 11))
     assert store.get("organizations", "A1")["chains"] == ("photonics",)
+
+
+def test_the_data_stamp_is_one_query_and_moves_with_every_change(sqlite_store):
+    import sqlalchemy as sa
+
+    from matchmaker.views.browse import data_stamp
+
+    store = sqlite_store
+    store.upsert({"organizations": [{"org_id": "A1", "name": "Acme", "kind": "company"}]})
+    queries = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *a: queries.append(a[2]))
+    before = data_stamp(store)
+    assert len(queries) == 1
+    store.update("organizations", ("A1",), {"name": "Acme Ltd"})  # an edit: version grows
+    edited = data_stamp(store)
+    store.upsert({"organizations": [{"org_id": "B2", "name": "Beta", "kind": "company"}]})
+    assert len({before, edited, data_stamp(store)}) == 3

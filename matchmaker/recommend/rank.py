@@ -222,6 +222,7 @@ class PairRanker:
             "positives": self.n_positives_,
             "negatives": self.n_negatives_,
             "random_state": self.random_state,
+            "module": f"{type(self).__module__}.{type(self).__qualname__}",
             "training_data_fingerprint": data_fingerprint,
             "fitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
@@ -230,13 +231,19 @@ class PairRanker:
 
     @staticmethod
     def load(path: str | Path) -> PairRanker:
-        """A ranker saved by :meth:`save`; :class:`ModelError` when unreadable."""
+        """A ranker saved by :meth:`save`; :class:`ModelError` when it cannot be used.
+
+        Any failure to unpickle counts: a missing or truncated file, a pickle naming a
+        module path that no longer exists (a ranker saved before the package was
+        reorganised, e.g. ``matchmaker.rank``), or one made by an incompatible library
+        version. The metadata next to the pickle names the class's module path.
+        """
         try:
             ranker = pickle.loads(Path(path).read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as exc:
-            raise ModelError(f"cannot load ranker {path}: {exc}") from None
-        if not isinstance(ranker, PairRanker):
-            raise ModelError(f"{path} does not hold a PairRanker")
+        except Exception as exc:  # any unpickling failure: the caller refits
+            raise ModelError(f"cannot load ranker {path}: {type(exc).__name__}: {exc}") from None
+        if not isinstance(ranker, PairRanker) or not hasattr(ranker, "fallback_"):
+            raise ModelError(f"{path} does not hold a fitted PairRanker")
         return ranker
 
 

@@ -55,7 +55,7 @@ from threadpoolctl import ThreadpoolController
 from tqdm import tqdm
 
 from matchmaker import config
-from matchmaker.errors import DataError, NotFoundError
+from matchmaker.errors import DataError, ModelError, NotFoundError
 from matchmaker.recommend import calibrate, rank
 from matchmaker.recommend.candidates import (
     VectorIndex,
@@ -109,7 +109,15 @@ __all__ = [
 
 TECH_KINDS = ("university", "institute")
 EXACT_LIMIT = 3000  # up to this many organisations every one is scored (no retrieval step)
-POOL = 5  # candidates retrieved per suggestion asked for (at least 50)
+POOL = 5  # candidates retrieved and kept per suggestion asked for ...
+MIN_POOL = 50  # ... and never fewer: novelty, filters and spreading still leave k to show
+
+
+def pool_size(k: int) -> int:
+    """Candidates scored, and kept after novelty, for a list of ``k``: ``max(MIN_POOL, POOL*k)``."""
+    return max(MIN_POOL, POOL * k)
+
+
 CHAIN_BONUS = 0.25  # added to a candidate's text similarity in retrieval when chain-linked
 MET_STATUSES = ("accepted", "held")  # a meeting in these states means "already met"
 FINANCE_KINDS = ("finance",)
@@ -249,7 +257,10 @@ class Recommender:
         self.ranker, self.ranker_path = self._ranker(orgs)
 
     def _ranker(self, orgs):
-        """Load the ranker fitted on exactly this data, or fit and save it."""
+        """Load the ranker fitted on exactly this data, or fit and save it.
+
+        A saved ranker that cannot be used (unreadable, or pickled under a module path of
+        an older layout) is refitted and replaced; ``ranker.message_`` says so."""
         digest = hashlib.sha256(rank.fingerprint(self.ctx).encode())
         digest.update(self.embedder.model_id.encode())
         for item in self.ctx.items:
@@ -258,10 +269,15 @@ class Recommender:
             digest.update(f"\n{org['org_id']}\t{org['name']}\t{org.get('description')}".encode())
         fp = digest.hexdigest()
         path = rank.rankers_dir() / f"workspace-{fp[:16]}.pkl"
+        note = ""
         if path.exists():
-            return rank.PairRanker.load(path), path
+            try:
+                return rank.PairRanker.load(path), path
+            except ModelError as exc:
+                note = f" (refitted: the saved ranker could not be used: {exc})"
         ranker = rank.fit_ranker(self.ctx)
         ranker.save(path, data_fingerprint=fp)
+        ranker.message_ += note  # said once, by the process that refitted
         return ranker, path
 
     # --- scoring ------------------------------------------------------------------
@@ -363,7 +379,7 @@ class Recommender:
         self, org_id: str, direction: str, k: int, filters, weak: bool = False
     ) -> tuple[list[tuple], int]:
         """``(partner row, direction, score, reciprocal, features)`` after novelty, best
-        first, at most ``max(50, POOL * k)``, filters applied; and how many weaker matches
+        first, at most :func:`pool_size` ``(k)``, filters applied; and how many weaker matches
         (below :data:`EVIDENCE_FLOOR` or :data:`SCORE_FLOOR`) were left out (``weak``:
         kept, unless their score rounds to 0.00)."""
         _check(direction, k)
@@ -373,7 +389,7 @@ class Recommender:
             a,
             direction,
             allowed_mask(self._org_rows, filters),
-            max(50, POOL * k),
+            pool_size(k),
         )
         scored, X = self._score(a, cols, direction)
         novelty = self.novelty
@@ -393,7 +409,7 @@ class Recommender:
                 continue
             out.append((int(b), d, float(score), float(recip), X[pos]))
         out.sort(key=lambda r: (-r[2], self.ctx.org_ids[r[0]]))
-        return out[: max(50, POOL * k)], hidden
+        return out[: pool_size(k)], hidden
 
     def _diverse(self, org_id: str, entries: list[tuple], k: int) -> list[tuple]:
         """``entries`` spread over their partners' chain segments, cut to ``k``: each is

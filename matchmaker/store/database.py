@@ -266,6 +266,23 @@ class Store:
         """Rows per workspace table."""
         return {name: self.count(name) for name in TABLE_ORDER}
 
+    def stamp(self) -> tuple:
+        """In one query: the rows of every workspace table, the sum of the ``version`` of
+        organisations and of deals (it grows on every edit) and the deal events.
+
+        The database computes the aggregates, so the cost does not grow with rows read
+        into Python (milliseconds at 100,000 organisations, where reading the tables took
+        over a second).
+        """
+        parts = [sa.select(sa.func.count()).select_from(self.table(n)) for n in TABLE_ORDER]
+        for name in ("organizations", "deals"):
+            version = self.table(name).c[_VERSION]
+            parts.append(sa.select(sa.func.coalesce(sa.func.sum(version), 0)))
+        parts.append(sa.select(sa.func.count()).select_from(deal_events))
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(*(p.scalar_subquery() for p in parts))).one()
+        return tuple(int(v) for v in row)
+
     def frame(self, name: str, **where):
         """Table ``name`` as a pandas DataFrame (list columns joined with ``;``)."""
         table = self.table(name)

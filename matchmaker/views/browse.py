@@ -22,6 +22,7 @@ import pandas as pd
 
 from matchmaker.errors import NotFoundError
 from matchmaker.schema import STAGES, TABLES, shown_name
+from matchmaker.store.access import unscoped
 from matchmaker.store.database import Store
 
 __all__ = [
@@ -50,15 +51,11 @@ def data_stamp(store: Store) -> tuple:
 
     It changes whenever a row is added or removed in any table, or an organisation or a
     deal is edited (their ``version`` grows); other in-place edits made outside the app
-    are picked up when the app's "reload data" button is pressed.
+    are picked up when the app's "reload data" button is pressed. One query
+    (:meth:`matchmaker.store.database.Store.stamp`): row counts and summed versions, never
+    the tables' rows.
     """
-    counts = store.counts()
-    versions = tuple(
-        sum(int(r.get("version") or 1) for r in store.rows(name, order=False))
-        for name in ("organizations", "deals")
-    )
-    deal_events = store.count("deal_events")
-    return (*counts.values(), *versions, deal_events)
+    return unscoped(store).stamp()
 
 
 def workspace_counts(store: Store) -> dict[str, int]:
