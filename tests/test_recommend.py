@@ -26,6 +26,7 @@ from matchmaker.errors import DataError, NotFoundError
 from matchmaker.recommend import recommender as recommend_module
 from matchmaker.recommend.candidates import VectorIndex, cap_exposure, check_filters, spread
 from matchmaker.recommend.embed import normalise
+from matchmaker.recommend.evidence import WRONG_SIDE
 from matchmaker.recommend.explain import Suggestion, reason_sentence
 from matchmaker.recommend.recommender import Recommender
 
@@ -605,9 +606,7 @@ def test_downstream_partner_is_a_customer_not_a_supplier(directed):
     # CAR's offer reads a little like PACK's need, but the chain puts CAR downstream.
     assert directed.text_floor < car.features["need_offer_semantic"] < 0.5
     assert car.features["chain_in"] == 0 and car.features["chain_out"] == 1
-    assert car.score == pytest.approx(
-        0.99 * recommend_module.WRONG_SIDE * _words(directed, car, "need_offer")
-    )
+    assert car.score == pytest.approx(0.99 * WRONG_SIDE * _words(directed, car, "need_offer"))
     assert bms.score == pytest.approx(0.3)  # chain_in 1: full evidence
     assert list(suppliers).index("BMSCO") < list(suppliers).index("CAR")
     customers = {s.partner_id: s for s in directed.recommend("PACK", "customers", k=5)}

@@ -33,12 +33,15 @@ from matchmaker.schema import ORG_KINDS, TIERS
 __all__ = [
     "FILTER_KEYS",
     "IVF_MIN",
+    "MIN_POOL",
+    "POOL",
     "Candidate",
     "VectorIndex",
     "allowed_mask",
     "cap_exposure",
     "check_filters",
     "pair_features",
+    "pool_size",
     "retrieval_lexical",
     "row_max",
     "spread",
@@ -47,6 +50,18 @@ __all__ = [
 IVF_MIN = 20000  # rows from which a VectorIndex clusters its vectors (inverted file)
 BONUS_ROWS = 3000  # chain-linked rows always scored, when there are at most this many
 FILTER_KEYS = ("kinds", "tiers", "regions", "local", "chains", "exclude", "min_score")
+
+POOL = 5  # candidates retrieved and kept per suggestion asked for ...
+MIN_POOL = 50  # ... and never fewer: novelty, filters and spreading still leave k to show
+
+
+def pool_size(k: int) -> int:
+    """Candidates scored, and kept after novelty, for a list of ``k``: ``max(MIN_POOL, POOL*k)``.
+
+    >>> pool_size(3), pool_size(20)
+    (50, 100)
+    """
+    return max(MIN_POOL, POOL * k)
 
 
 @dataclass(frozen=True)

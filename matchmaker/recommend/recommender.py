@@ -22,9 +22,9 @@ and then answers queries in milliseconds:
    institutes, ``finance`` capital from finance organisations); its words (similarity
    from the text floor to the strong threshold, both read off the active model's own
    need->offer similarities, :mod:`matchmaker.recommend.calibrate`) confirmed by the chain
-   (the offer in the need's segment). When the chain puts the partner on the other side, its words
-   count only :data:`WRONG_SIDE` of themselves (a vehicle maker is a pack maker's
-   customer, not its supplier). A **peer** (a partner of the organisation's kind whose
+   (the offer in the need's segment). When the chain puts the partner on the other side,
+   its words count only :data:`~matchmaker.recommend.evidence.WRONG_SIDE` of themselves (a
+   vehicle maker is a pack maker's customer, not its supplier). A **peer** (a partner of the organisation's kind whose
    offers share a segment with its own) has no evidence unless they already work
    together or a need names the peer's offer in so many words. The score of a direction
    is ``p * e``; the reciprocal score is the harmonic mean of the two directions' scores;
@@ -63,6 +63,7 @@ from matchmaker.recommend.candidates import (
     cap_exposure,
     check_filters,
     pair_features,
+    pool_size,
     retrieval_lexical,
     row_max,
     spread,
@@ -71,9 +72,6 @@ from matchmaker.recommend.embed import CachedEmbedder, org_vectors
 from matchmaker.recommend.evidence import (
     DIRECTION_GROUPS,
     GROUP_DIRECTION,
-    TEXT_FLOOR,
-    TEXT_STRONG,
-    WRONG_SIDE,
     ItemTable,
     combine,
     downstream_matrix,
@@ -100,23 +98,12 @@ TUNING = ("novelty", "diversity", "exposure_cap")
 __all__ = [
     "EVIDENCE_FLOOR",
     "SCORE_FLOOR",
-    "TEXT_FLOOR",
-    "TEXT_STRONG",
     "TUNING",
-    "WRONG_SIDE",
     "Recommender",
 ]
 
 TECH_KINDS = ("university", "institute")
 EXACT_LIMIT = 3000  # up to this many organisations every one is scored (no retrieval step)
-POOL = 5  # candidates retrieved and kept per suggestion asked for ...
-MIN_POOL = 50  # ... and never fewer: novelty, filters and spreading still leave k to show
-
-
-def pool_size(k: int) -> int:
-    """Candidates scored, and kept after novelty, for a list of ``k``: ``max(MIN_POOL, POOL*k)``."""
-    return max(MIN_POOL, POOL * k)
-
 
 CHAIN_BONUS = 0.25  # added to a candidate's text similarity in retrieval when chain-linked
 MET_STATUSES = ("accepted", "held")  # a meeting in these states means "already met"
