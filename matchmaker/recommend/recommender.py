@@ -24,8 +24,9 @@ and then answers queries in milliseconds:
    need->offer similarities, :mod:`matchmaker.recommend.calibrate`) confirmed by the chain
    (the offer in the need's segment). When the chain puts the partner on the other side,
    its words count only :data:`~matchmaker.recommend.evidence.WRONG_SIDE` of themselves (a
-   vehicle maker is a pack maker's customer, not its supplier). A **peer** (a partner of the organisation's kind whose
-   offers share a segment with its own) has no evidence unless they already work
+   vehicle maker is a pack maker's customer, not its supplier). A **peer** (a partner of the
+   organisation's kind whose offers share a segment with its own) has no evidence unless
+   they already work
    together or a need names the peer's offer in so many words. The score of a direction
    is ``p * e``; the reciprocal score is the harmonic mean of the two directions' scores;
 3. **novelty and the floor**: pairs that already met or already work together are
