@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 
 from matchmaker.cli import app
 from matchmaker.cli import events as cli_events
-from matchmaker.cli.state import lang_kwargs, state
 from matchmaker.demo.generate import DEMO_DIR, DEMO_DIRS, build, demo_dir, generate
 from matchmaker.errors import DataError
 from matchmaker.ingest.workspace import export_workspace, import_workspace
@@ -209,19 +208,6 @@ def test_global_lang_picks_the_demo_and_a_bad_lang_exits_2(cli_db, monkeypatch):
     monkeypatch.setenv("MATCHMAKER_LANG", "de")
     bad = run.invoke(app, ["--db", cli_db, "demo"])
     assert bad.exit_code == 2 and "MATCHMAKER_LANG=de" in bad.output
-
-
-def test_lang_kwargs_passes_lang_only_where_it_is_taken(monkeypatch):
-    monkeypatch.setattr(state, "lang", "zh")
-
-    def with_lang(org_id, lang="en"):
-        return lang
-
-    def without(org_id):
-        return org_id
-
-    assert lang_kwargs(with_lang) == {"lang": "zh"}
-    assert lang_kwargs(without) == {}
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import getpass
-import inspect
 import os
 import re
 import sys
@@ -38,7 +37,6 @@ __all__ = [
     "echo",
     "fail",
     "handle_errors",
-    "lang_kwargs",
     "open_store",
     "safe",
     "state",
@@ -98,19 +96,6 @@ def safe(text) -> str:
 def echo(text: str = "", err: bool = False) -> None:
     """:func:`typer.echo` of :func:`safe` text: how commands print what the data holds."""
     typer.echo(safe(text), err=err)
-
-
-def lang_kwargs(method) -> dict:
-    """``{"lang": state.lang}`` when ``method`` takes a ``lang`` keyword, else ``{}``.
-
-    A bridge while reason sentences gain their ``lang`` keyword (issue 10): once every
-    recommender method takes it, call sites pass ``lang=state.lang`` directly.
-    """
-    try:
-        takes = "lang" in inspect.signature(method).parameters
-    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
-        takes = False
-    return {"lang": state.lang} if takes else {}
 
 
 def fail(message: str, code: int = 1):
