@@ -69,7 +69,7 @@ WORKSPACE = {
 
 @pytest.fixture(autouse=True)
 def _settings(tmp_path, monkeypatch):
-    """Rankers go to a temporary models folder; diversity off unless a test sets it."""
+    """Rankers go to a temporary models folder."""
     monkeypatch.setenv("MATCHMAKER_MODELS_DIR", str(tmp_path / "models"))
 
 
