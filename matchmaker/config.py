@@ -92,6 +92,20 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("embedding_batch", 64, "Texts embedded per batch.", low=1),
     Setting(
+        "prepare_on_import",
+        True,
+        "Whether `matchmaker import` and `matchmaker demo` embed the workspace's texts and "
+        "save the recommender's fitted parts under models_dir before they return, so the "
+        "first suggestions need no waiting (false: that work happens on first use).",
+    ),
+    Setting(
+        "ray_address",
+        "",
+        "Address of a Ray cluster to join for `--engine ray` (e.g. ray://head:10001 or "
+        "auto); empty: a local Ray is started on demand with ray_cpus CPUs.",
+    ),
+    Setting("ray_cpus", 2, "CPUs of the local Ray started on demand by `--engine ray`.", low=1),
+    Setting(
         "novelty",
         0.3,
         "0..1: how much pairs that already met or already work together "

@@ -32,6 +32,9 @@ def _accounts_env():
             os.environ.get("MATCHMAKER_ADMIN_PASSWORD") or "test-Admin-pass-1",
         )
         mp.setenv("MATCHMAKER_PASSWORD_HASH", "test")
+        # `import` and `demo` leave the workspace ready (embedded, fitted parts saved) by
+        # default; the tests of that turn it on, the others import without the model.
+        mp.setenv("MATCHMAKER_PREPARE_ON_IMPORT", "false")
         yield
 
 

@@ -678,9 +678,32 @@ def test_a_ranker_saved_under_an_older_module_path_is_refitted_and_says_so(ws):
     first = Recommender(ws, Words(), diversity=0)
     # a pickle naming the module path of the flat layout (matchmaker.rank), now gone
     first.ranker_path.write_bytes(b"cmatchmaker.rank\nPairRanker\n.")
+    first.parts_path.unlink()  # else the next one loads the ranker with the fitted parts
     again = Recommender(ws, Words(), diversity=0)
     assert "refitted: the saved ranker could not be used" in again.ranker.message_
     assert "ModuleNotFoundError" in again.ranker.message_
     assert again.recommend("BUY", "suppliers", 3) == first.recommend("BUY", "suppliers", 3)
+    again.parts_path.unlink()
     third = Recommender(ws, Words(), diversity=0)  # the refitted one was saved
     assert "refitted" not in third.ranker.message_
+
+
+def test_fitted_parts_are_saved_loaded_and_rebuilt_when_unusable(ws):
+    first = Recommender(ws, Words(), diversity=0)
+    assert first.parts_message.startswith("fitted parts built and saved")
+    assert first.parts_path.is_file()
+    second = Recommender(ws, Words(), diversity=0)  # a new process would do the same
+    assert second.parts_message.startswith("fitted parts loaded")
+    assert second.embedded == 0
+    assert second.recommend("BUY", "suppliers", 3) == first.recommend("BUY", "suppliers", 3)
+    # a pickle naming a module path that no longer exists: rebuilt, and said so
+    second.parts_path.write_bytes(b"cmatchmaker.recommender\nRecommender\n.")
+    third = Recommender(ws, Words(), diversity=0)
+    assert "rebuilt: the saved ones could not be used" in third.parts_message
+    assert "ModuleNotFoundError" in third.parts_message
+    assert third.recommend("BUY", "suppliers", 3) == first.recommend("BUY", "suppliers", 3)
+    ws.upsert({"organizations": [{**ws.get("organizations", "BUY"), "description": "new"}]})
+    fourth = Recommender(ws, Words(), diversity=0)  # other data: other parts
+    assert fourth.parts_message.startswith("fitted parts built") and fourth.parts_path != (
+        third.parts_path
+    )

@@ -1,4 +1,5 @@
-"""Text model commands: ``embeddings train`` (core: recommend.workspace_model)."""
+"""Text model commands: ``embeddings train`` (core: recommend.workspace_model) and
+``embeddings build`` (core: recommend.prepare), which ``import`` and ``demo`` also run."""
 
 from __future__ import annotations
 
@@ -7,12 +8,18 @@ from typing import Annotated
 
 import typer
 
+from matchmaker import config
 from matchmaker.cli.state import handle_errors, open_store
+from matchmaker.recommend.engine import check_engine
+from matchmaker.recommend.prepare import prepare_workspace
+from matchmaker.recommend.recommender import TUNING
 from matchmaker.recommend.train_embed import TrainParams
 from matchmaker.recommend.workspace_model import train_workspace
-from matchmaker.store.access import policy_of, unscoped
+from matchmaker.store.access import policy_of, require_org, unscoped
 
-__all__ = ["app", "embeddings_app"]
+__all__ = ["ENGINE_HELP", "app", "embeddings_app", "prepare"]
+
+ENGINE_HELP = "Where the work runs: local (this process) or ray (MATCHMAKER_RAY_ADDRESS)."
 
 app = typer.Typer()
 embeddings_app = typer.Typer(help="The text model trained on the workspace (reads Chinese).")
@@ -47,3 +54,30 @@ def train_command(
     else:
         typer.echo(f"unchanged data: nothing trained; the model is {model}")
     typer.echo(json.dumps(meta, ensure_ascii=False), err=True)
+
+
+def prepare(store, engine: str) -> None:
+    """Embed ``store``'s texts and save its recommender's fitted parts, reporting both."""
+    check_engine(engine)
+    done = prepare_workspace(store, engine=engine, progress=True, **config.read(*TUNING))
+    typer.echo(
+        f"{done.texts} texts: {done.embedded} embedded now, {done.texts - done.embedded} "
+        f"already cached; {done.parts}"
+    )
+
+
+@embeddings_app.command("build")
+@handle_errors
+def build_command(
+    engine: Annotated[str, typer.Option("--engine", help=ENGINE_HELP)] = "local",
+) -> None:
+    """Make the workspace ready to answer: embed its texts not cached yet (progress bar,
+    resumable) and save the recommender's fitted parts under models/fitted.
+
+    import and demo do this at their end (setting prepare_on_import); run it on its own
+    after setting another embedding model, or with --engine ray on a cluster.
+    """
+    check_engine(engine)
+    store = open_store()
+    require_org(store, None, "suggestions")  # the whole workspace: operators and organisers
+    prepare(store, engine)

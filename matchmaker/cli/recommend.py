@@ -12,6 +12,7 @@ from matchmaker import config
 from matchmaker.cli.state import handle_errors, open_store, state
 from matchmaker.errors import DataError
 from matchmaker.recommend import evaluate as ev
+from matchmaker.recommend.engine import ENGINES, check_engine
 from matchmaker.recommend.explain import DIRECTIONS, write_csv
 from matchmaker.recommend.recommender import TUNING, Recommender
 from matchmaker.recommend.train_embed import TrainParams
@@ -41,6 +42,14 @@ def recommend(
     weak: Annotated[
         bool, typer.Option("--weak", help="Also show matches below the evidence floor.")
     ] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="With --all: local (this process) or ray (MATCHMAKER_RAY_ADDRESS, else a "
+            "local Ray); both give the same lists.",
+        ),
+    ] = "local",
 ) -> None:
     """Suggested partners with reasons, for one organisation or (--all) for every one.
 
@@ -53,15 +62,18 @@ def recommend(
         raise DataError(f"--format {fmt!r} is not allowed; use table or json")
     if all_orgs and out is None:
         raise DataError("--all needs --out FILE.csv")
+    check_engine(engine)
+    if engine != ENGINES[0] and not all_orgs:
+        raise DataError("--engine is for --all; one organisation's list runs in this process")
     lang = state.lang  # the global --lang (MATCHMAKER_LANG), checked by the callback
     if direction not in DIRECTIONS:
         raise DataError(f"--direction {direction!r} is not allowed; use one of {DIRECTIONS}")
     store = open_store()
     require_org(store, org_id, "suggestions")  # refused before the model is loaded
     rec = Recommender(store, progress=all_orgs, **config.read(*TUNING))
-    typer.echo(f"ranker: {rec.ranker.message_}", err=True)
+    typer.echo(f"{rec.parts_message}; ranker: {rec.ranker.message_}", err=True)
     if all_orgs:
-        lists = rec.recommend_all(top, direction, progress=True, lang=lang)
+        lists = rec.recommend_all(top, direction, progress=True, lang=lang, engine=engine)
         rows = write_csv(lists, out)
         typer.echo(f"{rows} suggestions for {len(lists)} organisations written to {out}")
         return

@@ -7,11 +7,14 @@ from typing import Annotated
 
 import typer
 
+from matchmaker import config
 from matchmaker.cli.accounts import ensure_first_admin
+from matchmaker.cli.embeddings import ENGINE_HELP, prepare
 from matchmaker.cli.state import cli_actor, handle_errors, open_store, state
 from matchmaker.demo.generate import demo_dir
 from matchmaker.ingest.uploads import import_audited, load_demo
 from matchmaker.ingest.workspace import export_workspace
+from matchmaker.recommend.engine import check_engine
 from matchmaker.store.accounts import audit
 
 __all__ = ["DEMO_LABEL", "app"]
@@ -41,11 +44,20 @@ def init() -> None:
 @handle_errors
 def import_(
     path: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx workbook.")],
+    engine: Annotated[str, typer.Option("--engine", help=ENGINE_HELP)] = "local",
 ) -> None:
-    """Validate a workspace and import it; on any problem write nothing and exit 2."""
-    result = import_audited(open_store(), path, cli_actor())
+    """Validate a workspace and import it; on any problem write nothing and exit 2.
+
+    Then (setting prepare_on_import) embed its new texts and save the recommender's fitted
+    parts, so the first suggestions need no waiting.
+    """
+    check_engine(engine)
+    store = open_store()
+    result = import_audited(store, path, cli_actor())
     for table, (added, updated) in result.items():
         typer.echo(f"{table}: {added} added, {updated} updated")
+    if config.get("prepare_on_import"):
+        prepare(store, engine)
 
 
 @app.command()
@@ -74,15 +86,24 @@ def demo(
             "default: the global --lang, else MATCHMAKER_LANG, else en.",
         ),
     ] = None,
+    engine: Annotated[str, typer.Option("--engine", help=ENGINE_HELP)] = "local",
 ) -> None:
     """Load the demo workspace (data/demo, or data/demo_zh with --lang zh) into the
-    database, dated so its last event was two weeks ago; loading twice changes nothing."""
+    database, dated so its last event was two weeks ago; loading twice changes nothing.
+
+    Then (setting prepare_on_import) embed its texts (a Chinese workspace: train its text
+    model first) and save the recommender's fitted parts; with --if-empty on a loaded
+    database, only what is missing of that is done.
+    """
+    check_engine(engine)
     lang = lang or state.lang
     folder = demo_dir(lang)
     store = open_store()
     if if_empty and store.count("organizations"):
         typer.echo("the database already holds organisations; demo not loaded")
-        return
-    result = load_demo(store, folder, cli_actor())
-    added = sum(a for a, _ in result.values())
-    typer.echo(f"demo workspace loaded: {added} rows added")
+    else:
+        result = load_demo(store, folder, cli_actor())
+        added = sum(a for a, _ in result.values())
+        typer.echo(f"demo workspace loaded: {added} rows added")
+    if config.get("prepare_on_import"):
+        prepare(store, engine)

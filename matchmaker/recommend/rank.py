@@ -42,6 +42,7 @@ __all__ = [
     "fit_ranker",
     "rankers_dir",
     "training_data",
+    "workspace_ranker",
 ]
 
 # Used when there is too little outcome data to learn from: a text + chain + common-partner
@@ -345,3 +346,32 @@ def fit_ranker(
     """
     X, y, _ = training_data(ctx, negatives=negatives, folds=folds, random_state=random_state)
     return PairRanker(random_state=random_state, **params).fit(X, y)
+
+
+def workspace_ranker(ctx: ScoringContext, model_id: str, orgs) -> tuple[PairRanker, Path]:
+    """The ranker fitted on exactly this workspace (context, embedding model, item and
+    organisation texts), loaded from :func:`rankers_dir`, or fitted and saved there; and
+    its path.
+
+    A saved ranker that cannot be used (unreadable, or pickled under a module path of an
+    older layout) is refitted and replaced; ``ranker.message_`` says so.
+    """
+    digest = hashlib.sha256(fingerprint(ctx).encode())
+    digest.update(model_id.encode())
+    digest.update(f"\nmin_training_pairs={config.get('min_training_pairs')}".encode())
+    for item in ctx.items:
+        digest.update(f"\n{item.item_id}\t{item.text}".encode())
+    for org in orgs:
+        digest.update(f"\n{org['org_id']}\t{org['name']}\t{org.get('description')}".encode())
+    fp = digest.hexdigest()
+    path = rankers_dir() / f"workspace-{fp[:16]}.pkl"
+    note = ""
+    if path.exists():
+        try:
+            return PairRanker.load(path), path
+        except ModelError as exc:
+            note = f" (refitted: the saved ranker could not be used: {exc})"
+    ranker = fit_ranker(ctx)
+    ranker.save(path, data_fingerprint=fp)
+    ranker.message_ += note  # said once, by the process that refitted
+    return ranker, path

@@ -48,20 +48,16 @@ and then answers queries in milliseconds:
 from __future__ import annotations
 
 import copy
-import hashlib
 from collections.abc import Iterable, Mapping
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
-from tqdm import tqdm
 
 from matchmaker import config
 from matchmaker.errors import DataError, ModelError, NotFoundError
-from matchmaker.recommend import calibrate, rank
+from matchmaker.recommend import batch, calibrate, persist, rank
 from matchmaker.recommend.candidates import (
     VectorIndex,
     allowed_mask,
-    cap_exposure,
     check_filters,
     pair_features,
     pool_size,
@@ -70,6 +66,7 @@ from matchmaker.recommend.candidates import (
     spread,
 )
 from matchmaker.recommend.embed import CachedEmbedder, org_vectors
+from matchmaker.recommend.engine import check_engine, one_thread
 from matchmaker.recommend.evidence import (
     DIRECTION_GROUPS,
     GROUP_DIRECTION,
@@ -88,6 +85,7 @@ from matchmaker.recommend.explain import (
     SuggestionList,
     visible_to,
 )
+from matchmaker.recommend.features import NEIGHBOUR_LIMIT, neighbour_matrix
 from matchmaker.recommend.score import FEATURES, build_context
 from matchmaker.recommend.workspace_model import select_embedder
 from matchmaker.schema import item_text
@@ -112,6 +110,12 @@ FINANCE_KINDS = ("finance",)
 EVIDENCE_FLOOR = 0.4  # a direction's evidence below this is not shown (text >= 0.5, chain d <= 1)
 SCORE_FLOOR = 0.05  # ... nor a score below this: no 0.00 suggestion
 _TABLES = ("organizations", "items", "segments", "chain_links", "relations", "deals", "meetings")
+# What refresh() fits and persists (matchmaker.recommend.persist), so a new process loads them.
+_PARTS = (
+    "orgs", "ctx", "explainer", "_org_rows", "has_offer", "has_need", "has_tech", "has_capital",
+    "items", "_kinds", "offers", "needs", "downstream", "text_floor", "text_strong", "ranker",
+    "ranker_path",
+)  # fmt: skip
 
 
 def _check(direction: str, k, lang: str = "en") -> None:
@@ -133,7 +137,8 @@ class Recommender:
     embedder : Embedder, optional
         Default: :func:`matchmaker.recommend.workspace_model.select_embedder` (setting
         ``embedding_model``: a path, the bundled model, or the model trained on this
-        workspace, which is the choice for a mostly Chinese workspace).
+        workspace, which is the choice for a mostly Chinese workspace), lazy: loaded only
+        when a text is not cached and the fitted parts are not saved.
         Vectors are cached in ``store`` (:class:`matchmaker.recommend.embed.CachedEmbedder`).
     progress : bool
         Show progress bars while embedding.
@@ -151,6 +156,8 @@ class Recommender:
         Where the ranker and its metadata (``.json``) are saved under ``models_dir``.
     embedded : int
         Texts sent to the model by this object (0 when every text was cached).
+    parts_message : str
+        Whether the fitted parts were loaded from ``models/fitted`` or built (and why).
     text_floor, text_strong : float
         Need->offer similarity at which text starts to count as evidence of supply, and at
         which it is full evidence (:func:`matchmaker.recommend.calibrate.text_thresholds`).
@@ -173,7 +180,7 @@ class Recommender:
         self.policy = policy_of(store)
         self.store = unscoped(store)
         self.embedder = CachedEmbedder(
-            embedder or select_embedder(self.store, progress), self.store
+            embedder or select_embedder(self.store, progress, lazy=True), self.store
         )
         self.progress = progress
         self.refresh()
@@ -197,9 +204,31 @@ class Recommender:
         return self.embedder.embedded
 
     def refresh(self) -> None:
-        """Re-read the workspace; rebuild vectors (cached), context, indexes and ranker."""
+        """Re-read the workspace; load its fitted parts (context, indexes, thresholds,
+        ranker) saved under ``models/fitted`` for exactly these rows, model, settings and
+        code (:mod:`matchmaker.recommend.persist`), or build them (vectors from the cache)
+        and save them. :attr:`parts_message` says which; parts that cannot be unpickled are
+        rebuilt, and the message says why."""
         self.store.check_ready()
         rows = {name: self.store.rows(name) for name in _TABLES}
+        key = persist.data_fingerprint(rows, self.embedder.model_id)
+        path = self.parts_path = persist.parts_path(key)
+        try:
+            self.__dict__.update(persist.load_parts(path, _PARTS))
+            self.parts_message = f"fitted parts loaded from {path.name}"
+            return
+        except FileNotFoundError:
+            note = ""
+        except ModelError as exc:
+            note = f" (rebuilt: the saved ones could not be used: {exc})"
+        self._build(rows)
+        if len(self.ctx.org_ids) <= NEIGHBOUR_LIMIT:  # filled by queries otherwise: a new
+            neighbour_matrix(self.ctx, np.arange(len(self.ctx.org_ids)))  # process's first
+        saved = persist.save_parts(path, {name: getattr(self, name) for name in _PARTS}, key)
+        self.parts_message = f"fitted parts built and saved to {saved.name}{note}"
+
+    def _build(self, rows: dict) -> None:
+        """Build every fitted part (:data:`_PARTS`) from the workspace's rows."""
         self.orgs = {o["org_id"]: o for o in rows["organizations"]}
         items = sorted(rows["items"], key=lambda r: r["item_id"])  # the context's item order
         vectors = self.embedder.encode([item_text(i) for i in items], self.progress)
@@ -242,31 +271,9 @@ class Recommender:
         self.downstream = downstream_matrix(ctx.chain, ctx.segment_ids)
         sims = calibrate.need_offer_similarities(ctx, self.has_need, self.has_offer)
         self.text_floor, self.text_strong = calibrate.text_thresholds(sims)
-        self.ranker, self.ranker_path = self._ranker(orgs)
-
-    def _ranker(self, orgs):
-        """Load the ranker fitted on exactly this data, or fit and save it.
-
-        A saved ranker that cannot be used (unreadable, or pickled under a module path of
-        an older layout) is refitted and replaced; ``ranker.message_`` says so."""
-        digest = hashlib.sha256(rank.fingerprint(self.ctx).encode())
-        digest.update(self.embedder.model_id.encode())
-        for item in self.ctx.items:
-            digest.update(f"\n{item.item_id}\t{item.text}".encode())
-        for org in orgs:
-            digest.update(f"\n{org['org_id']}\t{org['name']}\t{org.get('description')}".encode())
-        fp = digest.hexdigest()
-        path = rank.rankers_dir() / f"workspace-{fp[:16]}.pkl"
-        note = ""
-        if path.exists():
-            try:
-                return rank.PairRanker.load(path), path
-            except ModelError as exc:
-                note = f" (refitted: the saved ranker could not be used: {exc})"
-        ranker = rank.fit_ranker(self.ctx)
-        ranker.save(path, data_fingerprint=fp)
-        ranker.message_ += note  # said once, by the process that refitted
-        return ranker, path
+        self.ranker, self.ranker_path = rank.workspace_ranker(
+            self.ctx, self.embedder.model_id, orgs
+        )
 
     # --- scoring ------------------------------------------------------------------
 
@@ -311,19 +318,21 @@ class Recommender:
         found.update(int(i) for i in two_hop if mask[i])
         return np.array(sorted(found), dtype=np.int64)
 
-    def _score(self, a: int, cols: np.ndarray, direction: str):
+    def _score(self, a: int, cols: np.ndarray, direction: str, X=None, raw=None):
         """Per candidate: ``(direction, score, reciprocal, passes)`` before novelty, and the
         feature rows.
 
         ``passes`` is False when the evidence of the candidate's direction is below
         :data:`EVIDENCE_FLOOR` (a weak match: not shown unless asked for). Works on any
-        array of candidate rows ``cols``.
+        array of candidate rows ``cols``. ``X`` (their features) and ``raw`` (the ranker's
+        output) may be given when computed for many organisations at once
+        (:mod:`matchmaker.recommend.batch`).
         """
         if len(cols) == 0:
             return [], np.zeros((0, 0))
         cols = np.asarray(cols, dtype=np.int64)
-        X = pair_features(self.ctx, a, cols)
-        raw = self.ranker.predict(X)
+        X = pair_features(self.ctx, a, cols) if X is None else X
+        raw = self.ranker.predict(X) if raw is None else raw
         value = raw if not self.ranker.fallback_ else raw / (1.0 + np.abs(raw))
         value = np.clip(value, 0.0, 1.0)
         segs = self.ctx.offer_segments
@@ -364,22 +373,24 @@ class Recommender:
         return list(zip(dirs, score, recip, passes, strict=True)), X
 
     def _ranked(
-        self, org_id: str, direction: str, k: int, filters, weak: bool = False
+        self, org_id: str, direction: str, k: int, filters, weak: bool = False, block=None
     ) -> tuple[list[tuple], int]:
         """``(partner row, direction, score, reciprocal, features)`` after novelty, best
         first, at most :func:`pool_size` ``(k)``, filters applied; and how many weaker matches
         (below :data:`EVIDENCE_FLOOR` or :data:`SCORE_FLOOR`) were left out (``weak``:
-        kept, unless their score rounds to 0.00)."""
+        kept, unless their score rounds to 0.00). ``block``: this organisation's
+        ``(candidates, features, ranker output)`` computed in a batch."""
         _check(direction, k)
         filters = check_filters(filters)
         a = self._org(org_id)
-        cols = self._candidates(
-            a,
-            direction,
-            allowed_mask(self._org_rows, filters),
-            pool_size(k),
-        )
-        scored, X = self._score(a, cols, direction)
+        if block is None:
+            cols = self._candidates(
+                a, direction, allowed_mask(self._org_rows, filters), pool_size(k)
+            )
+            scored, X = self._score(a, cols, direction)
+        else:
+            cols, X, raw = block
+            scored, X = self._score(a, cols, direction, X, raw)
         novelty = self.novelty
         min_score = float(filters.get("min_score", 0.0))
         out, hidden = [], 0
@@ -491,7 +502,7 @@ class Recommender:
         """
         self._require(org_id)
         _check(direction, k, lang)
-        with _one_thread():
+        with one_thread():
             ranked, hidden = self._ranked(org_id, direction, k, filters, weak)
             found = self._suggestions(org_id, self._diverse(org_id, ranked, k), lang)
         return SuggestionList(visible_to(self.policy, found, lang), hidden=hidden, asked=k)
@@ -504,32 +515,23 @@ class Recommender:
         org_ids=None,
         *,
         lang: str = "en",
-    ) -> dict[str, list[Suggestion]]:
+        engine: str = "local",
+    ) -> dict[str, SuggestionList]:
         """Suggestions for every organisation (or ``org_ids``), with the exposure cap.
 
         No partner appears in more than ``max(1, floor(exposure_cap * lists))`` lists
         (setting ``exposure_cap``); strongest pairs keep their place (see
         :func:`matchmaker.recommend.candidates.cap_exposure`). Lists are then spread over
         chain segments and sorted by the shown score, as in :meth:`recommend`; weak matches
-        are never shown.
+        are never shown. Ranking and explaining run in batches
+        (:func:`matchmaker.recommend.batch.recommend_all`) on ``engine``: ``local`` (this
+        process) or ``ray``; both give the same lists.
         """
         self._require(None)
         _check(direction, k, lang)
+        check_engine(engine)
         ids = sorted(self.ctx.org_ids if org_ids is None else org_ids)
-        ranked, hidden = {}, {}
-        for org_id in tqdm(ids, desc="recommending", unit="org", disable=not progress):
-            with _one_thread():
-                ranked[org_id], hidden[org_id] = self._ranked(org_id, direction, k, None)
-        lists = {o: [(self.ctx.org_ids[r[0]], r[2]) for r in rs] for o, rs in ranked.items()}
-        kept = cap_exposure(lists, k, self.exposure_cap)
-        out = {}
-        for org_id, partners in kept.items():
-            by_id = {self.ctx.org_ids[r[0]]: r for r in ranked[org_id]}
-            entries = self._diverse(org_id, [by_id[p] for p in partners], k)
-            out[org_id] = SuggestionList(
-                self._suggestions(org_id, entries, lang), hidden=hidden[org_id], asked=k
-            )
-        return out
+        return batch.recommend_all(self, ids, direction, k, lang, engine, progress)
 
     def pair_values(
         self, org_ids: Iterable[str], min_value: float = 0.0, *, lang: str = "en"
@@ -548,16 +550,21 @@ class Recommender:
         """
         self._require(None)
         _check("both", 1, lang)
-        with _one_thread():
+        with one_thread():
             return self._pair_values(sorted(set(org_ids)), min_value, lang)
 
     def _pair_values(self, ids: list[str], min_value: float, lang: str) -> list[PairValue]:
         rows = {o: self._org(o) for o in ids}
         novelty = self.novelty
         out = []
+        queries = [
+            (rows[a], np.array([rows[b] for b in ids[i + 1 :]], dtype=np.int64))
+            for i, a in enumerate(ids)
+        ]
+        blocks = batch.pair_blocks(self, queries)  # features and ranker for all pairs at once
         for i, a in enumerate(ids):
-            rest = np.array([rows[b] for b in ids[i + 1 :]], dtype=np.int64)
-            scored, X = self._score(rows[a], rest, "both")
+            rest, X, raw = blocks[rows[a]]
+            scored, X = self._score(rows[a], rest, "both", X, raw)
             entries = []
             for pos, (d, score, recip, passes) in enumerate(scored):
                 met, partners = self.explainer.known(a, ids[i + 1 + pos])
@@ -569,17 +576,6 @@ class Recommender:
             for s in self._suggestions(a, entries, lang):
                 out.append(PairValue(a, s.partner_id, s.score, s.reason))
         return sorted(out, key=lambda p: (-p.value, p.a, p.b))
-
-
-_THREADS = []
-
-
-def _one_thread():
-    """Limit BLAS/OpenMP to one thread: a query is many small products, for which thread
-    start-up costs 10-30x the work on a busy machine (gradient-boosting predict above all)."""
-    if not _THREADS:
-        _THREADS.append(ThreadpoolController())
-    return _THREADS[0].limit(limits=1)
 
 
 def _row(matrix, i: int):

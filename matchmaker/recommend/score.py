@@ -63,6 +63,7 @@ from matchmaker.recommend.features import BLOCK, NEIGHBOURS, PAIRWISE
 __all__ = [
     "FEATURES",
     "NEIGHBOURS",
+    "PAIR_COST",
     "ScoringContext",
     "adamic_adar",
     "build_context",
@@ -83,6 +84,10 @@ __all__ = [
 ]
 
 _BLOCK_CELLS = 4_000_000  # dense cells computed at once (rows x columns)
+# A dense block costs about one cell per (row, organisation); pairs computed one by one cost
+# about this many cells each (a gather and a sparse row product): below that density of
+# pairs per row, pair by pair is cheaper.
+PAIR_COST = 8
 _ROWS = BLOCK
 FEATURES: tuple[str, ...] = tuple(_ROWS)
 
@@ -168,7 +173,7 @@ def feature_matrix(ctx: ScoringContext, pairs, features=None) -> np.ndarray:
         return out
     n = len(ctx.org_ids)
     uniq = np.unique(ia)
-    if len(ia) * 8 < len(uniq) * n:  # scattered pairs: compute each pair on its own
+    if len(ia) * PAIR_COST < len(uniq) * n:  # scattered pairs: compute each pair on its own
         for j, name in enumerate(features):
             out[:, j] = PAIRWISE[name](ctx, ia, ib)
         return out

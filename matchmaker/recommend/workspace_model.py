@@ -15,12 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from matchmaker import config
-from matchmaker.recommend.embed import (
-    TRAINED,
-    WORKSPACE_SOURCE,
-    SentenceTransformerEmbedder,
-    load_embedder,
-)
+from matchmaker.recommend import embed
+from matchmaker.recommend.embed import TRAINED, WORKSPACE_SOURCE
 from matchmaker.recommend.train_embed import TrainParams, ensure_model
 from matchmaker.schema import item_text
 
@@ -194,7 +190,7 @@ def train_workspace(store, params: TrainParams | None = None, progress: bool = F
     )
 
 
-def select_embedder(store, progress: bool = False, setting: str | None = None):
+def select_embedder(store, progress: bool = False, setting: str | None = None, lazy: bool = False):
     """The embedder a :class:`~matchmaker.recommend.recommender.Recommender` of ``store``
     uses when it is given none.
 
@@ -202,9 +198,11 @@ def select_embedder(store, progress: bool = False, setting: str | None = None):
     workspace mostly Chinese): the model trained on this workspace's current data, trained
     first when there is none yet (:func:`train_workspace`); otherwise
     :func:`matchmaker.recommend.embed.load_embedder` (a path, or the bundled model).
+    ``lazy``: a :class:`~matchmaker.recommend.embed.LazyEmbedder`, whose model is loaded
+    only when a text must be embedded (its id is known without loading it).
     """
     rows = _rows(store)
     if not wants_trained(rows, setting):
-        return load_embedder()
+        return embed.load_embedder(lazy=lazy)
     folder, _, _ = train_workspace(store, progress=progress, rows=rows)
-    return SentenceTransformerEmbedder(folder)
+    return embed.load_embedder(folder, lazy=lazy)
