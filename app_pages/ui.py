@@ -418,16 +418,21 @@ def show_flash() -> None:
 
 
 @st.cache_resource(show_spinner=False)
-def _embedder(model_setting: str):
-    from matchmaker.recommend import embed
-
-    return embed.load_embedder()
+def _models() -> dict:
+    """The embedding models of this process by model id (each loaded at most once)."""
+    return {}
 
 
 def embedder():
-    """The embedding model (``embedding_model`` setting), loaded once per process."""
+    """The workspace's embedding model, as the command line picks it
+    (:func:`matchmaker.recommend.workspace_model.select_embedder`: the setting
+    ``embedding_model``, or the model trained on a mostly Chinese workspace), lazy: it is
+    loaded only when a text is not embedded yet, once per process."""
+    from matchmaker.recommend.workspace_model import select_embedder
+
     with st.spinner(tr("suggest.loading_model")):
-        return _embedder(config.get("embedding_model"))
+        chosen = select_embedder(base_store(), lazy=True)
+        return _models().setdefault(chosen.model_id, chosen)
 
 
 class ProgressEmbedder:
@@ -437,7 +442,11 @@ class ProgressEmbedder:
 
     def __init__(self, inner, callback=None):
         self.inner, self.callback = inner, callback
-        self.model_id, self.dim = inner.model_id, inner.dim
+        self.model_id = inner.model_id
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim  # a lazy model says without loading when it can
 
     def encode(self, texts, progress=False):
         import numpy as np

@@ -329,11 +329,14 @@ def test_no_english_name_or_chain_id_in_chinese_mode(zh_db, monkeypatch, tmp_pat
     )
     at = open_page(page, lang="zh")
     shown = _everything_shown(at)
-    # Reason sentences are built by the recommender (issue 10 writes them in Chinese);
-    # everything else on the page must show Chinese names.
-    reasons = {c.value for c in at.caption if not CJK.search(str(c.value))}
-    for reason in reasons:
-        shown = shown.replace(str(reason), "")
+    # Every caption, the reason sentences of the suggestions included, is written in Chinese.
+    english_captions = [
+        c.value for c in at.caption if re.search("[A-Za-z]{3}", str(c.value))
+        and not CJK.search(str(c.value))
+    ]  # fmt: skip
+    assert english_captions == [], (page, english_captions)
+    if page == "suggestions":  # the reasons are there, and Chinese
+        assert any("可为港湾汽车供应" in str(c.value) for c in at.caption), page
     for english in ENGLISH:
         assert english not in shown, (page, english)
     assert not re.search(r"(?<![\w-])(nev|marine)(?![\w-])", shown), page
@@ -386,3 +389,20 @@ def test_migration_0006_adds_chains_and_segment_names_to_an_older_database(tmp_p
         command.downgrade(_alembic_config(conn), "0003")
     assert store.revision() == "0003"
     store.engine.dispose()
+
+
+def test_the_app_picks_the_workspace_model_as_the_command_line_does(zh_db, monkeypatch, tmp_path):
+    """The app's recommender uses the model `matchmaker recommend` uses (for a mostly Chinese
+    workspace: the one trained on it), chosen lazily: loaded only if a text is not cached."""
+    monkeypatch.setenv("MATCHMAKER_DB", zh_db.url)
+    monkeypatch.setenv("MATCHMAKER_MODELS_DIR", str(tmp_path / "models"))
+    asked = []
+
+    def select(store, progress=False, setting=None, lazy=False):
+        asked.append((store.url, lazy))
+        return Words(64, "crc32")
+
+    monkeypatch.setattr("matchmaker.recommend.workspace_model.select_embedder", select)
+    at = open_page("suggestions", lang="zh")
+    assert asked == [(zh_db.url, True)]
+    assert any("可为港湾汽车供应" in str(c.value) for c in at.caption)

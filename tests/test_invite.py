@@ -345,6 +345,10 @@ def test_recommender_pairs_keeps_the_best_of_both_sides():
             found = {"A": [("B", 0.4, "A->B")], "B": [("A", 0.7, "B->A"), ("C", 0.2, "B->C")]}
             return [NS(partner_id=p, score=v, reason=r) for p, v, r in found.get(org, [])]
 
+        def partners_many(self, orgs, direction, k, filters, lang="en"):
+            found = {o: self.recommend(o, direction, k, filters, lang) for o in orgs}
+            return {o: [(s.partner_id, s.score, s.reason) for s in v] for o, v in found.items()}
+
     rec = Rec()
     source = events.recommender_pairs(None, per_org=5, recommender=rec)
     assert source(["B", "A", "C"]) == [("A", "B", 0.7, "B->A"), ("B", "C", 0.2, "B->C")]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from matchmaker.errors import DataError
@@ -58,25 +58,26 @@ def recommender_pairs(
 
     For each organisation of the given ids, its ``per_org`` best partners among those ids
     (direction ``both``, novelty and diversity settings applied) become pair rows
-    ``(a, b, value, reason)``; a pair found from both sides keeps its higher value. This
-    costs one query per organisation, so it scales to thousands of candidates where
-    scoring every pair would not. Only pairs that pass the recommender's evidence floor
-    are valued; ``lang`` is the language of the reasons (``en`` or ``zh``).
+    ``(a, b, value, reason)``; a pair found from both sides keeps its higher value. The
+    queries run as one batch (:meth:`Recommender.partners_many`: features and ranker over
+    all candidate pairs at once), so it scales to thousands of candidates, and each reason
+    is built only when read (the planners read their invitees' partners' and their placed
+    meetings'). Only pairs that pass the recommender's evidence floor are valued; ``lang``
+    is the language of the reasons (``en`` or ``zh``).
     """
     rec = recommender or Recommender(store)
-    # Bridge until Recommender.recommend takes ``lang`` everywhere (issue 10).
 
     def source(ids: Iterable[str]) -> list[tuple]:
         inside = sorted(set(ids))
         keep = set(inside)
         others = [o for o in rec.orgs if o not in keep]
         best: dict[tuple[str, str], tuple[float, str]] = {}
+        found = rec.partners_many(inside, "both", per_org, {"exclude": others}, lang=lang)
         for a in inside:
-            for sug in rec.recommend(a, "both", per_org, {"exclude": others}, lang=lang):
-                b = sug.partner_id
+            for b, score, reason in found[a]:
                 key = (a, b) if a < b else (b, a)
-                if sug.score > best.get(key, (-1.0, ""))[0]:
-                    best[key] = (float(sug.score), sug.reason)
+                if score > best.get(key, (-1.0, ""))[0]:
+                    best[key] = (float(score), reason)
         return [(a, b, v, r) for (a, b), (v, r) in sorted(best.items())]
 
     return source
@@ -200,6 +201,10 @@ def plan_invitations(
     pairs = list(source(ids))
     names = {o["org_id"]: o["name"] for o in store.rows("organizations")}
     invitation = choose_invitees(cands, pairs, capacity, quotas, cover, partners, names)
+    invitation.invitees = [  # reasons read now are built now; keep plain strings
+        replace(i, partners=tuple(replace(p, reason=str(p.reason)) for p in i.partners))
+        for i in invitation.invitees
+    ]
     lists = {"chosen": invitation.ids, "habit": habit}
     return InvitePlan(
         event_id, invitation, habit_event, compare_lists(everyone, pairs, lists, cover, partners)
@@ -293,6 +298,8 @@ def plan_agenda(
     agenda = make_schedule(
         people, pairs, meet, avoid, slots, tables, per_table, min_meetings, max_meetings
     )
+    # reasons read now are built now (recommender_pairs builds them lazily); keep strings
+    agenda.meetings = [replace(m, reason=str(m.reason)) for m in agenda.meetings]
     return apply_clock(agenda, clock)
 
 

@@ -507,6 +507,21 @@ class Recommender:
             found = self._suggestions(org_id, self._diverse(org_id, ranked, k), lang)
         return SuggestionList(visible_to(self.policy, found, lang), hidden=hidden, asked=k)
 
+    def partners_many(
+        self,
+        org_ids: Iterable[str],
+        direction: str = "both",
+        k: int = 20,
+        filters=None,
+        *,
+        lang: str = "en",
+    ) -> dict[str, list[tuple]]:
+        """``{org_id: [(partner_id, score, reason), ...]}``: the partners and scores of
+        :meth:`recommend` for many organisations, ranked in one batch, each reason built
+        only when read (:func:`matchmaker.recommend.batch.partners_many`)."""
+        _check(direction, k, lang)
+        return batch.partners_many(self, list(org_ids), direction, k, filters, lang)
+
     def recommend_all(
         self,
         k: int = 20,
