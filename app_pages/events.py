@@ -2,6 +2,7 @@
 re-inviting last time's attendees, edit, save and export it."""
 
 from datetime import date, timedelta
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -246,7 +247,8 @@ if stored and stored["event"] == event_id:
     with ui.core_errors():
         l2.download_button(
             ui.tr("ev.letters_download", n=len(invitees)),
-            matching.letters_zip(ui.store(), event_id, invitees, letter_lang),
+            # built when clicked, not on every rerun of the page (a letter per invitee)
+            partial(matching.letters_zip, ui.store(), event_id, invitees, letter_lang),
             file_name=f"letters-{event_id}.zip",
             key="ev_letters_download",
             icon=":material/mail:",
