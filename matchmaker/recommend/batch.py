@@ -135,21 +135,22 @@ def ranked_many(rec, org_ids: Sequence[str], direction: str, k: int, filters=Non
     checked = check_filters(filters)
     allowed = allowed_mask(rec._org_rows, checked)
     queries = []
-    for org_id in org_ids:
-        a = rec._org(org_id)
-        queries.append((a, rec._candidates(a, direction, allowed, pool_size(k))))
+    with one_thread():
+        for org_id in org_ids:
+            a = rec._org(org_id)
+            queries.append((a, rec._candidates(a, direction, allowed, pool_size(k))))
     out = {}
-    for part in _blocks(rec, queries):
-        for a, block in part.items():
-            org_id = rec.ctx.org_ids[a]
-            out[org_id] = rec._ranked(org_id, direction, k, filters, block=block)
+    for part in _blocks(rec, queries):  # big products: the machine's threads may help
+        with one_thread():  # many small ones: one thread
+            for a, block in part.items():
+                org_id = rec.ctx.org_ids[a]
+                out[org_id] = rec._ranked(org_id, direction, k, filters, block=block)
     return out
 
 
 def _rank_task(rec, job) -> dict:
     org_ids, direction, k = job
-    with one_thread():
-        return ranked_many(rec, org_ids, direction, k)
+    return ranked_many(rec, org_ids, direction, k)
 
 
 def _suggest_task(rec, job) -> list:
@@ -244,9 +245,9 @@ def partners_many(
     a :class:`LazyReason` in ``lang`` (built when read). For planners over the whole
     workspace: needs a role that sees every organisation."""
     rec._require(None)
+    ranked = ranked_many(rec, org_ids, direction, k, filters)
+    out = {}
     with one_thread():
-        ranked = ranked_many(rec, org_ids, direction, k, filters)
-        out = {}
         for o in org_ids:
             entries = rec._diverse(o, ranked[o][0], k)
             out[o] = [

@@ -98,6 +98,15 @@ class ItemTable:
         offer = np.array([i.side == "offer" for i in ctx.items], dtype=bool)
         self.offers = _incidence(rows[offer], np.flatnonzero(offer), n, m)
         self.needs = _incidence(rows[~offer], np.flatnonzero(~offer), n, m)
+        self._in_groups: dict[tuple, np.ndarray] = {}
+
+    def in_groups(self, groups) -> np.ndarray:
+        """Per item, whether its group is one of ``groups`` (kept: every query asks for one
+        of a few such masks, and each is a pass over all items)."""
+        key = tuple(groups)
+        if key not in self._in_groups:
+            self._in_groups[key] = np.isin(self.group, key)
+        return self._in_groups[key]
 
 
 def _incidence(rows, cols, n, m) -> sp.csr_matrix:
@@ -150,7 +159,7 @@ def item_evidence(
     text, chain, joint = np.zeros(k), np.zeros(k), np.zeros(k)
     group = np.full(k, -1, dtype=np.int64)
     mine_m, theirs_m = (table.needs, table.offers) if inward else (table.offers, table.needs)
-    allowed = np.isin(table.group, groups)
+    allowed = table.in_groups(groups)
     mine = mine_m[a].indices
     mine = mine[allowed[mine]]
     block = theirs_m[np.asarray(cols, dtype=np.int64)]

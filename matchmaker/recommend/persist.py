@@ -53,7 +53,16 @@ __all__ = [
 FORMAT = 1  # bump when the layout of the saved dictionary changes
 KEEP = 4  # fitted-part files kept per models folder (a few workspaces or versions)
 _SETTINGS = ("min_training_pairs",)  # settings read while fitting
-_CODE: list[str] = []
+
+
+def _sources_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+_CODE = _sources_digest()  # read when the code is loaded: the code this process runs
 
 
 def fitted_dir() -> Path:
@@ -62,13 +71,9 @@ def fitted_dir() -> Path:
 
 
 def code_fingerprint() -> str:
-    """SHA-256 of the source files of :mod:`matchmaker.recommend` (computed once per process)."""
-    if not _CODE:
-        digest = hashlib.sha256()
-        for path in sorted(Path(__file__).parent.glob("*.py")):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-        _CODE.append(digest.hexdigest())
-    return _CODE[0]
+    """SHA-256 of the source files of :mod:`matchmaker.recommend`, as they were when this
+    process imported them."""
+    return _CODE
 
 
 def data_fingerprint(rows: Mapping[str, Sequence[Mapping]], model_id: str) -> str:

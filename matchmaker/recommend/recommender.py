@@ -565,8 +565,7 @@ class Recommender:
         """
         self._require(None)
         _check("both", 1, lang)
-        with one_thread():
-            return self._pair_values(sorted(set(org_ids)), min_value, lang)
+        return self._pair_values(sorted(set(org_ids)), min_value, lang)
 
     def _pair_values(self, ids: list[str], min_value: float, lang: str) -> list[PairValue]:
         rows = {o: self._org(o) for o in ids}
@@ -579,17 +578,17 @@ class Recommender:
         blocks = batch.pair_blocks(self, queries)  # features and ranker for all pairs at once
         for i, a in enumerate(ids):
             rest, X, raw = blocks[rows[a]]
-            scored, X = self._score(rows[a], rest, "both", X, raw)
-            entries = []
+            with one_thread():
+                scored, X = self._score(rows[a], rest, "both", X, raw)
             for pos, (d, score, recip, passes) in enumerate(scored):
-                met, partners = self.explainer.known(a, ids[i + 1 + pos])
+                b = ids[i + 1 + pos]
+                met, partners = self.explainer.known(a, b)
                 if not passes or ((met or partners) and novelty >= 1.0):
                     continue
-                value = score * (1.0 - novelty) if met or partners else score
+                value = float(score * (1.0 - novelty) if met or partners else score)
                 if value > min_value and value >= SCORE_FLOOR:
-                    entries.append((int(rest[pos]), d, float(value), recip, X[pos]))
-            for s in self._suggestions(a, entries, lang):
-                out.append(PairValue(a, s.partner_id, s.score, s.reason))
+                    entry = (int(rest[pos]), d, value, recip, X[pos])
+                    out.append(PairValue(a, b, value, batch.LazyReason(self, a, entry, lang)))
         return sorted(out, key=lambda p: (-p.value, p.a, p.b))
 
 
