@@ -608,6 +608,17 @@ def test_vector_index_pickles_with_its_faiss_index(clustered_rows):
     assert (faiss.serialize_index(again.ivf) == faiss.serialize_index(ivf.ivf)).all()
 
 
+def test_vector_index_fills_its_lists_as_faiss_add_does(clustered_rows):
+    import faiss
+
+    vectors, _, ids = clustered_rows
+    ivf = VectorIndex(ids, ids, vectors, lists=70).ivf
+    ref = faiss.clone_index(ivf)
+    ref.reset()  # the same trained centroids, empty lists
+    ref.add(vectors)
+    assert (faiss.serialize_index(ref) == faiss.serialize_index(ivf)).all()
+
+
 # --- direction evidence: who supplies whom ---------------------------------------------
 
 #   Battery management systems (B) -> Battery packs (P) -> Vehicles (V) <- Electric motors (M)

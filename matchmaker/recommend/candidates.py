@@ -298,7 +298,17 @@ def _ivf(vectors: np.ndarray, lists: int, random_state: int):
     index.cp.seed = int(random_state)
     index.cp.min_points_per_centroid = 1  # a small sample is our choice, not worth a warning
     index.train(sample)
-    index.add(vectors)
+    # What ``index.add(vectors)`` does, one list at a time: ``add`` appends row by row, so
+    # each list's buffer grows by doubling and holds ~1.3x its rows (196 against 146 MiB at
+    # 100,000 x 384); one ``add_entries`` per list sizes it exactly. Same index, same bytes.
+    assign = index.quantizer.assign(vectors, 1).ravel()
+    order = np.argsort(assign, kind="stable")
+    bounds = np.searchsorted(assign[order], np.arange(lists + 1))
+    for c in np.flatnonzero(np.diff(bounds)):
+        rows = order[bounds[c] : bounds[c + 1]]
+        codes = np.ascontiguousarray(vectors[rows]).view(np.uint8)
+        index.invlists.add_entries(int(c), len(rows), faiss.swig_ptr(rows), faiss.swig_ptr(codes))
+    index.ntotal = n
     return index
 
 
