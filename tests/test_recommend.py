@@ -606,6 +606,9 @@ def test_vector_index_pickles_with_its_faiss_index(clustered_rows):
     assert faiss.omp_get_max_threads() == threads  # one thread during a query only
     again = VectorIndex(ids, ids, vectors, lexical=lexical, lists=70, probe=8)
     assert (faiss.serialize_index(again.ivf) == faiss.serialize_index(ivf.ivf)).all()
+    old = {k: v for k, v in ivf.__dict__.items() if k != "ivf"} | {"centroids": None}
+    with pytest.raises(pickle.UnpicklingError, match="before faiss"):
+        VectorIndex.__new__(VectorIndex).__setstate__(old)  # a pickle of the previous index
 
 
 def test_vector_index_fills_its_lists_as_faiss_add_does(clustered_rows):

@@ -21,6 +21,7 @@ how many lists one organisation may appear in when lists are made for many at on
 from __future__ import annotations
 
 import math
+import pickle
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -149,6 +150,8 @@ class VectorIndex:
         return state
 
     def __setstate__(self, state: dict) -> None:
+        if "ivf" not in state:  # the hand-written index of before issue 12: build anew
+            raise pickle.UnpicklingError("a VectorIndex pickled before faiss; build it again")
         self.__dict__.update(state)
         if self.ivf is not None:
             self.ivf = faiss.deserialize_index(self.ivf)
