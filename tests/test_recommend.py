@@ -517,6 +517,111 @@ def test_vector_index_clusters_and_probes():
     assert ivf.search(vectors[:1], k=1, bonus=bonus)[0].org_id == owners[far]
 
 
+# --- the faiss inverted-file path of VectorIndex ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def clustered_rows():
+    """5,000 seeded unit vectors around 50 random centres (so lists mean something), and 20
+    queries near random rows. The clouds overlap: 70 lists probed 2 at a time find only
+    ~0.74 of the exact top 50, 16 at a time ~0.98."""
+    rng = np.random.default_rng(7)
+    centres = rng.standard_normal((50, 32))
+    points = centres[rng.integers(50, size=5000)] + rng.standard_normal((5000, 32))
+    vectors = normalise(points.astype(np.float32))
+    picked = vectors[rng.choice(5000, 20, replace=False)]
+    queries = normalise((picked + 0.1 * rng.standard_normal(picked.shape)).astype(np.float32))
+    return vectors, queries, [f"r{i:04d}" for i in range(5000)]
+
+
+def _top(index, query, k=50, **kwargs):
+    return [c.org_id for c in index.search(query[None, :], k=k, **kwargs)]
+
+
+@pytest.mark.parametrize(("probe", "least"), [(16, 0.95), (70, 1.0)])
+def test_vector_index_faiss_recall_of_the_exact_top_50(clustered_rows, probe, least):
+    vectors, queries, ids = clustered_rows
+    exact = VectorIndex(ids, ids, vectors)
+    ivf = VectorIndex(ids, ids, vectors, lists=70, probe=probe)
+    assert exact.ivf is None and ivf.ivf.nlist == 70
+    found = [(set(_top(ivf, q)), _top(exact, q)) for q in queries]
+    assert np.mean([len(got & set(want)) / len(want) for got, want in found]) >= least
+    if probe == 70:  # every list probed: the exact ranking, similarities included
+        for q in queries[:5]:
+            assert ivf.search(q[None, :], k=50) == exact.search(q[None, :], k=50)
+
+
+def test_vector_index_faiss_keeps_allowed_rows_only(clustered_rows):
+    vectors, queries, ids = clustered_rows
+    allowed = np.zeros(5000, dtype=bool)
+    allowed[::97] = True  # 52 rows: few of them among any query's nearest 1,024
+    exact = VectorIndex(ids, ids, vectors)
+    ivf = VectorIndex(ids, ids, vectors, lists=70, probe=70)
+    got = _top(ivf, queries[0], k=20, allowed=allowed)
+    assert got == _top(exact, queries[0], k=20, allowed=allowed)
+    assert all(int(row[1:]) % 97 == 0 for row in got)
+
+
+def test_vector_index_faiss_asks_deeper_for_owners_of_many_rows(clustered_rows, monkeypatch):
+    vectors, queries, ids = clustered_rows
+    owners = [f"o{i % 40:02d}" for i in range(5000)]  # 125 rows each
+    exact = VectorIndex(ids, owners, vectors)
+    ivf = VectorIndex(ids, owners, vectors, lists=70, probe=70)
+    monkeypatch.setattr("matchmaker.recommend.candidates.MIN_NEAR", 8)
+    monkeypatch.setattr("matchmaker.recommend.candidates.NEAR_PER_ORG", 1)
+    assert ivf.search(queries[:1], k=30) == exact.search(queries[:1], k=30)
+
+
+def test_vector_index_faiss_scores_bonus_rows_of_the_probed_lists(monkeypatch):
+    rng = np.random.default_rng(0)
+    vectors = normalise(rng.standard_normal((300, 16)).astype(np.float32))
+    ids = [f"r{i:03d}" for i in range(300)]
+    ivf = VectorIndex(ids, ids, vectors, lists=12, probe=1)
+    probed, sims = ivf.similarities(vectors[:1])  # MIN_NEAR > 300: the whole probed list
+    weakest = int(probed[np.argmin(sims)])
+    monkeypatch.setattr("matchmaker.recommend.candidates.MIN_NEAR", 5)
+    monkeypatch.setattr("matchmaker.recommend.candidates.BONUS_ROWS", 10)
+    bonus = np.zeros(300, dtype=np.float32)
+    bonus[np.setdiff1d(np.arange(300), probed)[:20]] = 9.0  # > BONUS_ROWS, none probed
+    bonus[weakest] = 5.0  # in the probed list, far from the query's 5 nearest
+    assert ivf.search(vectors[:1], k=1, bonus=bonus)[0].row_id == ids[weakest]
+
+
+def test_vector_index_pickles_with_its_faiss_index(clustered_rows):
+    import pickle
+
+    import faiss
+
+    vectors, queries, ids = clustered_rows
+    lexical = sp.random(5000, 64, density=0.02, format="csr", random_state=0)
+    ivf = VectorIndex(ids, ids, vectors, lexical=lexical, lists=70, probe=8)
+    copy = pickle.loads(pickle.dumps(ivf))
+    assert type(copy.ivf) is type(ivf.ivf) and copy.ivf.ntotal == 5000
+    np.testing.assert_array_equal(copy.centroids, ivf.centroids)
+    threads = faiss.omp_get_max_threads()
+    bonus = np.where(np.arange(5000) % 250 == 0, 0.3, 0.0).astype(np.float32)
+    for q, lex in zip(queries, lexical[:20], strict=True):
+        args = (q[None, :], lex)
+        assert copy.search(*args, k=30, bonus=bonus) == ivf.search(*args, k=30, bonus=bonus)
+    assert faiss.omp_get_max_threads() == threads  # one thread during a query only
+    again = VectorIndex(ids, ids, vectors, lexical=lexical, lists=70, probe=8)
+    assert (faiss.serialize_index(again.ivf) == faiss.serialize_index(ivf.ivf)).all()
+    old = {k: v for k, v in ivf.__dict__.items() if k != "ivf"} | {"centroids": None}
+    with pytest.raises(pickle.UnpicklingError, match="before faiss"):
+        VectorIndex.__new__(VectorIndex).__setstate__(old)  # a pickle of the previous index
+
+
+def test_vector_index_fills_its_lists_as_faiss_add_does(clustered_rows):
+    import faiss
+
+    vectors, _, ids = clustered_rows
+    ivf = VectorIndex(ids, ids, vectors, lists=70).ivf
+    ref = faiss.clone_index(ivf)
+    ref.reset()  # the same trained centroids, empty lists
+    ref.add(vectors)
+    assert (faiss.serialize_index(ref) == faiss.serialize_index(ivf)).all()
+
+
 # --- direction evidence: who supplies whom ---------------------------------------------
 
 #   Battery management systems (B) -> Battery packs (P) -> Vehicles (V) <- Electric motors (M)

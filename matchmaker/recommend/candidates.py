@@ -2,9 +2,10 @@
 
 :class:`VectorIndex` holds the offers (or the needs) of every organisation as one matrix of
 L2-normalised vectors plus, optionally, a sparse matrix of character n-gram TF-IDF rows. A
-query (the other side's texts of one organisation) is one matrix product; the best rows
-are picked with ``argpartition`` and grouped by organisation, so finding candidates among
-100,000 organisations costs milliseconds. A per-row bonus (the chain fit) lets chain
+query (the other side's texts of one organisation) is one matrix product over all rows, or,
+from :data:`IVF_MIN` rows, over the rows a faiss inverted-file index finds nearest; the best
+rows are picked with ``argpartition`` and grouped by organisation, so finding candidates
+among 100,000 organisations costs milliseconds. A per-row bonus (the chain fit) lets chain
 neighbours surface even when their texts differ.
 
 :func:`spread` re-ranks one list for variety of chain segments (the shown score is the one
@@ -20,9 +21,12 @@ how many lists one organisation may appear in when lists are made for many at on
 from __future__ import annotations
 
 import math
+import pickle
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import faiss
 import numpy as np
 import scipy.sparse as sp
 
@@ -33,6 +37,7 @@ from matchmaker.schema import ORG_KINDS, TIERS
 __all__ = [
     "FILTER_KEYS",
     "IVF_MIN",
+    "MIN_NEAR",
     "MIN_POOL",
     "POOL",
     "Candidate",
@@ -49,6 +54,17 @@ __all__ = [
 
 IVF_MIN = 20000  # rows from which a VectorIndex clusters its vectors (inverted file)
 BONUS_ROWS = 3000  # chain-linked rows always scored, when there are at most this many
+TRAIN_PER_LIST = 64  # k-means sample rows per list (faiss wants 39 at least, uses 256 at most)
+# Rows faiss returns per query row: NEAR_PER_ORG per organisation asked, never fewer than
+# MIN_NEAR. An organisation-level index has one row per owner, an item-level one a few; 16
+# leaves room for owners with many rows and for excluded ones (rows outside the ``allowed``
+# mask are skipped inside faiss). Exact products over these 1,024-1,600 rows cost well under
+# a millisecond, less than faiss's scan of the probed lists (24 of 316 at 100,000 rows:
+# ~7,600 rows). Should the scored rows still hold fewer than k organisations, faiss is asked
+# again NEAR_GROWTH times deeper, until it has given every row of the probed lists.
+NEAR_PER_ORG = 16
+MIN_NEAR = 1024
+NEAR_GROWTH = 4
 FILTER_KEYS = ("kinds", "tiers", "regions", "local", "chains", "exclude", "min_score")
 
 POOL = 5  # candidates retrieved and kept per suggestion asked for ...
@@ -82,11 +98,14 @@ class Candidate:
 class VectorIndex:
     """Rows (items, or whole organisations) with an owner, searchable by similarity.
 
-    With at least :data:`IVF_MIN` rows (or ``lists`` given) the vectors are also clustered
-    (spherical k-means, seeded) into ``lists`` lists; a query then scores exactly only the
-    rows of its ``probe`` nearest lists, plus every row with a lexical hit and (when there
-    are at most :data:`BONUS_ROWS`) every row with a bonus (chain neighbours), instead of
-    all rows (an inverted-file index).
+    With at least :data:`IVF_MIN` rows (or ``lists`` given) the vectors are also put in a
+    faiss inverted-file index (``IndexIVFFlat``, inner product, its ``lists`` centroids
+    found by spherical k-means on a seeded sample). A query then asks faiss for the
+    vector-nearest rows within its ``probe`` nearest lists, and scores exactly only those,
+    plus every row with a lexical hit and (when there are at most :data:`BONUS_ROWS`) every
+    row with a bonus (chain neighbours), instead of all rows. Similarities are always
+    recomputed here, so results do not depend on faiss's arithmetic. Without clustering
+    every row is scored exactly. The index pickles (faiss's own serialisation).
 
     Parameters
     ----------
@@ -99,9 +118,9 @@ class VectorIndex:
     lists : int, optional
         Number of clusters; default ``sqrt(n_rows)`` when ``n_rows >= IVF_MIN``.
     probe : int
-        Clusters visited per query.
+        Clusters visited per query row (faiss's ``nprobe``).
     random_state : int
-        Seed of the clustering.
+        Seed of the clustering (the training sample and faiss's k-means).
     """
 
     def __init__(
@@ -117,59 +136,81 @@ class VectorIndex:
         if len(sizes) != 1:
             raise ValueError(f"rows, owners, vectors and lexical differ in length: {sizes}")
         self.probe = probe
-        self.centroids = None
+        self.ivf = None
         if self.vectors is not None and (lists or len(self) >= IVF_MIN):
-            self._cluster(lists or int(np.sqrt(len(self))), random_state)
+            self.ivf = _ivf(self.vectors, lists or int(np.sqrt(len(self))), random_state)
 
     def __len__(self) -> int:
         return len(self.row_ids)
 
-    def _cluster(self, lists: int, random_state: int) -> None:
-        """Spherical k-means on a seeded sample, then every row to its nearest centroid."""
-        rng = np.random.default_rng(random_state)
-        n = len(self)
-        lists = max(1, min(lists, n))
-        sample = self.vectors[np.sort(rng.choice(n, min(n, 32 * lists), replace=False))]
-        centroids = sample[np.sort(rng.choice(len(sample), lists, replace=False))].copy()
-        for _ in range(6):
-            assign = np.argmax(sample @ centroids.T, axis=1)
-            sums = np.zeros_like(centroids)
-            np.add.at(sums, assign, sample)
-            norms = np.linalg.norm(sums, axis=1, keepdims=True)
-            centroids = np.where(norms > 0, sums / np.where(norms > 0, norms, 1), centroids)
-        assign = np.concatenate(
-            [np.argmax(self.vectors[i : i + 8192] @ centroids.T, axis=1) for i in range(0, n, 8192)]
-        )
-        self._order = np.argsort(assign, kind="stable")
-        self._bounds = np.searchsorted(assign[self._order], np.arange(lists + 1))
-        self.centroids = centroids.astype(np.float32)
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        if self.ivf is not None:  # a SWIG object does not pickle; its bytes do
+            state["ivf"] = faiss.serialize_index(self.ivf)
+        return state
 
-    def _rows(self, query, lexical_hits, bonus) -> np.ndarray | None:
-        """Rows worth scoring exactly (None: all rows)."""
-        if self.centroids is None or query is None or not len(query):
-            return None
-        near = (query @ self.centroids.T).max(axis=0)
-        probe = min(self.probe, len(near))
-        lists = np.argpartition(-near, probe - 1)[:probe]
-        parts = [self._order[self._bounds[c] : self._bounds[c + 1]] for c in lists]
-        parts.append(lexical_hits)
-        if bonus is not None:
-            linked = np.flatnonzero(bonus > 0)
-            if len(linked) <= BONUS_ROWS:  # else only those in the probed lists
+    def __setstate__(self, state: dict) -> None:
+        if "ivf" not in state:  # the hand-written index of before issue 12: build anew
+            raise pickle.UnpicklingError("a VectorIndex pickled before faiss; build it again")
+        self.__dict__.update(state)
+        if self.ivf is not None:
+            self.ivf = faiss.deserialize_index(self.ivf)
+
+    @property
+    def centroids(self) -> np.ndarray | None:
+        """The lists' centroids, shape ``(lists, dim)``; None without clustering."""
+        return None if self.ivf is None else self.ivf.quantizer.reconstruct_n(0, self.ivf.nlist)
+
+    def _rows(self, query, lexical_hits, bonus, allowed, near) -> tuple[np.ndarray | None, bool]:
+        """Rows worth scoring exactly (None: all rows), and whether faiss gave every row it
+        found (False: ``near`` rows for some query row, more may be worth asking for)."""
+        if self.ivf is None or query is None or not len(query):
+            return None, True
+        probe = min(self.probe, self.ivf.nlist)
+        sel = None
+        if allowed is not None and not allowed.all():  # faiss skips rows never returned
+            sel = faiss.IDSelectorBitmap(np.packbits(allowed, bitorder="little"))
+        with _one_faiss_thread():
+            _, nearest = self.ivf.search(
+                query, near, params=faiss.SearchParametersIVF(nprobe=probe, sel=sel)
+            )
+            parts = [nearest[nearest >= 0], lexical_hits]
+            if bonus is not None:
+                linked = np.flatnonzero(bonus > 0)
+                if len(linked) > BONUS_ROWS:  # else only those in the probed lists
+                    linked = linked[np.isin(linked, self._probed(query, probe))]
                 parts.append(linked)
-        return np.unique(np.concatenate(parts))
+        return np.unique(np.concatenate(parts)), bool((nearest[:, -1] < 0).all())
+
+    def _probed(self, query, probe: int) -> np.ndarray:
+        """Every row of the ``probe`` lists nearest to any query row."""
+        _, lists = self.ivf.quantizer.search(query, probe)
+        inverted = self.ivf.invlists
+        sizes = {int(c): inverted.list_size(int(c)) for c in np.unique(lists[lists >= 0])}
+        return np.concatenate(
+            [np.zeros(0, dtype=np.int64)]
+            + [faiss.rev_swig_ptr(inverted.get_ids(c), n).copy() for c, n in sizes.items() if n]
+        )
 
     def similarities(self, query_vectors=None, query_lexical=None, bonus=None):
         """``(rows, sims)``: rows scored and, per row, the best similarity to any query row
-        (semantic, or lexical if higher). ``rows`` is every row without clustering."""
+        (semantic, or lexical if higher). ``rows`` is every row without clustering; with it,
+        the :data:`MIN_NEAR` vector-nearest rows of each query row in its probed lists, the
+        lexical hits and the bonus rows."""
+        rows, sims, _ = self._scored(query_vectors, query_lexical, bonus, None, MIN_NEAR)
+        return rows, sims
+
+    def _scored(self, query_vectors, query_lexical, bonus, allowed, near):
+        """:meth:`similarities`, faiss asked for ``near`` rows per query row among the
+        ``allowed``; third, whether those were all it found."""
         query = None
         if query_vectors is not None and self.vectors is not None and len(query_vectors):
-            query = np.asarray(query_vectors, dtype=np.float32)
+            query = np.ascontiguousarray(query_vectors, dtype=np.float32)
         lex = None
         if query_lexical is not None and self.lexical_t is not None and query_lexical.nnz:
             lex = (query_lexical @ self.lexical_t).tocsc().max(axis=0).tocsr()
         hits = lex.indices if lex is not None else np.zeros(0, dtype=np.int64)
-        rows = self._rows(query, hits, bonus)
+        rows, complete = self._rows(query, hits, bonus, allowed, near)
         n_rows = len(self) if rows is None else len(rows)
         sims = np.zeros(n_rows, dtype=np.float32)
         if query is not None:
@@ -178,7 +219,7 @@ class VectorIndex:
         if lex is not None:
             dense = lex.toarray().ravel().astype(np.float32)
             sims = np.maximum(sims, dense if rows is None else dense[rows])
-        return (np.arange(len(self)) if rows is None else rows), sims
+        return (np.arange(len(self)) if rows is None else rows), sims, complete
 
     def search(
         self,
@@ -211,12 +252,22 @@ class VectorIndex:
         list of Candidate
             Ties broken by organisation id, then row id.
         """
-        rows, sims = self.similarities(query_vectors, query_lexical, bonus)
+        allowed = None if allowed is None else np.asarray(allowed, dtype=bool)
+        excluded = set(exclude)
+        near = max(MIN_NEAR, NEAR_PER_ORG * k)
+        while True:
+            rows, sims, complete = self._scored(query_vectors, query_lexical, bonus, allowed, near)
+            found = self._best(rows, sims, k, bonus, allowed, excluded)
+            if len(found) == k or complete:
+                return found
+            near *= NEAR_GROWTH  # the nearest rows held too few organisations: ask deeper
+
+    def _best(self, rows, sims, k, bonus, allowed, excluded) -> list[Candidate]:
+        """The ``k`` best organisations among the scored ``rows``."""
         extra = np.zeros(len(rows), dtype=np.float32) if bonus is None else bonus[rows]
         ranking = (sims + extra).astype(np.float64)
         if allowed is not None:
-            ranking[~np.asarray(allowed, dtype=bool)[rows]] = -np.inf
-        excluded = set(exclude)
+            ranking[~allowed[rows]] = -np.inf
         found: dict[str, Candidate] = {}
         size = len(rows)
         take = min(size, max(4 * k, k + 16))
@@ -237,6 +288,47 @@ class VectorIndex:
                 break
             take = min(size, take * 4)
         return list(found.values())
+
+
+def _ivf(vectors: np.ndarray, lists: int, random_state: int):
+    """A faiss ``IndexIVFFlat`` (inner product) over ``vectors``, trained on a seeded sample."""
+    n, dim = vectors.shape
+    lists = max(1, min(lists, n))
+    rng = np.random.default_rng(random_state)
+    sample = vectors[np.sort(rng.choice(n, min(n, TRAIN_PER_LIST * lists), replace=False))]
+    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
+    index.cp.spherical = True  # unit centroids: the nearest list by inner product = cosine
+    index.cp.seed = int(random_state)
+    index.cp.min_points_per_centroid = 1  # a small sample is our choice, not worth a warning
+    index.train(sample)
+    # What ``index.add(vectors)`` does, one list at a time: ``add`` appends row by row, so
+    # each list's buffer grows by doubling and holds ~1.3x its rows (196 against 146 MiB at
+    # 100,000 x 384); one ``add_entries`` per list sizes it exactly. Same index, same bytes.
+    assign = index.quantizer.assign(vectors, 1).ravel()
+    order = np.argsort(assign, kind="stable")
+    bounds = np.searchsorted(assign[order], np.arange(lists + 1))
+    for c in np.flatnonzero(np.diff(bounds)):
+        rows = order[bounds[c] : bounds[c + 1]]
+        codes = np.ascontiguousarray(vectors[rows]).view(np.uint8)
+        index.invlists.add_entries(int(c), len(rows), faiss.swig_ptr(rows), faiss.swig_ptr(codes))
+    index.ntotal = n
+    return index
+
+
+@contextmanager
+def _one_faiss_thread():
+    """faiss's OpenMP at one thread while a query runs, then as before.
+
+    ``faiss.omp_set_num_threads`` sets the calling thread's OpenMP setting in the libgomp
+    that faiss bundles (its BLAS included), not other threads' nor numpy's, torch's or
+    scikit-learn's; it lasts until set again, hence the restore (builds keep every core).
+    """
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def spread(
