@@ -225,6 +225,23 @@ class LazyReason:
     def __bool__(self) -> bool:
         return True
 
+    def __getattr__(self, name: str):  # str methods (startswith, split, ...) on the text
+        if name.startswith("_"):  # a slot not set yet (copying, unpickling): no recursion
+            raise AttributeError(name)
+        return getattr(str(self), name)
+
+    def __len__(self) -> int:
+        return len(str(self))
+
+    def __contains__(self, part: str) -> bool:
+        return part in str(self)
+
+    def __add__(self, other: str) -> str:
+        return str(self) + other
+
+    def __radd__(self, other: str) -> str:
+        return other + str(self)
+
     def __eq__(self, other) -> bool:
         return str(self) == str(other)
 
