@@ -72,12 +72,32 @@ def demo_database(folder: Path) -> str:
     return f"sqlite:///{target}"
 
 
+BENCH_USER, BENCH_PASSWORD = "bench.organiser", "a long benchmark password"
+
+
+def organiser_session(url: str):
+    """A signed-in session of an organiser account made for the benchmark (the pages need
+    one; a database without accounts would show only the sign-in page)."""
+    from matchmaker.store import accounts as auth
+    from matchmaker.store.database import Store
+
+    store = Store(url)
+    if BENCH_USER not in {u.username for u in auth.list_users(store)}:
+        auth.create_user(store, BENCH_USER, BENCH_PASSWORD, "organiser", actor="benchmark")
+    session = auth.sign_in(store, BENCH_USER, BENCH_PASSWORD)
+    store.engine.dispose()
+    return session
+
+
 def time_page(page: str, runs: int) -> tuple[float, list[float], list[float]]:
     """(first run, fresh-session runs, same-session reruns) in seconds for one page."""
     from streamlit.testing.v1 import AppTest
 
+    session = organiser_session(os.environ["MATCHMAKER_DB"])
+
     def one() -> tuple[float, float]:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=1800)
+        at.session_state["auth_session"] = session
         at.run()
         if page != "overview":
             at.switch_page(f"app_pages/{page}.py")
@@ -89,6 +109,8 @@ def time_page(page: str, runs: int) -> tuple[float, list[float], list[float]]:
         again = time.perf_counter() - start
         if at.exception:
             raise SystemExit(f"{page}: {at.exception[0].message}")
+        if not at.title:
+            raise SystemExit(f"{page}: no page title: not signed in?")
         return took, again
 
     first = one()[0]

@@ -49,6 +49,7 @@ __all__ = [
     "pool_size",
     "retrieval_lexical",
     "row_max",
+    "row_max_times",
     "spread",
 ]
 
@@ -174,13 +175,17 @@ class VectorIndex:
             _, nearest = self.ivf.search(
                 query, near, params=faiss.SearchParametersIVF(nprobe=probe, sel=sel)
             )
-            parts = [nearest[nearest >= 0], lexical_hits]
+            scored = np.zeros(len(self), dtype=bool)  # a mask: no sorting of 100,000 ids
+            scored[nearest[nearest >= 0]] = True
+            scored[lexical_hits] = True
             if bonus is not None:
-                linked = np.flatnonzero(bonus > 0)
-                if len(linked) > BONUS_ROWS:  # else only those in the probed lists
-                    linked = linked[np.isin(linked, self._probed(query, probe))]
-                parts.append(linked)
-        return np.unique(np.concatenate(parts)), bool((nearest[:, -1] < 0).all())
+                linked = bonus > 0
+                if np.count_nonzero(linked) > BONUS_ROWS:  # else only those in the probed lists
+                    probed = np.zeros(len(self), dtype=bool)
+                    probed[self._probed(query, probe)] = True
+                    linked &= probed
+                scored |= linked
+        return np.flatnonzero(scored), bool((nearest[:, -1] < 0).all())
 
     def _probed(self, query, probe: int) -> np.ndarray:
         """Every row of the ``probe`` lists nearest to any query row."""
@@ -487,6 +492,21 @@ def pair_features(ctx, a: int, cols: np.ndarray) -> np.ndarray:
     reach = ctx.need_reach[np.asarray(cols, dtype=np.int64)]
     X[:, FEATURES.index("chain_out")] = row_max(reach.multiply(ctx.offer_segments[a]))
     return X
+
+
+def row_max_times(m, row) -> np.ndarray:
+    """``row_max(m.multiply(row))`` for a sparse ``m`` (rows x segments) and a one-row
+    sparse ``row``, without building the product (one pass over ``m``'s entries: the
+    retrieval's chain bonus is this at every query over every organisation). Values are
+    taken non-negative, as they are (reach and segment shares)."""
+    m = m.tocsr()
+    weights = np.asarray(row.toarray()).ravel()
+    values = m.data * weights[m.indices]
+    out = np.zeros(m.shape[0], dtype=values.dtype)
+    filled = np.flatnonzero(np.diff(m.indptr))
+    if len(filled):
+        out[filled] = np.maximum.reduceat(values, m.indptr[filled])
+    return np.maximum(out, 0).astype(np.float32)
 
 
 def row_max(m) -> np.ndarray:

@@ -49,6 +49,16 @@ def _cos_pairs(left, right, ia, ib):
     return np.einsum("ij,ij->i", left[ia], right[ib]).astype(np.float64)
 
 
+def _top(row: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` largest values of ``row``, largest first, ties by position: a
+    stable full sort's first ``k``, found without sorting the whole row."""
+    if k >= len(row):
+        return np.argsort(-row, kind="stable")[:k]
+    kth = np.partition(row, len(row) - k)[len(row) - k]  # the k-th largest value
+    tied = np.flatnonzero(row >= kth)  # every position that can be in the top k
+    return tied[np.argsort(-row[tied], kind="stable")][:k]
+
+
 def neighbour_matrix(ctx, rows) -> sp.csr_matrix:
     """Rows ``rows`` of the top-:data:`NEIGHBOURS` profile-similarity matrix (self and
     zero similarities left out; ties broken by organisation index). Cached on the context
@@ -60,9 +70,9 @@ def neighbour_matrix(ctx, rows) -> sp.csr_matrix:
         sims = _dense(ctx.profile_lex[chunk] @ ctx.profile_lex_t)
         sims[np.arange(len(chunk)), chunk] = 0.0
         k = min(NEIGHBOURS, sims.shape[1])
-        top = np.argsort(-sims, axis=1, kind="stable")[:, :k]
         for i, r in enumerate(chunk):
-            keep = top[i][sims[i, top[i]] > 0]
+            keep = _top(sims[i], k)
+            keep = keep[sims[i, keep] > 0]
             cache[int(r)] = (keep, sims[i, keep])
     n = len(ctx.org_ids)
     data, indices, indptr = [], [], [0]

@@ -62,7 +62,7 @@ from matchmaker.recommend.candidates import (
     pair_features,
     pool_size,
     retrieval_lexical,
-    row_max,
+    row_max_times,
     spread,
 )
 from matchmaker.recommend.embed import CachedEmbedder, org_vectors
@@ -304,11 +304,11 @@ class Recommender:
             has_needs = self.has_need[a]
             vec = ctx.need_vec if has_needs else ctx.profile_vec
             lex = ctx.need_lex if has_needs else ctx.profile_lex
-            bonus = CHAIN_BONUS * row_max(ctx.offer_segments.multiply(ctx.need_reach[a]))
+            bonus = CHAIN_BONUS * row_max_times(ctx.offer_segments, ctx.need_reach[a])
             hits = self.offers.search(_row(vec, a), lex[a], pool, bonus, mask, own)
             found.update(ctx.index[c.org_id] for c in hits)
         if want_out:
-            bonus = CHAIN_BONUS * row_max(ctx.need_reach.multiply(ctx.offer_segments[a]))
+            bonus = CHAIN_BONUS * row_max_times(ctx.need_reach, ctx.offer_segments[a])
             hits = self.needs.search(
                 _row(ctx.offer_vec, a), ctx.offer_lex[a], pool, bonus, mask, own
             )
