@@ -496,17 +496,29 @@ def pair_features(ctx, a: int, cols: np.ndarray) -> np.ndarray:
 
 def row_max_times(m, row) -> np.ndarray:
     """``row_max(m.multiply(row))`` for a sparse ``m`` (rows x segments) and a one-row
-    sparse ``row``, without building the product (one pass over ``m``'s entries: the
-    retrieval's chain bonus is this at every query over every organisation). Values are
-    taken non-negative, as they are (reach and segment shares)."""
-    m = m.tocsr()
-    weights = np.asarray(row.toarray()).ravel()
-    values = m.data * weights[m.indices]
-    out = np.zeros(m.shape[0], dtype=values.dtype)
-    filled = np.flatnonzero(np.diff(m.indptr))
-    if len(filled):
-        out[filled] = np.maximum.reduceat(values, m.indptr[filled])
-    return np.maximum(out, 0).astype(np.float32)
+    sparse ``row`` (the retrieval's chain bonus, at every query over every organisation),
+    from the columns of ``row``'s few entries only (``m``'s column form is kept per matrix).
+    Values are taken non-negative, as they are (reach and segment shares)."""
+    row = row.tocsr()
+    cols = _columns(m)
+    out = np.zeros(m.shape[0], dtype=np.result_type(m.dtype, row.dtype))
+    for s, weight in zip(row.indices, row.data, strict=True):
+        lo, hi = cols.indptr[s], cols.indptr[s + 1]
+        np.maximum.at(out, cols.indices[lo:hi], cols.data[lo:hi] * weight)
+    return out.astype(np.float32)
+
+
+_COLUMNS: dict[int, tuple] = {}  # id(matrix) -> (matrix, its CSC form); a few per process
+
+
+def _columns(m):
+    """``m`` in column form, converted once per matrix (held with ``m``, so the id stays)."""
+    kept = _COLUMNS.get(id(m))
+    if kept is None or kept[0] is not m:
+        if len(_COLUMNS) >= 8:
+            _COLUMNS.clear()
+        kept = _COLUMNS[id(m)] = (m, sp.csc_matrix(m))
+    return kept[1]
 
 
 def row_max(m) -> np.ndarray:
