@@ -167,11 +167,11 @@ def test_pair_values_batch_equals_one_by_one(rec, monkeypatch):
     ids = sorted(rec.ctx.org_ids)[:40]
     got = rec.pair_values(ids)
 
-    def single(r, queries):  # the one-by-one features and ranker, query by query
+    def single(r, queries, direction="both"):  # one by one, the ranker on every pair
         out = {}
         for a, cols in queries:
             X = pair_features(r.ctx, a, cols) if len(cols) else np.zeros((0, 23))
-            out[a] = (cols, X, r.ranker.predict(X) if len(cols) else np.zeros(0))
+            out[a] = (cols, X, r.ranker.predict(X) if len(cols) else np.zeros(0), None)
         return out
 
     monkeypatch.setattr(batch, "pair_blocks", single)
@@ -179,6 +179,21 @@ def test_pair_values_batch_equals_one_by_one(rec, monkeypatch):
     assert len(got) > 10
     assert [(p.a, p.b, p.reason) for p in got] == [(p.a, p.b, p.reason) for p in want]
     assert [p.value for p in got] == pytest.approx([p.value for p in want], abs=1e-9)
+
+
+@pytest.mark.parametrize("direction", ["suppliers", "customers", "both"])
+def test_the_ranker_skips_only_pairs_without_evidence_and_that_changes_nothing(rec, direction):
+    """Pairs with no evidence in either direction score value x 0 whatever the ranker says:
+    predicting only the others gives the same scores as predicting every pair."""
+    skipped = 0
+    for a in range(0, 60, 3):
+        cols = np.array([c for c in range(60) if c != a])
+        X = pair_features(rec.ctx, a, cols)
+        ev = rec._evidence(a, cols, direction, X)
+        skipped += int(np.sum((ev[0] == 0) & (ev[1] == 0)))
+        every = rec._score(a, cols, direction, X, rec.ranker.predict(X))[0]
+        assert rec._score(a, cols, direction)[0] == every
+    assert skipped > 100  # the fixture has pairs without evidence, so skipping is tested
 
 
 def test_map_blocks_keeps_block_order_and_refuses_unknown_engines():

@@ -32,7 +32,8 @@ from matchmaker.recommend.candidates import (
     row_max,
 )
 from matchmaker.recommend.engine import map_blocks, one_thread
-from matchmaker.recommend.explain import SuggestionList
+from matchmaker.recommend.evidence import SCORE_FLOOR
+from matchmaker.recommend.explain import PairValue, SuggestionList
 from matchmaker.recommend.score import FEATURES, PAIR_COST, feature_matrix
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "LazyReason",
     "pair_blocks",
     "pair_features_many",
+    "pair_values",
     "partners_many",
     "ranked_many",
     "recommend_all",
@@ -96,9 +98,12 @@ def pair_features_many(ctx, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
     return X
 
 
-def _blocks(rec, queries: Sequence[tuple[int, np.ndarray]]):
-    """Yield ``{row: (cols, X, raw)}`` for consecutive groups of ``queries`` (query row,
-    candidate rows) holding at most :data:`BLOCK_PAIRS` pairs (one query may exceed it)."""
+def _blocks(rec, queries: Sequence[tuple[int, np.ndarray]], direction: str):
+    """Yield ``{row: (cols, X, raw, evidence)}`` for consecutive groups of ``queries`` (query
+    row, candidate rows) holding at most :data:`BLOCK_PAIRS` pairs (one query may exceed it):
+    the features of the whole group in one pass, each query's evidence, and the ranker over
+    every pair with some evidence in one call (the others score 0 whatever the ranker says:
+    at event scale that is most pairs)."""
     start = 0
     while start < len(queries):
         end, size = start, 0
@@ -109,23 +114,58 @@ def _blocks(rec, queries: Sequence[tuple[int, np.ndarray]]):
         ia = np.concatenate([np.full(len(c), a, dtype=np.int64) for a, c in group])
         ib = np.concatenate([np.asarray(c, dtype=np.int64) for _, c in group])
         X = pair_features_many(rec.ctx, ia, ib)
-        raw = rec.ranker.predict(X) if len(X) else np.zeros(0)
-        out, pos = {}, 0
-        for a, cols in group:
-            n = len(cols)
-            out[a] = (np.asarray(cols, dtype=np.int64), X[pos : pos + n], raw[pos : pos + n])
-            pos += n
+        out, pos, evidence = {}, 0, []
+        with one_thread():  # many small products
+            for a, cols in group:
+                cols = np.asarray(cols, dtype=np.int64)
+                n = len(cols)
+                ev = rec._evidence(a, cols, direction, X[pos : pos + n]) if n else None
+                out[a] = (cols, X[pos : pos + n], None, ev)
+                evidence.append(np.zeros(n) if ev is None else (ev[0] > 0) | (ev[1] > 0))
+                pos += n
+        raw = rec._raw(X, (np.concatenate(evidence), np.zeros(len(X))))  # one ranker call
+        pos = 0
+        for a, (cols, Xa, _, ev) in out.items():
+            out[a] = (cols, Xa, raw[pos : pos + len(cols)], ev)
+            pos += len(cols)
         yield out
         start = end
 
 
-def pair_blocks(rec, queries: Sequence[tuple[int, np.ndarray]]) -> dict:
-    """``{query row: (candidate rows, features, ranker output)}`` for every query, the
-    features and ranker computed block by block over all queries at once."""
+def pair_blocks(rec, queries: Sequence[tuple[int, np.ndarray]], direction: str = "both"):
+    """``{query row: (candidate rows, features, ranker output, evidence)}`` for every query,
+    computed block by block over all queries at once."""
     found: dict = {}
-    for part in _blocks(rec, queries):
+    for part in _blocks(rec, queries, direction):
         found.update(part)
     return found
+
+
+def pair_values(rec, ids: list[str], min_value: float, lang: str) -> list:
+    """:meth:`~matchmaker.recommend.recommender.Recommender.pair_values` of sorted ``ids``:
+    every pair scored once (the first id against the later ones), in one batch; reasons
+    are :class:`LazyReason` (built when read)."""
+    rows = {o: rec._org(o) for o in ids}
+    queries = [
+        (rows[a], np.array([rows[b] for b in ids[i + 1 :]], dtype=np.int64))
+        for i, a in enumerate(ids)
+    ]
+    blocks = pair_blocks(rec, queries)
+    out = []
+    with one_thread():
+        for i, a in enumerate(ids):
+            rest, X, raw, ev = blocks[rows[a]]
+            scored, X = rec._score(rows[a], rest, "both", X, raw, ev)
+            for pos, (d, score, recip, passes) in enumerate(scored):
+                b = ids[i + 1 + pos]
+                met, partners = rec.explainer.known(a, b)
+                if not passes or ((met or partners) and rec.novelty >= 1.0):
+                    continue
+                value = float(score * (1.0 - rec.novelty) if met or partners else score)
+                if value > min_value and value >= SCORE_FLOOR:
+                    entry = (int(rest[pos]), d, value, recip, X[pos])
+                    out.append(PairValue(a, b, value, LazyReason(rec, a, entry, lang)))
+    return sorted(out, key=lambda p: (-p.value, p.a, p.b))
 
 
 def ranked_many(rec, org_ids: Sequence[str], direction: str, k: int, filters=None) -> dict:
@@ -140,8 +180,8 @@ def ranked_many(rec, org_ids: Sequence[str], direction: str, k: int, filters=Non
             a = rec._org(org_id)
             queries.append((a, rec._candidates(a, direction, allowed, pool_size(k))))
     out = {}
-    for part in _blocks(rec, queries):  # big products: the machine's threads may help
-        with one_thread():  # many small ones: one thread
+    for part in _blocks(rec, queries, direction):  # the ranker's call: the machine's threads
+        with one_thread():  # many small steps: one thread
             for a, block in part.items():
                 org_id = rec.ctx.org_ids[a]
                 out[org_id] = rec._ranked(org_id, direction, k, filters, block=block)

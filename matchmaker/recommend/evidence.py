@@ -32,8 +32,10 @@ from matchmaker.recommend.context import CHAIN_DEPTH
 
 __all__ = [
     "DIRECTION_GROUPS",
+    "EVIDENCE_FLOOR",
     "GROUPS",
     "GROUP_DIRECTION",
+    "SCORE_FLOOR",
     "TEXT_FLOOR",
     "TEXT_STRONG",
     "TYPE_GROUP",
@@ -47,6 +49,8 @@ __all__ = [
 
 TEXT_FLOOR = 0.3  # a need-offer similarity at or below this is no evidence of supply
 TEXT_STRONG = 0.8  # ... at or above this, full evidence (all-MiniLM-L6-v2 cosines)
+EVIDENCE_FLOOR = 0.4  # a direction's evidence below this is not shown (text >= 0.5, chain d <= 1)
+SCORE_FLOOR = 0.05  # ... nor a score below this: no 0.00 suggestion
 WRONG_SIDE = 0.25  # share of text evidence kept when the chain puts the partner opposite
 GROUPS = ("goods", "technology", "capital")
 TYPE_GROUP = {"product": 0, "service": 0, "technology": 1, "capital": 2}

@@ -69,7 +69,9 @@ from matchmaker.recommend.embed import CachedEmbedder, org_vectors
 from matchmaker.recommend.engine import check_engine, one_thread
 from matchmaker.recommend.evidence import (
     DIRECTION_GROUPS,
+    EVIDENCE_FLOOR,
     GROUP_DIRECTION,
+    SCORE_FLOOR,
     ItemTable,
     combine,
     downstream_matrix,
@@ -107,8 +109,6 @@ EXACT_LIMIT = 3000  # up to this many organisations every one is scored (no retr
 CHAIN_BONUS = 0.25  # added to a candidate's text similarity in retrieval when chain-linked
 MET_STATUSES = ("accepted", "held")  # a meeting in these states means "already met"
 FINANCE_KINDS = ("finance",)
-EVIDENCE_FLOOR = 0.4  # a direction's evidence below this is not shown (text >= 0.5, chain d <= 1)
-SCORE_FLOOR = 0.05  # ... nor a score below this: no 0.00 suggestion
 _TABLES = ("organizations", "items", "segments", "chain_links", "relations", "deals", "meetings")
 # What refresh() fits and persists (matchmaker.recommend.persist), so a new process loads them.
 _PARTS = (
@@ -318,23 +318,9 @@ class Recommender:
         found.update(int(i) for i in two_hop if mask[i])
         return np.array(sorted(found), dtype=np.int64)
 
-    def _score(self, a: int, cols: np.ndarray, direction: str, X=None, raw=None):
-        """Per candidate: ``(direction, score, reciprocal, passes)`` before novelty, and the
-        feature rows.
-
-        ``passes`` is False when the evidence of the candidate's direction is below
-        :data:`EVIDENCE_FLOOR` (a weak match: not shown unless asked for). Works on any
-        array of candidate rows ``cols``. ``X`` (their features) and ``raw`` (the ranker's
-        output) may be given when computed for many organisations at once
-        (:mod:`matchmaker.recommend.batch`).
-        """
-        if len(cols) == 0:
-            return [], np.zeros((0, 0))
-        cols = np.asarray(cols, dtype=np.int64)
-        X = pair_features(self.ctx, a, cols) if X is None else X
-        raw = self.ranker.predict(X) if raw is None else raw
-        value = raw if not self.ranker.fallback_ else raw / (1.0 + np.abs(raw))
-        value = np.clip(value, 0.0, 1.0)
+    def _evidence(self, a: int, cols: np.ndarray, direction: str, X: np.ndarray):
+        """Per candidate: the evidence (0..1) that it supplies ``a`` and that it buys from
+        ``a``, and the item group of the first (``X``: the pairs' features)."""
         segs = self.ctx.offer_segments
         mine, theirs = segs[a], segs[cols]
         below = np.asarray((theirs @ (mine @ self.downstream).T).todense()).ravel() > 0
@@ -356,6 +342,36 @@ class Recommender:
             text, chain, joint, _ = item_evidence(self.items, similar, a, cols, False, groups, *t)
             wrong = (chain <= 0) & ((X[:, FEATURES.index("chain_in")] > 0) | above)
             e_out = combine(text, joint, wrong, peer, known)
+        return e_in, e_out, g_in
+
+    def _raw(self, X: np.ndarray, ev) -> np.ndarray:
+        """The ranker's output on the pairs with some evidence; 0 for the others, whose
+        scores are ``value x 0`` whatever the value (so skipping them changes nothing)."""
+        some = (ev[0] > 0) | (ev[1] > 0)
+        raw = np.zeros(len(X))
+        if some.any():
+            raw[some] = self.ranker.predict(X[some])
+        return raw
+
+    def _score(self, a: int, cols: np.ndarray, direction: str, X=None, raw=None, ev=None):
+        """Per candidate: ``(direction, score, reciprocal, passes)`` before novelty, and the
+        feature rows.
+
+        ``passes`` is False when the evidence of the candidate's direction is below
+        :data:`EVIDENCE_FLOOR` (a weak match: not shown unless asked for). Works on any
+        array of candidate rows ``cols``. ``X`` (their features), ``ev`` (:meth:`_evidence`)
+        and ``raw`` (:meth:`_raw`) may be given when computed for many organisations at
+        once (:mod:`matchmaker.recommend.batch`).
+        """
+        if len(cols) == 0:
+            return [], np.zeros((0, 0))
+        cols = np.asarray(cols, dtype=np.int64)
+        X = pair_features(self.ctx, a, cols) if X is None else X
+        ev = self._evidence(a, cols, direction, X) if ev is None else ev
+        raw = self._raw(X, ev) if raw is None else raw
+        value = raw if not self.ranker.fallback_ else raw / (1.0 + np.abs(raw))
+        value = np.clip(value, 0.0, 1.0)
+        e_in, e_out, g_in = ev
         s_in, s_out = value * e_in, value * e_out
         recip = np.where(s_in + s_out > 0, 2 * s_in * s_out / np.maximum(s_in + s_out, 1e-12), 0)
         if direction == "customers":
@@ -379,7 +395,7 @@ class Recommender:
         first, at most :func:`pool_size` ``(k)``, filters applied; and how many weaker matches
         (below :data:`EVIDENCE_FLOOR` or :data:`SCORE_FLOOR`) were left out (``weak``:
         kept, unless their score rounds to 0.00). ``block``: this organisation's
-        ``(candidates, features, ranker output)`` computed in a batch."""
+        ``(candidates, features, ranker output, evidence)`` computed in a batch."""
         _check(direction, k)
         filters = check_filters(filters)
         a = self._org(org_id)
@@ -389,8 +405,8 @@ class Recommender:
             )
             scored, X = self._score(a, cols, direction)
         else:
-            cols, X, raw = block
-            scored, X = self._score(a, cols, direction, X, raw)
+            cols, X, raw, ev = block
+            scored, X = self._score(a, cols, direction, X, raw, ev)
         novelty = self.novelty
         min_score = float(filters.get("min_score", 0.0))
         out, hidden = [], 0
@@ -565,31 +581,7 @@ class Recommender:
         """
         self._require(None)
         _check("both", 1, lang)
-        return self._pair_values(sorted(set(org_ids)), min_value, lang)
-
-    def _pair_values(self, ids: list[str], min_value: float, lang: str) -> list[PairValue]:
-        rows = {o: self._org(o) for o in ids}
-        novelty = self.novelty
-        out = []
-        queries = [
-            (rows[a], np.array([rows[b] for b in ids[i + 1 :]], dtype=np.int64))
-            for i, a in enumerate(ids)
-        ]
-        blocks = batch.pair_blocks(self, queries)  # features and ranker for all pairs at once
-        for i, a in enumerate(ids):
-            rest, X, raw = blocks[rows[a]]
-            with one_thread():
-                scored, X = self._score(rows[a], rest, "both", X, raw)
-            for pos, (d, score, recip, passes) in enumerate(scored):
-                b = ids[i + 1 + pos]
-                met, partners = self.explainer.known(a, b)
-                if not passes or ((met or partners) and novelty >= 1.0):
-                    continue
-                value = float(score * (1.0 - novelty) if met or partners else score)
-                if value > min_value and value >= SCORE_FLOOR:
-                    entry = (int(rest[pos]), d, value, recip, X[pos])
-                    out.append(PairValue(a, b, value, batch.LazyReason(self, a, entry, lang)))
-        return sorted(out, key=lambda p: (-p.value, p.a, p.b))
+        return batch.pair_values(self, sorted(set(org_ids)), min_value, lang)
 
 
 def _row(matrix, i: int):
