@@ -67,7 +67,12 @@ with tab_orgs:
     if ui.own_org():  # a company user: its own organisation only
         found = found[found["org_id"] == ui.own_org()]
     st.caption(ui.tr("org.found", n=len(found)))
-    ui.table(found, key="org_table", values=("kind", "tier"), height=300)
+    # A registry-size list is not read row by row: the table and the profile picker show the
+    # first ui.SHOWN_ROWS (each rerun sends them to the browser); "add these" takes them all.
+    listed = found.head(ui.SHOWN_ROWS)
+    if len(listed) < len(found):
+        st.caption(ui.tr("org.first_rows", n=len(listed)))
+    ui.table(listed, key="org_table", values=("kind", "tier"), height=300)
 
     event_names = ui.cached(views.event_names) if ui.role() in ("organiser", "admin") else {}
     if event_names and not found.empty:
@@ -87,7 +92,7 @@ with tab_orgs:
                 st.rerun()
 
     st.subheader(ui.tr("org.profile"))
-    names = dict(zip(found["org_id"], found["name"], strict=True))
+    names = dict(zip(listed["org_id"], listed["name"], strict=True))
     org_id = st.selectbox(
         ui.tr("org.pick"),
         list(names),

@@ -40,6 +40,7 @@ from matchmaker.views.i18n import LANGUAGES, column_labels, t, value_label
 _log = logging.getLogger("matchmaker.app")
 LANG_KEY = "app_lang"
 STAMP_KEY = "app_stamp"
+SHOWN_ROWS = 2000  # rows a page lists at once (a long list is narrowed by search and filters)
 
 
 # --- language --------------------------------------------------------------------------

@@ -265,6 +265,18 @@ def test_organisations_page_counts(tiny_db):
     assert "4 organisations match" in texts(at)
 
 
+def test_a_long_organisation_list_shows_its_first_rows(tiny_db, monkeypatch):
+    """A registry-size list is not sent to the browser on every click: the table and the
+    profile picker list the first ui.SHOWN_ROWS; the count and "add these" keep them all."""
+    monkeypatch.setattr("app_pages.ui.SHOWN_ROWS", 2)
+    at = open_page("organisations")
+    assert "4 organisations match" in texts(at)
+    assert "Showing the first 2 of them" in texts(at)
+    assert len(at.dataframe[0].value) == 2
+    assert len(at.selectbox(key="org_pick").options) == 2
+    assert at.button(key="org_add_these").label == "Add these 4 as invited"
+
+
 def test_organisation_filters_and_profile(tiny_db):
     at = open_page("organisations")
     at.radio(key="org_local@en").set_value(False).run()

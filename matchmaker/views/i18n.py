@@ -77,6 +77,10 @@ LABELS: dict[str, tuple[str, str]] = {
     # organisations page
     "org.title": ("Organisations", "机构"),
     "org.found": ("{n} organisations match", "共 {n} 家机构符合条件"),
+    "org.first_rows": (
+        "Showing the first {n:,} of them; search or filter to narrow the list.",
+        "下表显示前 {n:,} 家；可用搜索或筛选缩小范围。",
+    ),
     "org.profile": ("Profile", "机构档案"),
     "org.pick": ("Show the profile of", "查看档案"),
     "org.offers": ("Offers ({n})", "供给（{n}）"),
