@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 FORMAT = 1  # bump when the layout of the saved dictionary changes
-KEEP = 4  # fitted-part files kept per models folder (a few workspaces or versions)
+KEEP = 2  # fitted-part files kept per models folder (at 100,000 organisations one is 1.2 GB)
 _SETTINGS = ("min_training_pairs",)  # settings read while fitting
 
 

@@ -222,8 +222,8 @@ class Recommender:
         except ModelError as exc:
             note = f" (rebuilt: the saved ones could not be used: {exc})"
         self._build(rows)
-        if len(self.ctx.org_ids) <= NEIGHBOUR_LIMIT:  # filled by queries otherwise: a new
-            neighbour_matrix(self.ctx, np.arange(len(self.ctx.org_ids)))  # process's first
+        if len(self.ctx.org_ids) <= NEIGHBOUR_LIMIT:  # saved with the parts: a new process's
+            neighbour_matrix(self.ctx, np.arange(len(self.ctx.org_ids)))  # first list is fast
         saved = persist.save_parts(path, {name: getattr(self, name) for name in _PARTS}, key)
         self.parts_message = f"fitted parts built and saved to {saved.name}{note}"
 
