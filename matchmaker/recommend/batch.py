@@ -114,21 +114,17 @@ def _blocks(rec, queries: Sequence[tuple[int, np.ndarray]], direction: str):
         ia = np.concatenate([np.full(len(c), a, dtype=np.int64) for a, c in group])
         ib = np.concatenate([np.asarray(c, dtype=np.int64) for _, c in group])
         X = pair_features_many(rec.ctx, ia, ib)
-        out, pos, evidence = {}, 0, []
+        parts, pos, evidence = [], 0, []
         with one_thread():  # many small products
             for a, cols in group:
                 cols = np.asarray(cols, dtype=np.int64)
                 n = len(cols)
                 ev = rec._evidence(a, cols, direction, X[pos : pos + n]) if n else None
-                out[a] = (cols, X[pos : pos + n], None, ev)
+                parts.append((a, cols, slice(pos, pos + n), ev))
                 evidence.append(np.zeros(n) if ev is None else (ev[0] > 0) | (ev[1] > 0))
                 pos += n
         raw = rec._raw(X, (np.concatenate(evidence), np.zeros(len(X))))  # one ranker call
-        pos = 0
-        for a, (cols, Xa, _, ev) in out.items():
-            out[a] = (cols, Xa, raw[pos : pos + len(cols)], ev)
-            pos += len(cols)
-        yield out
+        yield {a: (cols, X[rows], raw[rows], ev) for a, cols, rows, ev in parts}
         start = end
 
 
