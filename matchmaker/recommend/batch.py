@@ -121,9 +121,9 @@ def _blocks(rec, queries: Sequence[tuple[int, np.ndarray]], direction: str):
                 n = len(cols)
                 ev = rec._evidence(a, cols, direction, X[pos : pos + n]) if n else None
                 parts.append((a, cols, slice(pos, pos + n), ev))
-                evidence.append(np.zeros(n) if ev is None else (ev[0] > 0) | (ev[1] > 0))
+                evidence.append(np.zeros(n, bool) if ev is None else (ev[0] > 0) | (ev[1] > 0))
                 pos += n
-        raw = rec._raw(X, (np.concatenate(evidence), np.zeros(len(X))))  # one ranker call
+        raw = rec._raw(X, np.concatenate(evidence))  # one ranker call for the whole group
         yield {a: (cols, X[rows], raw[rows], ev) for a, cols, rows, ev in parts}
         start = end
 

@@ -179,11 +179,11 @@ class Recommender:
         # The index is built from all data; what it returns passes the acting user's policy.
         self.policy = policy_of(store)
         self.store = unscoped(store)
-        self.embedder = CachedEmbedder(
-            embedder or select_embedder(self.store, progress, lazy=True), self.store
-        )
+        rows = self._read()  # once: the model's choice and the fitted parts both need them
+        chosen = embedder or select_embedder(self.store, progress, lazy=True, rows=rows)
+        self.embedder = CachedEmbedder(chosen, self.store)
         self.progress = progress
-        self.refresh()
+        self.refresh(rows)
 
     def as_user(self, store) -> Recommender:
         """This recommender (same index, no rebuild) answering as ``store``'s acting user
@@ -203,14 +203,17 @@ class Recommender:
     def embedded(self) -> int:
         return self.embedder.embedded
 
-    def refresh(self) -> None:
-        """Re-read the workspace; load its fitted parts (context, indexes, thresholds,
-        ranker) saved under ``models/fitted`` for exactly these rows, model, settings and
-        code (:mod:`matchmaker.recommend.persist`), or build them (vectors from the cache)
-        and save them. :attr:`parts_message` says which; parts that cannot be unpickled are
-        rebuilt, and the message says why."""
+    def _read(self) -> dict[str, list]:
         self.store.check_ready()
-        rows = {name: self.store.rows(name) for name in _TABLES}
+        return {name: self.store.rows(name) for name in _TABLES}
+
+    def refresh(self, rows: dict[str, list] | None = None) -> None:
+        """Re-read the workspace (``rows``: its tables, when just read); load its fitted
+        parts (context, indexes, thresholds, ranker) saved under ``models/fitted`` for
+        exactly these rows, model, settings and code (:mod:`matchmaker.recommend.persist`),
+        or build them (vectors from the cache) and save them. :attr:`parts_message` says
+        which; parts that cannot be unpickled are rebuilt, and the message says why."""
+        rows = self._read() if rows is None else rows
         key = persist.data_fingerprint(rows, self.embedder.model_id)
         path = self.parts_path = persist.parts_path(key)
         try:
@@ -344,10 +347,10 @@ class Recommender:
             e_out = combine(text, joint, wrong, peer, known)
         return e_in, e_out, g_in
 
-    def _raw(self, X: np.ndarray, ev) -> np.ndarray:
-        """The ranker's output on the pairs with some evidence; 0 for the others, whose
-        scores are ``value x 0`` whatever the value (so skipping them changes nothing)."""
-        some = (ev[0] > 0) | (ev[1] > 0)
+    def _raw(self, X: np.ndarray, some: np.ndarray) -> np.ndarray:
+        """The ranker's output on the pairs ``some`` (those with evidence in a direction); 0
+        for the others, whose scores are ``value x 0`` whatever the value (so skipping them
+        changes nothing)."""
         raw = np.zeros(len(X))
         if some.any():
             raw[some] = self.ranker.predict(X[some])
@@ -368,7 +371,7 @@ class Recommender:
         cols = np.asarray(cols, dtype=np.int64)
         X = pair_features(self.ctx, a, cols) if X is None else X
         ev = self._evidence(a, cols, direction, X) if ev is None else ev
-        raw = self._raw(X, ev) if raw is None else raw
+        raw = self._raw(X, (ev[0] > 0) | (ev[1] > 0)) if raw is None else raw
         value = raw if not self.ranker.fallback_ else raw / (1.0 + np.abs(raw))
         value = np.clip(value, 0.0, 1.0)
         e_in, e_out, g_in = ev

@@ -190,7 +190,9 @@ def train_workspace(store, params: TrainParams | None = None, progress: bool = F
     )
 
 
-def select_embedder(store, progress: bool = False, setting: str | None = None, lazy: bool = False):
+def select_embedder(
+    store, progress: bool = False, setting: str | None = None, lazy: bool = False, rows=None
+):
     """The embedder a :class:`~matchmaker.recommend.recommender.Recommender` of ``store``
     uses when it is given none.
 
@@ -199,9 +201,10 @@ def select_embedder(store, progress: bool = False, setting: str | None = None, l
     first when there is none yet (:func:`train_workspace`); otherwise
     :func:`matchmaker.recommend.embed.load_embedder` (a path, or the bundled model).
     ``lazy``: a :class:`~matchmaker.recommend.embed.LazyEmbedder`, whose model is loaded
-    only when a text must be embedded (its id is known without loading it).
+    only when a text must be embedded (its id is known without loading it). ``rows``: the
+    workspace's tables when already read (as for :func:`train_workspace`).
     """
-    rows = _rows(store)
+    rows = rows if rows is not None else _rows(store)
     if not wants_trained(rows, setting):
         return embed.load_embedder(lazy=lazy)
     folder, _, _ = train_workspace(store, progress=progress, rows=rows)
